@@ -1,0 +1,9 @@
+"""autocond: Python control flow on traced values, for `jax.jit`."""
+
+from autocond import errors as errors
+from autocond._api import convert as convert
+from autocond._api import jit as jit
+from autocond._api import to_source as to_source
+
+__all__ = ["convert", "errors", "jit", "to_source"]
+__version__ = "0.1.0"

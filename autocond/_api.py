@@ -1,0 +1,71 @@
+"""The public entry points: `jit`, `convert`, `to_source`."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import types
+import weakref
+from typing import Any, Callable
+
+import jax
+
+from autocond import _transpiler, operators
+from autocond.pyct import loader
+
+# Conversions by code object, and converted functions by function object; both weak, so
+# they live as long as the user's function does.
+_converted_code: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_converted_functions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _function(fn: Any, api: str) -> types.FunctionType:
+    if isinstance(fn, types.FunctionType):
+        return fn
+    raise TypeError(f"autocond.{api} expects a Python function, got {fn!r} of type {type(fn).__name__}.")
+
+
+def _conversion(fn: types.FunctionType) -> _transpiler.Converted:
+    converted = _converted_code.get(fn.__code__)
+    if converted is None:
+        converted = _converted_code[fn.__code__] = _transpiler.convert_function(fn)
+    return converted
+
+
+def convert(fn: Callable) -> Callable:
+    """`fn` with its control flow converted, not jitted.
+
+    The result runs eagerly, and composes with `jax.jit`, `jax.grad`, `jax.vmap` and the other
+    transformations: each `if`, `while` and `for` picks, at trace time, plain Python (static
+    values) or `lax.cond` / `lax.while_loop` / `lax.fori_loop` (traced values). It shares
+    `fn`'s globals, closure, defaults and metadata; `__wrapped__` is `fn`. Converting is done
+    once per function.
+    """
+    if isinstance(fn, types.MethodType):
+        return types.MethodType(convert(fn.__func__), fn.__self__)
+    fn = _function(fn, "convert")
+    converted = _converted_functions.get(fn)
+    if converted is None:
+        code = _conversion(fn).code
+        converted = _converted_functions[fn] = loader.make_function(code, fn, operators)
+    return converted
+
+
+def jit(fn: Callable | None = None, /, **jit_kwargs: Any) -> Any:
+    """A drop-in for `jax.jit` that first converts `fn`'s control flow (see `convert`).
+
+    Takes the same keywords as `jax.jit` (`static_argnums`, `static_argnames`,
+    `donate_argnums`, shardings, ...), as `autocond.jit(fn, ...)`, `@autocond.jit` or
+    `@autocond.jit(...)`; the result is the `jax.jit` object, with `.lower`, `.trace`,
+    `.eval_shape` and `__wrapped__`.
+    """
+    if fn is None:
+        return functools.partial(jit, **jit_kwargs)
+    return jax.jit(convert(fn), **jit_kwargs)
+
+
+def to_source(fn: Callable) -> str:
+    """The source of the code `convert(fn)` runs (`ac__` is `autocond.operators`)."""
+    if isinstance(fn, types.MethodType):
+        fn = fn.__func__
+    return ast.unparse(_conversion(_function(fn, "to_source")).tree)

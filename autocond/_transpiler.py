@@ -1,0 +1,49 @@
+"""The conversion pipeline: source → gast → analyses → converters → code object."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import types
+
+import gast
+
+from autocond.analysis import activity, definedness, liveness
+from autocond.converters import conditionals, functional, loops, return_statements, unsupported
+from autocond.converters.context import Context
+from autocond.pyct import loader, naming, parsing
+
+
+@dataclasses.dataclass(frozen=True)
+class Converted:
+    code: types.CodeType  # the converted function's code; free variables: the original's + ac__
+    tree: ast.FunctionDef  # for `to_source`
+
+
+def _analyze(node: gast.FunctionDef, ctx: Context) -> None:
+    ctx.scan_scope(node)
+    activity.analyze(node)
+    liveness.analyze(node)
+    definedness.analyze(node)
+    unsupported.annotate(node, ctx)
+
+
+def convert_function(fn: types.FunctionType) -> Converted:
+    node, source = parsing.parse_function(fn)
+    node.decorator_list = []  # `fn` is the function the decorators were given
+    ctx = Context(naming.Namer(node), fn.__qualname__, source.filename, source.first_line)
+
+    # The ordered passes. Each converter reads the annotations of the analyses, which run on
+    # the tree the converters start from.
+    node = unsupported.transform(node, ctx)  # first: refuse generators before any work
+    node = return_statements.transform(node, ctx)  # before the analyses: adds variables
+    _analyze(node, ctx)
+    # Loops, then conditionals. Each enters the functions the other generates, converting
+    # inner statements first; the order only decides which of them wraps the other's output.
+    node = loops.transform(node, ctx)
+    node = conditionals.transform(node, ctx)
+    node.body = functional.with_undefined_inits(node.body, activity.parameters(node.args))
+
+    tree = gast.gast_to_ast(node)
+    ast.increment_lineno(tree, source.first_line - 1)
+    return Converted(loader.compile_function(tree, fn), tree)

@@ -1,0 +1,63 @@
+"""Definitely-defined variables: names bound on every path reaching a statement.
+
+Annotates every statement with `DEFINED_IN`. Converters pass a variable that is not
+definitely defined as an `Undefined` placeholder, so a traced construct can carry it and
+report its use clearly. The analysis under-approximates (loops may run zero times, `try`
+bodies may stop anywhere), which can only add a placeholder that is then overwritten.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from autocond.analysis import activity
+from autocond.pyct import anno
+
+_Defined = frozenset
+
+
+def _block(stmts: list[gast.stmt], defined: _Defined) -> _Defined:
+    for stmt in stmts:
+        defined = _stmt(stmt, defined)
+    return defined
+
+
+def _stmt(node: gast.stmt, defined: _Defined) -> _Defined:
+    anno.setanno(node, anno.Static.DEFINED_IN, defined)
+    if isinstance(node, gast.If):
+        defined |= activity.binds(node.test)  # walrus
+        return _block(node.body, defined) & _block(node.orelse, defined)
+    if isinstance(node, (gast.For, gast.AsyncFor)):
+        _block(node.body, defined | activity.binds(node.target))
+        _block(node.orelse, defined)
+        return defined
+    if isinstance(node, gast.While):
+        _block(node.body, defined | activity.binds(node.test))
+        _block(node.orelse, defined)
+        return defined | activity.binds(node.test)
+    if isinstance(node, (gast.With, gast.AsyncWith)):
+        for item in node.items:
+            if item.optional_vars is not None:
+                defined |= activity.binds(item.optional_vars)
+        return _block(node.body, defined)
+    if isinstance(node, gast.Match):
+        for case in node.cases:
+            _block(case.body, defined | activity.binds(case.pattern))
+        return defined
+    if isinstance(node, (gast.Try, gast.TryStar)):
+        for block in (node.body, node.orelse, node.finalbody):
+            _block(block, defined)
+        for handler in node.handlers:
+            _block(handler.body, defined | activity.binds(handler.name) if handler.name else defined)
+        return defined
+    return defined | (activity.binds(node) - _deleted(node))
+
+
+def _deleted(node: gast.stmt) -> set[str]:
+    if isinstance(node, gast.Delete):
+        return {t.id for t in node.targets if isinstance(t, gast.Name)}
+    return set()
+
+
+def analyze(fn: gast.FunctionDef) -> None:
+    _block(fn.body, _Defined(activity.parameters(fn.args)))

@@ -1,0 +1,96 @@
+"""Live variables: the names whose current value may still be read.
+
+Annotates every statement with `LIVE_OUT`, and each `if` and loop with the names live at
+the start of its body (`LIVE_IN_BODY`) and of its `else` (`LIVE_IN_ORELSE`). Converters use
+them to carry only the variables that are read later, or around a loop. The analysis is
+structured (no CFG): `break`/`continue` jump to the sets of their loop, `return` and `raise`
+end a path. Where precision would cost code (`try`), it over-approximates, which only
+carries a variable more than needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gast
+
+from autocond.analysis import activity
+from autocond.pyct import anno
+
+_Live = frozenset
+
+
+@dataclasses.dataclass(frozen=True)
+class _Loop:
+    after: _Live  # live after the loop: where `break` goes
+    head: _Live  # live at the loop's next test: where `continue` goes
+
+
+def _block(stmts: list[gast.stmt], live: _Live, loop: _Loop | None) -> _Live:
+    for stmt in reversed(stmts):
+        live = _stmt(stmt, live, loop)
+    return live
+
+
+def _loop(node, live_out: _Live, head_reads: set[str], target_binds: set[str]) -> _Live:
+    """Live at the loop's head, iterated to a fixed point (sets only grow)."""
+    orelse = _block(node.orelse, live_out, None)
+    head = _Live(head_reads | orelse)
+    while True:
+        body = _block(node.body, head, _Loop(live_out, head))
+        new_head = _Live(head_reads | orelse | (body - target_binds))
+        if new_head == head:
+            break
+        head = new_head
+    anno.setanno(node, anno.Static.LIVE_IN_BODY, body)
+    anno.setanno(node, anno.Static.LIVE_IN_ORELSE, orelse)
+    return head
+
+
+def _stmt(node: gast.stmt, live_out: _Live, loop: _Loop | None) -> _Live:
+    anno.setanno(node, anno.Static.LIVE_OUT, live_out)
+    if isinstance(node, gast.If):
+        body = _block(node.body, live_out, loop)
+        orelse = _block(node.orelse, live_out, loop)
+        anno.setanno(node, anno.Static.LIVE_IN_BODY, body)
+        anno.setanno(node, anno.Static.LIVE_IN_ORELSE, orelse)
+        return _Live(activity.reads(node.test) | body | orelse)
+    if isinstance(node, gast.While):
+        return _loop(node, live_out, activity.reads(node.test), set())
+    if isinstance(node, (gast.For, gast.AsyncFor)):
+        head = _loop(node, live_out, set(), activity.binds(node.target))
+        return _Live(activity.reads(node.iter) | head)
+    if isinstance(node, gast.Break):
+        return loop.after if loop else live_out
+    if isinstance(node, gast.Continue):
+        return loop.head if loop else live_out
+    if isinstance(node, (gast.Return, gast.Raise)):
+        return _Live(activity.reads(node))
+    if isinstance(node, (gast.With, gast.AsyncWith)):
+        body = _block(node.body, live_out, loop)
+        live = set(body)
+        for item in reversed(node.items):
+            if item.optional_vars is not None:
+                live -= activity.binds(item.optional_vars)
+            live |= activity.reads(item.context_expr)
+        return _Live(live)
+    if isinstance(node, gast.Match):
+        live = set(live_out) | activity.reads(node.subject)
+        for case in node.cases:
+            body = _block(case.body, live_out, loop)
+            live |= activity.reads(case.pattern) | (body - activity.binds(case.pattern))
+            if case.guard is not None:
+                live |= activity.reads(case.guard)
+        return _Live(live)
+    if isinstance(node, (gast.Try, gast.TryStar)):
+        # Any statement of the body may raise: everything read anywhere stays live.
+        everything = _Live(live_out | activity.reads(node))
+        for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
+            _block(block, everything, loop)
+        return everything
+    # A simple statement (or a def/class): kill what it rebinds, then add what it reads.
+    return _Live((live_out - activity.binds(node)) | activity.reads(node))
+
+
+def analyze(fn: gast.FunctionDef) -> None:
+    _block(fn.body, _Live(), None)

@@ -1,0 +1,1 @@
+"""Converters: one module per construct, each a `transform(node, ctx)`."""

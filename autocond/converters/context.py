@@ -1,0 +1,29 @@
+"""What every converter knows about the function being converted."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gast
+
+from autocond.analysis import activity
+from autocond.pyct import naming
+
+
+@dataclasses.dataclass
+class Context:
+    namer: naming.Namer
+    qualname: str
+    filename: str
+    first_line: int  # file line of the function's line 1
+    local_names: frozenset[str] = frozenset()  # the function's own variables (carried state)
+    outer_names: frozenset[str] = frozenset()  # declared `global` or `nonlocal`
+
+    def where(self, node: gast.AST) -> str:
+        return f"{self.filename}:{self.first_line + node.lineno - 1}"
+
+    def scan_scope(self, fn: gast.FunctionDef) -> None:
+        """Record which names are the function's local variables."""
+        self.outer_names = frozenset(activity.declared_outer(fn))
+        bound = activity.parameters(fn.args).union(*(activity.binds(s) for s in fn.body))
+        self.local_names = frozenset(bound - self.outer_names)

@@ -1,0 +1,74 @@
+"""Blocks as functions of the variables they carry: the shape all generated code shares.
+
+    def if_true(x, y):       # the variables the block reads or assigns and someone needs
+        ...                  # the user's statements
+        return y             # the variables live after it (one bare, several as a tuple)
+    y = ac__.if_stmt(test, if_true, if_false, (x, y), ('y',))
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import gast
+
+from autocond.pyct import anno, templates
+from autocond.pyct.loader import RUNTIME_NAME
+
+
+def _name(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def pack(names: Sequence[str]) -> gast.expr:
+    """`y` for one name, `(x, y)` for several, `()` for none."""
+    return _name(names[0]) if len(names) == 1 else values(names)
+
+
+def values(names: Sequence[str]) -> gast.Tuple:
+    """The tuple `(x, y)` (a one-tuple too): the values operators receive."""
+    return gast.Tuple(elts=[_name(n) for n in names], ctx=gast.Load())
+
+
+def name_strings(names: Sequence[str]) -> gast.Tuple:
+    return gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in names], ctx=gast.Load())
+
+
+def function(name: str, params: Sequence[str], body: list[gast.stmt], returns: gast.expr) -> gast.FunctionDef:
+    (fn,) = templates.replace(
+        """
+        def name(params):
+            body
+            return returns
+        """,
+        name=name, params=list(params), body=with_undefined_inits(body, params), returns=returns,
+    )
+    anno.setanno(fn, anno.Basic.GENERATED, True)
+    return fn
+
+
+def call(outputs: Sequence[str], expression: gast.expr, maybe_undefined: Iterable[str]) -> gast.stmt:
+    """`outputs = expression`, noting which inputs of the call may be unbound."""
+    if outputs:
+        (stmt,) = templates.replace("outputs = expression", outputs=pack(outputs), expression=expression)
+    else:
+        stmt = gast.Expr(value=expression)
+    anno.setanno(stmt, anno.Basic.MAYBE_UNDEFINED, frozenset(maybe_undefined))
+    return stmt
+
+
+def with_undefined_inits(body: list[gast.stmt], params: Iterable[str]) -> list[gast.stmt]:
+    """`body` preceded by `x = ac__.Undefined('x')` for each variable a generated call in
+    it passes while `x` may be unbound (and `x` is not a parameter)."""
+    names = set()
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        names |= anno.getanno(node, anno.Basic.MAYBE_UNDEFINED, frozenset())
+        if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)):
+            stack.extend(gast.iter_child_nodes(node))
+    inits = []
+    for name in sorted(names - set(params)):
+        inits += templates.replace(f"name = {RUNTIME_NAME}.Undefined(label)",
+                                   name=name, label=gast.Constant(value=name, kind=None))
+    return inits + body

@@ -1,0 +1,83 @@
+"""Constructs autocond rejects, and those it keeps as plain Python.
+
+`transform` runs first, on the user's tree: a generator or coroutine cannot become one XLA
+program, so it is refused before any other work. `annotate` runs with the analyses, after
+`return` is lowered: an `if` or loop it gives a reason stays plain Python, which is correct
+whenever its conditions are static (and raises a clear error when they are not).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import gast
+
+from autocond import errors
+from autocond.analysis import activity
+from autocond.converters.context import Context
+from autocond.pyct import anno
+
+_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
+_LOOPS = (gast.For, gast.While, gast.AsyncFor)
+
+
+def _inside(stmts: list[gast.stmt], enter_loops: bool) -> Iterator[gast.AST]:
+    """Nodes under `stmts` in the same function (and, unless `enter_loops`, the same loop)."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPES) or (isinstance(node, _LOOPS) and not enter_loops):
+            continue
+        stack.extend(gast.iter_child_nodes(node))
+
+
+def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise errors.UnsupportedSyntaxError(
+            f"`{ctx.qualname}` ({ctx.where(node)}) is an `async def`; autocond converts plain "
+            "functions only. Call the converted function from your coroutine instead.")
+    for n in _inside(node.body, enter_loops=True):
+        if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
+            what = "`await`" if isinstance(n, gast.Await) else "`yield`"
+            raise errors.UnsupportedSyntaxError(
+                f"`{ctx.qualname}` uses {what} at {ctx.where(n)}; a generator or coroutine cannot "
+                "be converted to one XLA program. Collect the values in a list, or convert the "
+                "function that consumes them.")
+    return node
+
+
+def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
+    """Annotate each `if` and loop that must stay Python with `KEEP_PYTHON` (the reason)."""
+    for node in gast.walk(fn):
+        if isinstance(node, (gast.If, gast.While, gast.For)):
+            reason = _keep_python_reason(node, ctx)
+            if reason:
+                anno.setanno(node, anno.Static.KEEP_PYTHON, reason)
+
+
+def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
+    """Why `node` (an `if` or a loop) must stay plain Python, or None if it can be converted."""
+    blocks = node.body + node.orelse
+    for n in _inside(blocks, enter_loops=True):
+        if isinstance(n, gast.Return):
+            return (f"it contains the `return` at {ctx.where(n)}, and `{ctx.qualname}` returns "
+                    "from inside a loop")
+    # A loop's own `break`/`continue` stop at it; an `if`'s reach the loop around it.
+    own = node.body if isinstance(node, _LOOPS) else blocks
+    for n in _inside(own, enter_loops=False):
+        if isinstance(n, (gast.Break, gast.Continue)):
+            word = "break" if isinstance(n, gast.Break) else "continue"
+            return f"it contains the `{word}` at {ctx.where(n)}"
+    if isinstance(node, gast.For) and not all(
+            isinstance(n, (gast.Name, gast.Tuple, gast.List, gast.Starred, gast.expr_context))
+            for n in gast.walk(node.target)):
+        return "its target is not a variable or a tuple of variables"
+    assigned_outer = sorted(set().union(*map(activity.binds, blocks)) & ctx.outer_names)
+    if assigned_outer:
+        return f"it assigns `{assigned_outer[0]}`, which is declared `global` or `nonlocal`"
+    mutated_outer = sorted(set().union(*map(activity.mutates, blocks)) - ctx.local_names)
+    if mutated_outer:
+        name = mutated_outer[0]
+        return f"it changes `{name}` in place, and `{name}` is not a local variable of `{ctx.qualname}`"
+    return None

@@ -1,0 +1,10 @@
+"""The runtime that converted code calls (as `ac__`): each operator decides at trace time
+between plain Python and a `lax` control-flow primitive."""
+
+from autocond.operators.conditionals import if_stmt as if_stmt
+from autocond.operators.conditionals import python_bool as python_bool
+from autocond.operators.loops import for_stmt as for_stmt
+from autocond.operators.loops import range_ as range_
+from autocond.operators.loops import while_stmt as while_stmt
+from autocond.operators.variables import Undefined as Undefined
+from autocond.operators.variables import UndefinedReturnValue as UndefinedReturnValue

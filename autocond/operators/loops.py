@@ -1,0 +1,236 @@
+"""Runtime of converted loops: plain Python, `lax.while_loop` or `lax.fori_loop`."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import operator
+from typing import Any, Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from autocond import errors
+from autocond.operators import staging
+from autocond.operators.variables import Undefined
+
+# A weak type can be promoted at most twice (int, then float, then complex).
+_MAX_TYPE_REFINEMENTS = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class TracedRange:
+    """`range(start, stop, step)` where some argument is traced."""
+
+    start: Any
+    stop: Any
+    step: Any
+
+
+def range_(range_fn: Callable, *args: Any) -> Any:
+    """`range_fn(*args)`, or a `TracedRange` when `range_fn` is `range` and an argument is traced.
+
+    The converter passes the name `range` as the user's code sees it, so a shadowed `range`
+    keeps its meaning.
+    """
+    if range_fn is not range or not any(staging.is_traced(a) for a in args):
+        return range_fn(*args)
+    for a in args:
+        if not jnp.issubdtype(jnp.result_type(a), jnp.integer):
+            raise TypeError(f"`range` needs integer arguments, got a traced {jnp.result_type(a)}.")
+    start, stop, step = (0, *args, 1) if len(args) == 1 else (*args, 1)[:3]
+    if not staging.is_traced(step) and operator.index(step) == 0:
+        raise ValueError("range() arg 3 must not be zero")
+    return TracedRange(start, stop, step)
+
+
+def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str]) -> Any:
+    """Loops as Python does::
+
+        def while_stmt(test, body, inputs, names):
+            state = inputs
+            while test(*state):
+                state = body(*state)
+            return state
+
+    While the condition is a Python value or a concrete array, that is exactly what runs (so
+    a loop over a Python counter unrolls, as under `jax.jit`). From the first test that is
+    traced, the rest of the loop runs as one `lax.while_loop`. Then each variable keeps its
+    structure and shape across iterations; Python numbers are carried as arrays; a weakly
+    typed value (from a Python number) is promoted once before the loop to the type the body
+    gives it, while other dtype changes are errors; values that are not arrays or numbers
+    must be left unchanged by the body.
+    """
+    state = inputs
+    while True:
+        cond = test(*state)
+        if staging.is_traced(cond):
+            break
+        if not cond:
+            return staging.from_tuple(state, names)
+        state = staging.as_tuple(body(*state), names)
+    where = f"the traced `while` loop at {staging.site()}"
+    loop = _Loop(body, state, names, where)
+
+    def cond_fn(carry):
+        return staging.predicate(test(*loop.rebuild(carry)), where)
+
+    return loop.finish(lax.while_loop(cond_fn, loop.step, loop.init))
+
+
+def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str]) -> Any:
+    """Iterates as Python does::
+
+        def for_stmt(iterable, body, inputs, names):
+            state = inputs
+            for item in iterable:
+                state = body(item, *state)
+            return state
+
+    A `range` with a traced argument runs as one `lax.fori_loop` (a `while` in the jaxpr),
+    with the rules of `while_stmt` for the carried variables. A static `range` whose carried
+    variables are all arrays, some of them traced, runs as one `lax.fori_loop` over a static
+    trip count (a `scan`: compile time does not grow with the length, and it can be
+    reverse-differentiated) when the body traces with a traced index; when it does not (it
+    indexes a Python list, needs a concrete shape...), it is unrolled as Python. Other
+    iterables are iterated by Python.
+    """
+    where = f"the traced `for` loop at {staging.site()}"
+    if isinstance(iterable, TracedRange):
+        return _range_loop(iterable.start, iterable.stop, iterable.step, body, inputs, names, where)
+    if isinstance(iterable, range) and len(iterable) > 1 and _rollable(inputs):
+        try:
+            return _range_loop(iterable.start, iterable.stop, iterable.step, body, inputs, names, where)
+        except Exception:
+            pass  # the body needs a concrete index: unrolled below, with Python's meaning
+    state = inputs
+    for item in iterable:
+        state = staging.as_tuple(body(item, *state), names)
+    return staging.from_tuple(state, names)
+
+
+def _rollable(inputs: tuple) -> bool:
+    leaves, _ = staging.flatten(inputs)
+    return (bool(leaves) and all(isinstance(x, jax.Array) for x in leaves)
+            and any(staging.is_traced(x) for x in leaves))
+
+
+def _range_loop(start, stop, step, body, inputs, names, where):
+    if not staging.is_traced(step) and step == 1:
+        lower, upper, index = start, stop, lambda k: k
+    else:
+        if staging.is_traced(step):
+            trips = jnp.where(step > 0, _ceil_div(stop - start, step), _ceil_div(start - stop, -step))
+        elif step > 0:
+            trips = _ceil_div(stop - start, step)
+        else:
+            trips = _ceil_div(start - stop, -step)
+        lower, upper = 0, jnp.maximum(trips, 0) if staging.is_traced(trips) else max(trips, 0)
+        index = lambda k: start + k * step  # noqa: E731
+    if staging.is_traced(lower) or staging.is_traced(upper):
+        dtype = jnp.result_type(lower, upper)
+        lower, upper = jnp.asarray(lower, dtype), jnp.asarray(upper, dtype)
+    index_type = functools.reduce(staging.join, map(jax.typeof, (start, stop, step)))
+    loop = _Loop(body, inputs, names, where, index_type)
+
+    def step_fn(k, carry):
+        return loop.step(carry, staging.cast(index(k), index_type))
+
+    return loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
+
+
+def _ceil_div(a, b):
+    return -((-a) // b)
+
+
+class _Loop:
+    """A loop body traced once on the carried variables' types, ready for `lax`.
+
+    The body is traced with `jax.make_jaxpr`; if it turns a weakly typed variable into a
+    wider type, the initial value is promoted and the body traced again.
+    """
+
+    def __init__(self, body, inputs, names, where, index_type=None):
+        self.names, self.where = names, where
+        self.state = staging.State(inputs, carry_constants=True)
+        self.types = [jax.typeof(x) for x in self.state.operands]
+        index_types = [] if index_type is None else [index_type]
+        for _ in range(_MAX_TYPE_REFINEMENTS):
+
+            def flat_body(*args):
+                return staging.as_tuple(body(*args[:len(index_types)],
+                                             *self.state.rebuild(args[len(index_types):])), names)
+
+            self.traced = staging.trace(flat_body, index_types + self.types)
+            if not self._check():
+                break
+        self.init = [staging.cast(x, t) for x, t in zip(self.state.operands, self.types)]
+
+    def _check(self) -> bool:
+        """Match the body's outputs to the carried variables; True if a type was promoted."""
+        self.sources, self.unbound_after = [], {}
+        promoted = False
+        types = iter(range(len(self.types)))
+        for name, before, after in zip(self.names, self.state.values, self.traced.outputs):
+            if isinstance(before, Undefined) and not staging.same_static(before, after):
+                self.unbound_after[name] = Undefined(
+                    name, f"it is first assigned inside {self.where}, which may run zero "
+                    f"times. Assign `{name}` before the loop")
+                continue
+            (in_leaves, in_tree), (out_leaves, out_tree) = staging.flatten(before), staging.flatten(after)
+            if in_tree != out_tree:
+                raise errors.StagingError(
+                    f"`{name}` changes structure in {self.where}: {in_tree} before the loop, "
+                    f"{out_tree} after one iteration. A traced loop must keep the structure of "
+                    "the variables it carries (containers, lengths, keys).")
+            for path, x, y in zip(staging.leaf_paths(name, before), in_leaves, out_leaves):
+                if not (isinstance(x, jax.Array) or staging.is_constant(x)):
+                    if not staging.same_static(x, y):
+                        raise errors.StagingError(
+                            f"`{path}` is {staging.describe(x)}, not a JAX value, and {self.where} "
+                            f"changes it (to {staging.describe(y)}). Only arrays and numbers can "
+                            "change in a traced loop; compute this value outside the loop.")
+                    continue
+                k = next(types)
+                self.sources.append(y)
+                promoted |= self._check_leaf(path, k, y)
+        return promoted
+
+    def _check_leaf(self, path: str, k: int, out: Any) -> bool:
+        before = self.types[k]
+        if not (isinstance(out, staging.Out) or staging.is_constant(out)):
+            raise errors.StagingError(
+                f"`{path}` becomes {staging.describe(out)} in {self.where}. A traced loop can "
+                "carry only arrays and numbers.")
+        after = staging.aval_of(out)
+        if after.shape != before.shape:
+            raise errors.StagingError(
+                f"`{path}` has shape {before.shape} before {self.where} but {after.shape} after "
+                "one iteration. A traced loop keeps the shape of each variable it carries; "
+                "preallocate it with its final shape before the loop.")
+        joined = staging.join(before, after)
+        if joined == before:
+            return False
+        if before.weak_type:
+            self.types[k] = joined
+            return True
+        raise errors.StagingError(
+            f"`{path}` has dtype {before.str_short(short_dtypes=True)} before {self.where} but "
+            f"{after.str_short(short_dtypes=True)} after one iteration. A traced loop keeps the "
+            f"dtype of each variable it carries; convert it before the loop, e.g. "
+            f"`{path} = {path}.astype(jnp.{after.dtype.name})`.")
+
+    def rebuild(self, carry) -> tuple:
+        return self.state.rebuild(carry)
+
+    def step(self, carry, *index):
+        return staging.evaluate(self.traced, self.sources, self.types, [*index, *carry])
+
+    def finish(self, carry) -> Any:
+        values = list(self.rebuild(carry))
+        for k, name in enumerate(self.names):
+            if name in self.unbound_after:
+                values[k] = self.unbound_after[name]
+        return staging.from_tuple(values, self.names)
+

@@ -1,0 +1,281 @@
+"""Tracing Python functions over JAX state into jaxprs, and merging what they produce.
+
+A traced construct is staged in two steps: each branch (or a loop body) is traced once with
+`jax.make_jaxpr`, which tells the types of everything it produces; then `lax.cond`, `switch`,
+`while_loop` or `fori_loop` evaluates those jaxprs, casting outputs to the types the
+construct needs. Python is traced once per branch, and the types are known before any
+`lax` call, so mismatches are reported with the variable's name instead of as a `lax`
+error about positional outputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any, Callable, Sequence
+
+import jax
+import numpy as np
+from jax._src.lax.lax import _convert_element_type  # the one weak-type-preserving cast
+from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
+
+from autocond import errors
+from autocond.operators.variables import Undefined, UndefinedReturnValue
+
+_PYTHON_NUMBERS = (bool, int, float, complex)
+
+
+def site(depth: int = 2) -> str:
+    """`file:line` of the generated statement calling the operator that calls this."""
+    frame = sys._getframe(depth)
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def is_traced(value: Any) -> bool:
+    return isinstance(value, jax.core.Tracer)
+
+
+def is_constant(value: Any) -> bool:
+    """A Python or NumPy number or array: static until it meets a traced value."""
+    if type(value) in _PYTHON_NUMBERS:
+        return True
+    return isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biufc"
+
+
+def flatten(value: Any):
+    return jax.tree_util.tree_flatten(value, is_leaf=lambda x: isinstance(x, Undefined))
+
+
+def as_tuple(value: Any, names: Sequence[str]) -> tuple:
+    """Generated functions return a lone variable bare, several as a tuple."""
+    return (value,) if len(names) == 1 else tuple(value)
+
+
+def from_tuple(values: Sequence[Any], names: Sequence[str]) -> Any:
+    return values[0] if len(names) == 1 else tuple(values)
+
+
+def predicate(test: Any, where: str) -> jax.Array:
+    """A traced condition as the scalar bool `lax` needs, with Python's truth rules."""
+    shape = np.shape(test)
+    if shape not in ((), (1,)):
+        raise ValueError(
+            f"The condition of {where} has shape {shape}: the truth value of an array with "
+            "more than one element is ambiguous. Reduce it with `.any()` or `.all()`."
+        )
+    if shape:
+        test = test.reshape(())
+    return test if test.dtype == bool else test != 0
+
+
+# --- values with traced leaves replaced by markers -------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Out:
+    """A traced output leaf: its position among a jaxpr's outputs, and its type."""
+
+    index: int
+    aval: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Zeros:
+    """Zeros standing in for a value a branch does not produce (see UndefinedReturnValue)."""
+
+    aval: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """Position of a leaf among the results of the `lax` call that merges branches."""
+
+    index: int
+
+
+@dataclasses.dataclass
+class Traced:
+    jaxpr: ClosedJaxpr
+    outputs: tuple  # the function's outputs, with traced leaves replaced by `Out`
+
+
+def trace(fn: Callable[..., tuple], avals: Sequence[Any]) -> Traced:
+    """Trace `fn` on abstract arguments of the given types."""
+    outputs = []
+
+    def flat_fn(*args):
+        leaves, tree = flatten(fn(*args))
+        traced = [leaf for leaf in leaves if isinstance(leaf, jax.Array)]
+        positions = iter(range(len(traced)))
+        marked = [Out(next(positions), jax.typeof(leaf)) if isinstance(leaf, jax.Array) else leaf
+                  for leaf in leaves]
+        outputs.append(tree.unflatten(marked))
+        return traced
+
+    specs = [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in avals]
+    jaxpr = jax.make_jaxpr(flat_fn)(*specs)
+    return Traced(jaxpr, outputs[0])
+
+
+def aval_of(leaf: Any):
+    return leaf.aval if isinstance(leaf, (Out, Zeros)) else jax.typeof(leaf)
+
+
+def resolve(leaf: Any, outs: Sequence[Any]) -> Any:
+    """The value a marked leaf stands for, given the jaxpr's outputs."""
+    if isinstance(leaf, Out):
+        return outs[leaf.index]
+    if isinstance(leaf, Zeros):
+        return np.zeros(leaf.aval.shape, leaf.aval.dtype)
+    return leaf
+
+
+def cast(value: Any, aval: Any) -> Any:
+    """`value` as type `aval`; no equation when it already is."""
+    current = jax.typeof(value)
+    if current.dtype == aval.dtype and current.weak_type == aval.weak_type:
+        return value
+    return _convert_element_type(value, np.dtype(aval.dtype), weak_type=aval.weak_type)
+
+
+def join(a: Any, b: Any) -> Any:
+    """The type both `a` and `b` promote to, as `jnp` promotes them (weak types included)."""
+    if a == b:
+        return a
+
+    def operand(aval):
+        if aval.weak_type and aval.dtype.kind in "iufc":
+            return {"i": int, "u": int, "f": float, "c": complex}[aval.dtype.kind]
+        return aval.dtype
+
+    dtype, weak = jax.dtypes.result_type(operand(a), operand(b), return_weak_type_flag=True)
+    return a.update(dtype=dtype, weak_type=weak)
+
+
+def same_static(a: Any, b: Any) -> bool:
+    """Whether two untraced leaves are interchangeable (bit-identical numbers, equal objects)."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or isinstance(a, (Out, Zeros, Undefined)):
+        return False
+    if type(a) in _PYTHON_NUMBERS:
+        return repr(a) == repr(b)  # tells 0.0 from -0.0 and matches nan with nan
+    if isinstance(a, (np.ndarray, np.generic)):
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def describe(leaf: Any) -> str:
+    if isinstance(leaf, (Out, Zeros)) or is_constant(leaf) or isinstance(leaf, jax.Array):
+        return aval_of(leaf).str_short(short_dtypes=True)
+    if isinstance(leaf, Undefined):
+        return "unbound"
+    return f"a `{type(leaf).__name__}`"
+
+
+def leaf_paths(name: str, value: Any) -> list[str]:
+    """`name`, `name[0]`, `name['k']`... for each leaf of `value`, for error messages."""
+    paths, _ = jax.tree_util.tree_flatten_with_path(value, is_leaf=lambda x: isinstance(x, Undefined))
+    return [name + jax.tree_util.keystr(path) for path, _ in paths]
+
+
+# --- the state a construct carries ---------------------------------------------------------
+
+
+class State:
+    """Variables' values split into the leaves JAX traces (arrays) and the static rest."""
+
+    def __init__(self, values: tuple, carry_constants: bool = False):
+        self.values = values
+        self.leaves, self.tree = flatten(values)
+        # A loop carries Python numbers as arrays, converted once before the loop.
+        self.dynamic = [isinstance(x, jax.Array) or (carry_constants and is_constant(x))
+                        for x in self.leaves]
+        self.operands = [jax.numpy.asarray(x) for x, d in zip(self.leaves, self.dynamic) if d]
+
+    def rebuild(self, operands: Sequence[Any]) -> tuple:
+        it = iter(operands)
+        return self.tree.unflatten([next(it) if d else x for x, d in zip(self.leaves, self.dynamic)])
+
+
+# --- merging branches -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Merge:
+    outputs: list  # per variable: its value with merged leaves replaced by `Result`
+    sources: list  # per branch: for each result, the marked leaf that branch produces
+    types: list  # for each result, its type
+
+
+def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: Sequence[str]) -> Merge:
+    """Plan how the outputs of several traced branches become one set of values."""
+    plan = Merge([], [[] for _ in branches], [])
+    for k, name in enumerate(names):
+        values = [branch[k] for branch in branches]
+        unbound = [isinstance(v, Undefined) for v in values]
+        if any(unbound) and not all(unbound):
+            if all(isinstance(v, UndefinedReturnValue) for v, u in zip(values, unbound) if u):
+                # Read only where the return flag is set: the other branches carry zeros.
+                defined = values[unbound.index(False)]
+                filler = jax.tree_util.tree_map(lambda x: Zeros(x.aval) if isinstance(x, Out) else x,
+                                                defined)
+                values = [filler if u else v for v, u in zip(values, unbound)]
+            else:
+                missing = labels[unbound.index(True)]
+                plan.outputs.append(Undefined(
+                    name, f"it is assigned in some branches of {where} but not in {missing}, so "
+                    f"after the `if` it has no value when that branch is taken. Assign `{name}` "
+                    "before the `if` or in every branch"))
+                continue
+        flat = [flatten(v) for v in values]
+        for label, (_, tree) in zip(labels[1:], flat[1:]):
+            if tree != flat[0][1]:
+                raise errors.StagingError(
+                    f"`{name}` has a different structure in the branches of {where}: "
+                    f"{flat[0][1]} in {labels[0]}, {tree} in {label}. Every branch of a traced "
+                    "`if` must give it the same structure (containers, lengths, keys).")
+        paths = leaf_paths(name, values[0])
+        merged = []
+        for path, leaves in zip(paths, zip(*(leaves for leaves, _ in flat))):
+            merged.append(_merge_leaf(plan, path, leaves, where, labels))
+        plan.outputs.append(flat[0][1].unflatten(merged))
+    return plan
+
+
+def _merge_leaf(plan: Merge, path: str, leaves: tuple, where: str, labels: Sequence[str]) -> Any:
+    if all(same_static(leaves[0], x) for x in leaves[1:]):
+        return leaves[0]
+    kinds = ", ".join(f"{describe(x)} in {label}" for x, label in zip(leaves, labels))
+    if not all(isinstance(x, (Out, Zeros)) or is_constant(x) for x in leaves):
+        raise errors.StagingError(
+            f"`{path}` is not a JAX value in every branch of {where}, and it differs between "
+            f"them: {kinds}. Only arrays and numbers can depend on a traced condition; compute "
+            "this value outside the `if`, or make the condition static (e.g. `static_argnames`).")
+    avals = [aval_of(x) for x in leaves]
+    if any(a.shape != avals[0].shape for a in avals):
+        raise errors.StagingError(
+            f"`{path}` has a different shape in the branches of {where}: {kinds}. Every branch "
+            "of a traced `if` must give it the same shape.")
+    target = avals[0]
+    for a in avals[1:]:
+        target = join(target, a)
+    for sources, leaf in zip(plan.sources, leaves):
+        sources.append(leaf)
+    plan.types.append(target)
+    return Result(len(plan.types) - 1)
+
+
+def evaluate(traced: Traced, sources: Sequence[Any], types: Sequence[Any], operands: Sequence[Any]) -> list:
+    """Evaluate a traced function on `operands`; return its marked leaves `sources` as `types`."""
+    outs = jaxpr_as_fun(traced.jaxpr)(*operands)
+    return [cast(resolve(s, outs), t) for s, t in zip(sources, types)]
+
+
+def fill(outputs: list, results: Sequence[Any]) -> list:
+    """The variables' values, with each `Result` replaced by its value."""
+    return [jax.tree_util.tree_map(lambda x: results[x.index] if isinstance(x, Result) else x, v,
+                                   is_leaf=lambda x: isinstance(x, Undefined)) for v in outputs]

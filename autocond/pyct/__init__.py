@@ -1,0 +1,1 @@
+"""Python-code tools: parsing, templates, annotations, names and loading."""

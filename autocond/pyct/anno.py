@@ -1,0 +1,50 @@
+"""Named annotations that analyses attach to tree nodes and converters read."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+_FIELD = "___autocond_anno"
+
+
+class Static(enum.Enum):
+    """Keys set by the analyses (see `autocond.analysis`)."""
+
+    # frozenset of names an `if` or loop may write (assign, del, mutate in place) in its
+    # blocks (a loop's `else` and a `for` target excluded).
+    MODIFIED = "modified"
+    # frozenset of names live right after a statement.
+    LIVE_OUT = "live_out"
+    # frozenset of names live at the start of a block (If: each branch; loops: the body).
+    LIVE_IN_BODY = "live_in_body"
+    LIVE_IN_ORELSE = "live_in_orelse"
+    # frozenset of names defined on every path reaching a statement.
+    DEFINED_IN = "defined_in"
+    # str: why a statement must stay plain Python (see `converters.unsupported`).
+    KEEP_PYTHON = "keep_python"
+
+
+class Basic(enum.Enum):
+    """Keys set by converters."""
+
+    # frozenset of names a generated statement reads that may be unbound there.
+    MAYBE_UNDEFINED = "maybe_undefined"
+    # True on functions generated from a block (converters enter them, not the user's).
+    GENERATED = "generated"
+
+
+def getanno(node: Any, key: enum.Enum, default: Any = None) -> Any:
+    return getattr(node, _FIELD, {}).get(key, default)
+
+
+def hasanno(node: Any, key: enum.Enum) -> bool:
+    return key in getattr(node, _FIELD, {})
+
+
+def setanno(node: Any, key: enum.Enum, value: Any) -> None:
+    annotations = getattr(node, _FIELD, None)
+    if annotations is None:
+        annotations = {}
+        setattr(node, _FIELD, annotations)
+    annotations[key] = value

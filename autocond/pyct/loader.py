@@ -1,0 +1,41 @@
+"""Compile a converted function and rebuild it on the original's globals and closure."""
+
+from __future__ import annotations
+
+import ast
+import types
+
+RUNTIME_NAME = "ac__"  # the name generated code uses for `autocond.operators`
+
+
+def compile_function(node: ast.FunctionDef, fn: types.FunctionType) -> types.CodeType:
+    """The code object of `node`, compiled under `fn`'s file name.
+
+    It is compiled inside a factory whose parameters are `fn`'s free variables and the
+    runtime module, so the code has them as free variables (`make_function` supplies the
+    cells). Locations are those of the user's lines, so tracebacks show them.
+    """
+    factory = ast.parse(f"def ac__factory({', '.join((RUNTIME_NAME, *fn.__code__.co_freevars))}): pass").body[0]
+    factory.body = [node, ast.Return(value=ast.Name(id=node.name, ctx=ast.Load()))]
+    ast.copy_location(factory, node)
+    module = ast.Module(body=[factory], type_ignores=[])
+    ast.fix_missing_locations(module)
+    code = compile(module, fn.__code__.co_filename, "exec", dont_inherit=True)
+    for name in ("ac__factory", node.name):
+        code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    return code
+
+
+def make_function(code: types.CodeType, fn: types.FunctionType, runtime: types.ModuleType) -> types.FunctionType:
+    """A function running `code` that shares `fn`'s live globals, closure cells, defaults and
+    metadata, so writes through `nonlocal` reach the user's own cells."""
+    own_cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    closure = tuple(own_cells[n] if n in own_cells else types.CellType(runtime) for n in code.co_freevars)
+    converted = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, closure)
+    converted.__kwdefaults__ = fn.__kwdefaults__
+    converted.__qualname__ = fn.__qualname__
+    converted.__doc__ = fn.__doc__
+    converted.__module__ = fn.__module__
+    converted.__dict__.update(fn.__dict__)
+    converted.__wrapped__ = fn
+    return converted

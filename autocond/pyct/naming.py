@@ -1,0 +1,25 @@
+"""Fresh names for generated code that never collide with the user's names."""
+
+from __future__ import annotations
+
+import gast
+
+
+class Namer:
+    """Hands out readable names (`if_true`, `if_true_1`, ...) unused in a tree."""
+
+    def __init__(self, tree: gast.AST):
+        self._taken = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        self._taken.update(
+            n.name
+            for n in gast.walk(tree)
+            if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef))
+        )
+
+    def new(self, base: str) -> str:
+        name, k = base, 0
+        while name in self._taken:
+            k += 1
+            name = f"{base}_{k}"
+        self._taken.add(name)
+        return name

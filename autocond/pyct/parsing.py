@@ -1,0 +1,61 @@
+"""Source retrieval and parsing of user functions."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import textwrap
+import types
+
+import gast
+
+from autocond import errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """Where a function's code came from: its file and the line its `def` starts on."""
+
+    filename: str
+    first_line: int
+    text: str
+
+
+def _describe(fn: types.FunctionType) -> str:
+    code = fn.__code__
+    return f"`{fn.__qualname__}` ({code.co_filename}:{code.co_firstlineno})"
+
+
+def function_source(fn: types.FunctionType) -> Source:
+    """The source of `fn`, dedented, or a SourceError that says how to fix it."""
+    code = fn.__code__
+    if fn.__name__ == "<lambda>":
+        raise errors.SourceError(
+            f"autocond cannot convert the lambda {_describe(fn)}: a lambda's source cannot be "
+            "separated from the line around it. Define it with `def` instead."
+        )
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as e:
+        raise errors.SourceError(
+            f"autocond cannot read the source of {_describe(fn)}: {e}. Functions defined with "
+            "`exec`, `eval` or at the interactive prompt have no source file; put the function "
+            "in a module (or a notebook cell) and import it."
+        ) from None
+    return Source(code.co_filename, first_line, textwrap.dedent("".join(lines)))
+
+
+def parse_function(fn: types.FunctionType) -> tuple[gast.FunctionDef, Source]:
+    """The gast tree of `fn`'s definition, with its lines counted from the `def` (1-based)."""
+    source = function_source(fn)
+    try:
+        module = gast.parse(source.text)
+    except SyntaxError as e:
+        raise errors.SourceError(
+            f"autocond cannot parse the source of {_describe(fn)}: {e.msg} "
+            f"(line {e.lineno} of its definition)."
+        ) from None
+    node = module.body[0]
+    if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
+        raise errors.SourceError(f"autocond found no `def` for {_describe(fn)} in its source.")
+    return node, source
