@@ -9,7 +9,8 @@ import types
 import gast
 
 from autocond.analysis import activity, definedness, liveness
-from autocond.converters import conditionals, functional, loops, return_statements, unsupported
+from autocond.converters import (conditionals, functional, loops, return_statements, unsupported,
+                                  variables)
 from autocond.converters.context import Context
 from autocond.pyct import loader, naming, parsing
 
@@ -28,22 +29,27 @@ def _analyze(node: gast.FunctionDef, ctx: Context) -> None:
     unsupported.annotate(node, ctx)
 
 
-def convert_function(fn: types.FunctionType) -> Converted:
-    node, source = parsing.parse_function(fn)
-    node.decorator_list = []  # `fn` is the function the decorators were given
-    ctx = Context(naming.Namer(node), fn.__qualname__, source.filename, source.first_line)
+def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
+    """The converted function, as an `ast` tree with lines counted as in `node`."""
+    node.decorator_list = []  # the function object the decorators were given is converted
 
     # The ordered passes. Each converter reads the annotations of the analyses, which run on
     # the tree the converters start from.
     node = unsupported.transform(node, ctx)  # first: refuse generators before any work
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
     _analyze(node, ctx)
+    node = variables.transform(node, ctx)  # after the analyses, before generated code exists
     # Loops, then conditionals. Each enters the functions the other generates, converting
     # inner statements first; the order only decides which of them wraps the other's output.
     node = loops.transform(node, ctx)
     node = conditionals.transform(node, ctx)
     node.body = functional.with_undefined_inits(node.body, activity.parameters(node.args))
+    return gast.gast_to_ast(node)
 
-    tree = gast.gast_to_ast(node)
+
+def convert_function(fn: types.FunctionType) -> Converted:
+    node, source = parsing.parse_function(fn)
+    ctx = Context(naming.Namer(node), fn.__qualname__, source.filename, source.first_line)
+    tree = convert_tree(node, ctx)
     ast.increment_lineno(tree, source.first_line - 1)
     return Converted(loader.compile_function(tree, fn), tree)

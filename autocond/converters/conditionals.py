@@ -48,13 +48,14 @@ class _Transformer(gast.NodeTransformer):
         outputs = sorted(assigned & live_out)
         inputs = sorted(assigned & (live_out | read_first))
         true_name, false_name = self.ctx.namer.new("if_true"), self.ctx.namer.new("if_false")
+        guard = ", else_returned=True" if anno.getanno(node, anno.Basic.RETURN_GUARD) else ""
         generated = [
             functional.function(true_name, inputs, node.body, functional.pack(outputs)),
             functional.function(false_name, inputs, node.orelse, functional.pack(outputs)),
             functional.call(
                 outputs,
                 templates.replace_as_expression(
-                    f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names)",
+                    f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{guard})",
                     test=node.test, if_true=true_name, if_false=false_name,
                     inputs=functional.values(inputs), names=functional.name_strings(outputs)),
                 set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)),

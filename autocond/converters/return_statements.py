@@ -5,7 +5,7 @@
     y = -x                   →     if x > 0:
     return y                           do_return = True
                                        retval_ = x
-                                   if not do_return:
+                                   if ac__.not_(do_return):
                                        y = -x
                                        do_return = True
                                        retval_ = y
@@ -24,7 +24,7 @@ from __future__ import annotations
 import gast
 
 from autocond.converters.context import Context
-from autocond.pyct import origin, templates
+from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
 _LOOPS = (gast.For, gast.While, gast.AsyncFor)
@@ -62,8 +62,10 @@ class _Lowering:
             if may:
                 rest, _, rest_always = self.block(stmts[k + 1:])
                 if rest:
-                    guard = templates.replace("if not flag:\n    rest", flag=self.flag, rest=rest)
+                    guard = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    rest",
+                                              flag=self.flag, rest=rest)
                     origin.mark(guard, rest[0])
+                    anno.setanno(guard[0], anno.Basic.RETURN_GUARD, True)
                     out += guard
                 return out, True, rest_always
         return out, False, False

@@ -12,7 +12,7 @@ from autocond.operators import staging
 
 
 def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
-            names: Sequence[str]) -> Any:
+            names: Sequence[str], else_returned: bool = False) -> Any:
     """Runs one branch, as Python does::
 
         def if_stmt(test, if_true, if_false, inputs, names):
@@ -27,6 +27,10 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     dtypes are promoted as `jnp` would (`1` in one branch and `2.0` in the other give a
     float); values that are not arrays or numbers must be the same in both; a variable
     assigned in only one branch has no value after the `if` (reading it raises).
+
+    `else_returned` marks the guards that lowered `return` statements add (`if not
+    do_return:`): their `else` is a path on which the function has returned, where no
+    variable is read again, so what it leaves unbound may carry zeros.
     """
     if not staging.is_traced(test):
         return if_true(*inputs) if test else if_false(*inputs)
@@ -39,7 +43,7 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
         for branch in (if_true, if_false)
     ]
     plan = staging.merge([t.outputs for t in traced], names, where,
-                         ("the `if` branch", "the `else` branch"))
+                         ("the `if` branch", "the `else` branch"), (False, else_returned))
     if plan.types or any(t.jaxpr.effects for t in traced):
         true_fn, false_fn = (functools.partial(staging.evaluate, t, s, plan.types)
                              for t, s in zip(traced, plan.sources))

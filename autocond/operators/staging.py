@@ -211,15 +211,20 @@ class Merge:
     types: list  # for each result, its type
 
 
-def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: Sequence[str]) -> Merge:
-    """Plan how the outputs of several traced branches become one set of values."""
+def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: Sequence[str],
+          returned: Sequence[bool]) -> Merge:
+    """Plan how the outputs of several traced branches become one set of values.
+
+    `returned[b]` says branch `b` is a path on which the function has already returned.
+    """
     plan = Merge([], [[] for _ in branches], [])
     for k, name in enumerate(names):
         values = [branch[k] for branch in branches]
         unbound = [isinstance(v, Undefined) for v in values]
         if any(unbound) and not all(unbound):
-            if all(isinstance(v, UndefinedReturnValue) for v, u in zip(values, unbound) if u):
-                # Read only where the return flag is set: the other branches carry zeros.
+            if all(isinstance(v, UndefinedReturnValue) or r
+                   for v, u, r in zip(values, unbound, returned) if u):
+                # Never read where it is unbound: there, it may as well carry zeros.
                 defined = values[unbound.index(False)]
                 filler = jax.tree_util.tree_map(lambda x: Zeros(x.aval) if isinstance(x, Out) else x,
                                                 defined)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 import jax
 
 from autocond import errors
@@ -24,12 +28,13 @@ class Undefined:
     def __repr__(self) -> str:
         return f"<undefined `{self.name}`>"
 
-    def error(self) -> errors.UndefinedVariableError:
+    def error(self, frame: types.FrameType | None = None) -> errors.UndefinedVariableError:
+        here = f"at {frame.f_code.co_filename}:{frame.f_lineno}" if frame else "here"
         why = self.reason or "it is not assigned on every path that reaches this use"
-        return errors.UndefinedVariableError(f"`{self.name}` has no value here: {why}.")
+        return errors.UndefinedVariableError(f"`{self.name}` has no value {here}: {why}.")
 
     def _raise(self, *args, **kwargs):
-        raise self.error()
+        raise self.error(sys._getframe(1))
 
     # Any use of the value is an error; identity, repr and pytree flattening are not.
     __bool__ = __index__ = __int__ = __float__ = __complex__ = __len__ = __iter__ = _raise
@@ -42,7 +47,16 @@ class Undefined:
     __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = __lshift__ = __rshift__ = _raise
 
     def __getattr__(self, attr: str):
-        raise self.error()
+        raise self.error(sys._getframe(1))
+
+
+def ld(value: Any) -> Any:
+    """A read of a variable that may be unbound here: Python raises `UnboundLocalError`, and so
+    does this (an `UndefinedVariableError`, which subclasses it) when the value is a
+    placeholder. Otherwise the value itself."""
+    if isinstance(value, Undefined):
+        raise value.error(sys._getframe(1))
+    return value
 
 
 class UndefinedReturnValue(Undefined):
