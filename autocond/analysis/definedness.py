@@ -25,6 +25,8 @@ def _block(stmts: list[gast.stmt], defined: _Defined) -> _Defined:
 def _stmt(node: gast.stmt, defined: _Defined) -> _Defined:
     anno.setanno(node, anno.Static.DEFINED_IN, defined)
     if isinstance(node, gast.If):
+        anno.setanno(node, anno.Static.BOUND_BY_BRANCHES,
+                     frozenset(_always_bound(node.body) & _always_bound(node.orelse)))
         defined |= activity.binds(node.test)  # walrus
         return _block(node.body, defined) & _block(node.orelse, defined)
     if isinstance(node, (gast.For, gast.AsyncFor)):
@@ -51,6 +53,19 @@ def _stmt(node: gast.stmt, defined: _Defined) -> _Defined:
             _block(handler.body, defined | activity.binds(handler.name) if handler.name else defined)
         return defined
     return defined | (activity.binds(node) - _deleted(node))
+
+
+def _always_bound(stmts: list[gast.stmt]) -> set[str]:
+    """Names `stmts` bind on every path through them (loops and `try` may bind nothing)."""
+    bound = set()
+    for node in stmts:
+        if isinstance(node, gast.If):
+            bound |= _always_bound(node.body) & _always_bound(node.orelse)
+        elif isinstance(node, (gast.With, gast.AsyncWith)):
+            bound |= _always_bound(node.body)
+        elif not isinstance(node, (gast.For, gast.AsyncFor, gast.While, gast.Try, gast.TryStar, gast.Match)):
+            bound = (bound | activity.binds(node)) - _deleted(node)
+    return bound
 
 
 def _deleted(node: gast.stmt) -> set[str]:

@@ -7,9 +7,9 @@
                                        return y
                                    y = ac__.if_stmt(x > threshold, if_true, if_false, (y,), ('y',))
 
-The branches become functions of the variables they assign that someone reads: later
-(live after the `if`) or in a branch before assigning them. Only those live after the
-`if` are returned. Temporaries of a branch stay local to its function. `elif` is an `if`
+The branches become functions of the variables they assign that are read in a branch before
+being assigned, or read after the `if` (live) without being assigned by every branch. They
+return the variables they assign that are live after the `if`. Temporaries of a branch stay local to its function. `elif` is an `if`
 in the `else` branch, converted the same way, inner statements first.
 """
 
@@ -36,6 +36,8 @@ class _Transformer(gast.NodeTransformer):
 
     def visit_If(self, node: gast.If):
         reason = anno.getanno(node, anno.Static.KEEP_PYTHON)
+        if not reason:  # named before inner statements, so outer blocks get the plain names
+            true_name, false_name = self.ctx.namer.new("if_true"), self.ctx.namer.new("if_false")
         node = self.generic_visit(node)
         if reason:
             node.test = templates.replace_as_expression(
@@ -45,9 +47,9 @@ class _Transformer(gast.NodeTransformer):
         assigned = anno.getanno(node, anno.Static.MODIFIED) & self.ctx.local_names
         live_out = anno.getanno(node, anno.Static.LIVE_OUT)
         read_first = anno.getanno(node, anno.Static.LIVE_IN_BODY) | anno.getanno(node, anno.Static.LIVE_IN_ORELSE)
+        passed_through = live_out - anno.getanno(node, anno.Static.BOUND_BY_BRANCHES)
         outputs = sorted(assigned & live_out)
-        inputs = sorted(assigned & (live_out | read_first))
-        true_name, false_name = self.ctx.namer.new("if_true"), self.ctx.namer.new("if_false")
+        inputs = sorted(assigned & (read_first | passed_through))
         guard = ", else_returned=True" if anno.getanno(node, anno.Basic.RETURN_GUARD) else ""
         generated = [
             functional.function(true_name, inputs, node.body, functional.pack(outputs)),

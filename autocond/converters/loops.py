@@ -54,12 +54,13 @@ class _Transformer(gast.NodeTransformer):
 
     def visit_While(self, node: gast.While):
         reason = anno.getanno(node, anno.Static.KEEP_PYTHON)
+        if not reason:  # named before inner statements, so outer blocks get the plain names
+            test_name, body_name = self.ctx.namer.new("loop_test"), self.ctx.namer.new("loop_body")
         node = self.generic_visit(node)
         if reason:
             return self._python_test(node, reason)
         first_read = anno.getanno(node, anno.Static.LIVE_IN_BODY) | activity.reads(node.test)
         carried = self._carried(node, anno.getanno(node, anno.Static.MODIFIED), first_read)
-        test_name, body_name = self.ctx.namer.new("loop_test"), self.ctx.namer.new("loop_body")
         test_fn = functional.function(test_name, carried, [], node.test)
         body_fn = functional.function(body_name, carried, node.body, functional.pack(carried))
         call = functional.call(
@@ -75,6 +76,8 @@ class _Transformer(gast.NodeTransformer):
 
     def visit_For(self, node: gast.For):
         reason = anno.getanno(node, anno.Static.KEEP_PYTHON)
+        if not reason:
+            body_name = self.ctx.namer.new("loop_body")
         node = self.generic_visit(node)
         if reason:
             return node
@@ -86,7 +89,6 @@ class _Transformer(gast.NodeTransformer):
         else:  # the target is unpacked, or carried out of the loop
             item = self.ctx.namer.new("itr")
             body = templates.replace("target = item", target=node.target, item=item) + node.body
-        body_name = self.ctx.namer.new("loop_body")
         body_fn = functional.function(body_name, [item, *carried], body, functional.pack(carried))
         call = functional.call(
             carried,

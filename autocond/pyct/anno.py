@@ -21,6 +21,8 @@ class Static(enum.Enum):
     LIVE_IN_ORELSE = "live_in_orelse"
     # frozenset of names defined on every path reaching a statement.
     DEFINED_IN = "defined_in"
+    # frozenset of names an `if` binds on every path through each of its branches.
+    BOUND_BY_BRANCHES = "bound_by_branches"
     # str: why a statement must stay plain Python (see `converters.unsupported`).
     KEEP_PYTHON = "keep_python"
 

@@ -1,0 +1,3 @@
+from autocond._cli import main
+
+raise SystemExit(main())

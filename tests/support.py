@@ -1,0 +1,33 @@
+"""Shared test helpers: plain Python is the oracle for converted code."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import jax
+import numpy as np
+
+import autocond
+
+
+def assert_same(want: Any, got: Any) -> None:
+    """`got` has `want`'s structure and values. Where `want` is a JAX or NumPy array its dtype
+    must match too; a Python number may come back as an array of the dtype JAX gives it."""
+    want_leaves, want_tree = jax.tree_util.tree_flatten(want)
+    got_leaves, got_tree = jax.tree_util.tree_flatten(got)
+    assert want_tree == got_tree, f"structure: want {want_tree}, got {got_tree}"
+    for w, g in zip(want_leaves, got_leaves):
+        if isinstance(w, (jax.Array, np.ndarray, np.generic)):
+            assert np.asarray(g).dtype == np.asarray(w).dtype, f"dtype: want {w!r}, got {g!r}"
+            assert np.shape(g) == np.shape(w), f"shape: want {w!r}, got {g!r}"
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-6, atol=1e-6)
+
+
+def assert_matches_python(fn: Callable, *args: Any, jit: bool = True, **kwargs: Any) -> Any:
+    """Run `fn` as plain Python, converted, and (unless `jit=False`) converted under `jax.jit`;
+    all must agree. Returns the plain-Python result."""
+    want = fn(*args, **kwargs)
+    assert_same(want, autocond.convert(fn)(*args, **kwargs))
+    if jit:
+        assert_same(want, autocond.jit(fn)(*args, **kwargs))
+    return want
