@@ -4,6 +4,7 @@ from autocond import errors as errors
 from autocond._api import convert as convert
 from autocond._api import jit as jit
 from autocond._api import to_source as to_source
+from autocond._source import transform_source as transform_source
 
-__all__ = ["convert", "errors", "jit", "to_source"]
+__all__ = ["convert", "errors", "jit", "to_source", "transform_source"]
 __version__ = "0.1.0"
