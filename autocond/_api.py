@@ -6,7 +6,8 @@ import ast
 import functools
 import types
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 
@@ -14,7 +15,8 @@ from autocond import _transpiler, operators
 from autocond.pyct import loader
 
 # Conversions by code object, and converted functions by function object; both weak, so
-# they live as long as the user's function does.
+# they live as long as the user's function does. Code objects compare equal across files
+# (equality ignores the file name), so conversions are kept per file name too.
 _converted_code: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _converted_functions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -26,9 +28,10 @@ def _function(fn: Any, api: str) -> types.FunctionType:
 
 
 def _conversion(fn: types.FunctionType) -> _transpiler.Converted:
-    converted = _converted_code.get(fn.__code__)
+    by_file = _converted_code.setdefault(fn.__code__, {})
+    converted = by_file.get(fn.__code__.co_filename)
     if converted is None:
-        converted = _converted_code[fn.__code__] = _transpiler.convert_function(fn)
+        converted = by_file[fn.__code__.co_filename] = _transpiler.convert_function(fn)
     return converted
 
 

@@ -9,10 +9,9 @@ import types
 import gast
 
 from autocond.analysis import activity, definedness, liveness
-from autocond.converters import (conditionals, functional, loops, return_statements, unsupported,
-                                  variables)
+from autocond.converters import conditionals, functional, loops, return_statements, unsupported, variables
 from autocond.converters.context import Context
-from autocond.pyct import loader, naming, parsing
+from autocond.pyct import loader, naming, origin, parsing
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,8 +42,8 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     # inner statements first; the order only decides which of them wraps the other's output.
     node = loops.transform(node, ctx)
     node = conditionals.transform(node, ctx)
-    node.body = functional.with_undefined_inits(node.body, activity.parameters(node.args))
-    return gast.gast_to_ast(node)
+    functional.insert_undefined_inits(node)  # last: placeholders for every scope
+    return origin.fill_locations(gast.gast_to_ast(node))
 
 
 def convert_function(fn: types.FunctionType) -> Converted:

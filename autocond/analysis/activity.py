@@ -7,7 +7,7 @@ outside themselves.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import gast
 
@@ -52,8 +52,15 @@ def _own_nodes(node: gast.AST) -> Iterable[gast.AST]:
 
 
 def reads(node: gast.AST) -> set[str]:
-    """Names `node` may read, including those read by closures it defines."""
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    """Names `node` may read, including those read by closures it defines (and the target of
+    `x += v`, which gast marks as a store)."""
+    names = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            names.add(n.id)
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            names.add(n.target.id)
+    return names
 
 
 def binds(node: gast.AST) -> set[str]:
@@ -73,28 +80,26 @@ def binds(node: gast.AST) -> set[str]:
     return names
 
 
-def mutates(node: gast.AST) -> set[str]:
-    """Names whose objects `node` may change in place: `x.a = v`, `x[i] = v`, `del x[i]`,
-    `x.append(v)`, and any method call whose result is discarded."""
-    names = set()
+def mutates(node: gast.AST) -> dict[str, gast.AST]:
+    """Names whose objects `node` may change in place (`x.a = v`, `x[i] = v`, `del x[i]`,
+    `x.append(v)` and the other mutating methods of builtin containers), each with the first
+    node that does it."""
+    names = {}
     for n in _own_nodes(node):
         target = None
         if isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del)):
             target = n.value
-        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute):
-            if n.func.attr in _MUTATING_METHODS:
-                target = n.func.value
-        elif isinstance(n, gast.Expr) and isinstance(n.value, gast.Call):
-            if isinstance(n.value.func, gast.Attribute):
-                target = n.value.func.value
+        elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+              and n.func.attr in _MUTATING_METHODS):
+            target = n.func.value
         name = target is not None and base_name(target)
         if name:
-            names.add(name)
+            names.setdefault(name, n)
     return names
 
 
 def modified(node: gast.AST) -> set[str]:
-    return binds(node) | mutates(node)
+    return binds(node) | set(mutates(node))
 
 
 def modified_block(stmts: list[gast.stmt]) -> set[str]:
@@ -103,7 +108,8 @@ def modified_block(stmts: list[gast.stmt]) -> set[str]:
 
 def declared_outer(fn: gast.FunctionDef) -> set[str]:
     """Names the function declares `global` or `nonlocal`."""
-    return {name for stmt in fn.body for n in _own_nodes(stmt) if isinstance(n, (gast.Global, gast.Nonlocal)) for name in n.names}
+    return {name for stmt in fn.body for n in _own_nodes(stmt)
+            if isinstance(n, (gast.Global, gast.Nonlocal)) for name in n.names}
 
 
 def parameters(args: gast.arguments) -> set[str]:

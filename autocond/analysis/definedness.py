@@ -1,9 +1,10 @@
 """Definitely-defined variables: names bound on every path reaching a statement.
 
-Annotates every statement with `DEFINED_IN`. Converters pass a variable that is not
-definitely defined as an `Undefined` placeholder, so a traced construct can carry it and
-report its use clearly. The analysis under-approximates (loops may run zero times, `try`
-bodies may stop anywhere), which can only add a placeholder that is then overwritten.
+Annotates every statement with `DEFINED_IN`, and each `if` with the names both branches
+always bind (`BOUND_BY_BRANCHES`). Converters pass a variable that is not definitely defined
+as an `Undefined` placeholder, so a traced construct can carry it and report its use clearly.
+The analysis under-approximates (loops may run zero times, `try` bodies may stop anywhere),
+which can only add a placeholder that is then overwritten.
 """
 
 from __future__ import annotations
@@ -14,29 +15,46 @@ from autocond.analysis import activity
 from autocond.pyct import anno
 
 _Defined = frozenset
+_EXITS = (gast.Return, gast.Raise, gast.Break, gast.Continue)
 
 
-def _block(stmts: list[gast.stmt], defined: _Defined) -> _Defined:
+def _meet(a: _Defined | None, b: _Defined | None) -> _Defined | None:
+    """Defined after two paths join; None stands for a path that does not reach the join."""
+    if a is None or b is None:
+        return b if a is None else a
+    return a & b
+
+
+def _block(stmts: list[gast.stmt], defined: _Defined) -> _Defined | None:
+    """Defined at the end of `stmts`, or None if no path reaches it."""
+    reaches_end = True
     for stmt in stmts:
-        defined = _stmt(stmt, defined)
-    return defined
+        after = _stmt(stmt, defined)
+        if after is None:
+            reaches_end = False  # what follows is unreachable; it keeps the last known set
+        else:
+            defined = after
+    return defined if reaches_end else None
 
 
-def _stmt(node: gast.stmt, defined: _Defined) -> _Defined:
+def _stmt(node: gast.stmt, defined: _Defined) -> _Defined | None:
     anno.setanno(node, anno.Static.DEFINED_IN, defined)
+    if isinstance(node, _EXITS):
+        return None
     if isinstance(node, gast.If):
         anno.setanno(node, anno.Static.BOUND_BY_BRANCHES,
                      frozenset(_always_bound(node.body) & _always_bound(node.orelse)))
         defined |= activity.binds(node.test)  # walrus
-        return _block(node.body, defined) & _block(node.orelse, defined)
+        return _meet(_block(node.body, defined), _block(node.orelse, defined))
     if isinstance(node, (gast.For, gast.AsyncFor)):
         _block(node.body, defined | activity.binds(node.target))
         _block(node.orelse, defined)
         return defined
     if isinstance(node, gast.While):
-        _block(node.body, defined | activity.binds(node.test))
+        defined |= activity.binds(node.test)
+        _block(node.body, defined)
         _block(node.orelse, defined)
-        return defined | activity.binds(node.test)
+        return defined
     if isinstance(node, (gast.With, gast.AsyncWith)):
         for item in node.items:
             if item.optional_vars is not None:
@@ -52,7 +70,8 @@ def _stmt(node: gast.stmt, defined: _Defined) -> _Defined:
         for handler in node.handlers:
             _block(handler.body, defined | activity.binds(handler.name) if handler.name else defined)
         return defined
-    return defined | (activity.binds(node) - _deleted(node))
+    deleted = _deleted(node)
+    return (defined | activity.binds(node)) - deleted
 
 
 def _always_bound(stmts: list[gast.stmt]) -> set[str]:

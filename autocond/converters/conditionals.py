@@ -9,15 +9,16 @@
 
 The branches become functions of the variables they assign that are read in a branch before
 being assigned, or read after the `if` (live) without being assigned by every branch. They
-return the variables they assign that are live after the `if`. Temporaries of a branch stay local to its function. `elif` is an `if`
-in the `else` branch, converted the same way, inner statements first.
+return the variables they assign that are live after the `if`. Temporaries of a branch stay
+local to its function. `elif` is an `if` in the `else` branch, converted the same way,
+inner statements first.
 """
 
 from __future__ import annotations
 
 import gast
 
-from autocond.converters import functional
+from autocond.converters import functional, unsupported
 from autocond.converters.context import Context
 from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
@@ -40,24 +41,24 @@ class _Transformer(gast.NodeTransformer):
             true_name, false_name = self.ctx.namer.new("if_true"), self.ctx.namer.new("if_false")
         node = self.generic_visit(node)
         if reason:
-            node.test = templates.replace_as_expression(
-                f"{RUNTIME_NAME}.python_bool(test, reason)",
-                test=node.test, reason=gast.Constant(value=reason, kind=None))
+            node.test = unsupported.python_condition(node.test, reason)
             return node
         assigned = anno.getanno(node, anno.Static.MODIFIED) & self.ctx.local_names
         live_out = anno.getanno(node, anno.Static.LIVE_OUT)
-        read_first = anno.getanno(node, anno.Static.LIVE_IN_BODY) | anno.getanno(node, anno.Static.LIVE_IN_ORELSE)
+        read_first = (anno.getanno(node, anno.Static.LIVE_IN_BODY)
+                      | anno.getanno(node, anno.Static.LIVE_IN_ORELSE))
         passed_through = live_out - anno.getanno(node, anno.Static.BOUND_BY_BRANCHES)
         outputs = sorted(assigned & live_out)
         inputs = sorted(assigned & (read_first | passed_through))
-        guard = ", else_returned=True" if anno.getanno(node, anno.Basic.RETURN_GUARD) else ""
+        returned = anno.getanno(node, anno.Basic.RETURNED, (False, False))
+        returned = f", returned={returned}" if any(returned) else ""
         generated = [
             functional.function(true_name, inputs, node.body, functional.pack(outputs)),
             functional.function(false_name, inputs, node.orelse, functional.pack(outputs)),
             functional.call(
                 outputs,
                 templates.replace_as_expression(
-                    f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{guard})",
+                    f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{returned})",
                     test=node.test, if_true=true_name, if_false=false_name,
                     inputs=functional.values(inputs), names=functional.name_strings(outputs)),
                 set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)),

@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import gast
 
+from autocond.analysis import activity
 from autocond.pyct import anno, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
@@ -41,7 +42,7 @@ def function(name: str, params: Sequence[str], body: list[gast.stmt], returns: g
             body
             return returns
         """,
-        name=name, params=list(params), body=with_undefined_inits(body, params), returns=returns,
+        name=name, params=list(params), body=body, returns=returns,
     )
     anno.setanno(fn, anno.Basic.GENERATED, True)
     return fn
@@ -57,9 +58,9 @@ def call(outputs: Sequence[str], expression: gast.expr, maybe_undefined: Iterabl
     return stmt
 
 
-def with_undefined_inits(body: list[gast.stmt], params: Iterable[str]) -> list[gast.stmt]:
-    """`body` preceded by `x = ac__.Undefined('x')` for each variable a generated call in
-    it passes while `x` may be unbound (and `x` is not a parameter)."""
+def _undefined_inits(body: list[gast.stmt], params: Iterable[str]) -> list[gast.stmt]:
+    """`x = ac__.Undefined('x')` for each variable a generated call in `body` (this scope,
+    not nested functions) passes while `x` may be unbound, unless `x` is a parameter."""
     names = set()
     stack = list(body)
     while stack:
@@ -71,4 +72,13 @@ def with_undefined_inits(body: list[gast.stmt], params: Iterable[str]) -> list[g
     for name in sorted(names - set(params)):
         inits += templates.replace(f"name = {RUNTIME_NAME}.Undefined(label)",
                                    name=name, label=gast.Constant(value=name, kind=None))
-    return inits + body
+    return inits
+
+
+def insert_undefined_inits(fn: gast.FunctionDef) -> None:
+    """Start `fn` and each function generated in it with the `Undefined` placeholders its
+    generated calls need. Runs after all converters: a converter may add calls inside the
+    functions another one generated."""
+    for node in gast.walk(fn):
+        if node is fn or (isinstance(node, gast.FunctionDef) and anno.getanno(node, anno.Basic.GENERATED)):
+            node.body = _undefined_inits(node.body, activity.parameters(node.args)) + node.body

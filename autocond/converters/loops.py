@@ -25,7 +25,7 @@ from __future__ import annotations
 import gast
 
 from autocond.analysis import activity
-from autocond.converters import functional
+from autocond.converters import functional, unsupported
 from autocond.converters.context import Context
 from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
@@ -42,12 +42,6 @@ class _Transformer(gast.NodeTransformer):
 
     visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
-    def _python_test(self, node: gast.While, reason: str) -> gast.While:
-        node.test = templates.replace_as_expression(
-            f"{RUNTIME_NAME}.python_bool(test, reason)",
-            test=node.test, reason=gast.Constant(value=reason, kind=None))
-        return node
-
     def _carried(self, node, assigned: set[str], first_read: set[str]) -> list[str]:
         live_after = anno.getanno(node, anno.Static.LIVE_IN_ORELSE)
         return sorted(assigned & self.ctx.local_names & (first_read | live_after))
@@ -58,7 +52,8 @@ class _Transformer(gast.NodeTransformer):
             test_name, body_name = self.ctx.namer.new("loop_test"), self.ctx.namer.new("loop_body")
         node = self.generic_visit(node)
         if reason:
-            return self._python_test(node, reason)
+            node.test = unsupported.python_condition(node.test, reason)
+            return node
         first_read = anno.getanno(node, anno.Static.LIVE_IN_BODY) | activity.reads(node.test)
         carried = self._carried(node, anno.getanno(node, anno.Static.MODIFIED), first_read)
         test_fn = functional.function(test_name, carried, [], node.test)

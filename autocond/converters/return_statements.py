@@ -65,7 +65,7 @@ class _Lowering:
                     guard = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    rest",
                                               flag=self.flag, rest=rest)
                     origin.mark(guard, rest[0])
-                    anno.setanno(guard[0], anno.Basic.RETURN_GUARD, True)
+                    anno.setanno(guard[0], anno.Basic.RETURNED, (False, True))
                     out += guard
                 return out, True, rest_always
         return out, False, False
@@ -81,16 +81,20 @@ class _Lowering:
             return [stmt], False, False
         # A compound statement around a `return`. Only an `if` whose branches both always
         # return is known to always return; after any other, a guard follows.
-        may, always = False, []
+        may, always = False, {}
         for field in _BLOCKS:
             if getattr(stmt, field, None):
-                lowered, block_may, block_always = self.block(getattr(stmt, field))
+                lowered, block_may, always[field] = self.block(getattr(stmt, field))
                 setattr(stmt, field, lowered)
-                may, always = may or block_may, always + [block_always]
+                may = may or block_may
         for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", []):
             part.body, block_may, _ = self.block(part.body)
             may = may or block_may
-        return [stmt], may, isinstance(stmt, gast.If) and len(always) == 2 and all(always)
+        if not isinstance(stmt, gast.If):
+            return [stmt], may, False
+        returned = (always.get("body", False), always.get("orelse", False))
+        anno.setanno(stmt, anno.Basic.RETURNED, returned)
+        return [stmt], may, all(returned)
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

@@ -8,14 +8,15 @@ whenever its conditions are static (and raises a clear error when they are not).
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import gast
 
 from autocond import errors
 from autocond.analysis import activity
 from autocond.converters.context import Context
-from autocond.pyct import anno
+from autocond.pyct import anno, origin, templates
+from autocond.pyct.loader import RUNTIME_NAME
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
 _LOOPS = (gast.For, gast.While, gast.AsyncFor)
@@ -47,6 +48,15 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     return node
 
 
+def python_condition(test: gast.expr, reason: str) -> gast.expr:
+    """The test of a statement kept as Python: `ac__.python_bool(test, reason)`, on the test's
+    line, raises a clear error if the condition is traced."""
+    call = templates.replace_as_expression(f"{RUNTIME_NAME}.python_bool(test, reason)",
+                                           test=test, reason=gast.Constant(value=reason, kind=None))
+    origin.mark([call], test)
+    return call
+
+
 def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
     """Annotate each `if` and loop that must stay Python with `KEEP_PYTHON` (the reason)."""
     for node in gast.walk(fn):
@@ -76,8 +86,14 @@ def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
     assigned_outer = sorted(set().union(*map(activity.binds, blocks)) & ctx.outer_names)
     if assigned_outer:
         return f"it assigns `{assigned_outer[0]}`, which is declared `global` or `nonlocal`"
-    mutated_outer = sorted(set().union(*map(activity.mutates, blocks)) - ctx.local_names)
-    if mutated_outer:
-        name = mutated_outer[0]
-        return f"it changes `{name}` in place, and `{name}` is not a local variable of `{ctx.qualname}`"
+    # Traced branches and loop bodies get copies of the containers they carry, so a change in
+    # place would not reach the object others see.
+    for stmt in blocks:
+        for name, mutation in activity.mutates(stmt).items():
+            return f"it changes `{name}` in place at {ctx.where(mutation)}"
+    if isinstance(node, gast.If):
+        # Both branches of a traced `if` are traced: a `raise` in either would always run.
+        for n in _inside(blocks, enter_loops=True):
+            if isinstance(n, gast.Raise):
+                return f"it contains the `raise` at {ctx.where(n)}"
     return None

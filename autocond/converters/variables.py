@@ -6,6 +6,8 @@ could see one (the variable is not bound on every path reaching the statement), 
 the `UnboundLocalError` Python would. Other reads are left alone: most code reads only
 variables bound on every path, and its generated code stays as the user wrote it.
 
+`del x` becomes `x = ac__.Undefined('x')`, for the same reason.
+
 Runs after the analyses (it needs `DEFINED_IN`), and before the control-flow converters, so
 only the user's own reads are wrapped.
 """
@@ -38,6 +40,13 @@ class _Transformer(gast.NodeTransformer):
 
     visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
+    def visit_Delete(self, node: gast.Delete):
+        # `del x` unbinds `x`; converted code must still be able to pass `x` along.
+        if not all(isinstance(t, gast.Name) and t.id in self.ctx.local_names for t in node.targets):
+            return self.generic_visit(node)
+        return [stmt for t in node.targets for stmt in templates.replace(
+            f"name = {RUNTIME_NAME}.Undefined(label)", name=t.id, label=gast.Constant(value=t.id, kind=None))]
+
     def visit_Name(self, node: gast.Name):
         if (isinstance(node.ctx, gast.Load) and node.id in self.ctx.local_names
                 and node.id not in self.defined):
@@ -46,5 +55,10 @@ class _Transformer(gast.NodeTransformer):
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    node.body = [_Transformer(ctx).visit(s) for s in node.body]
+    transformer = _Transformer(ctx)
+    node.body = [out for stmt in node.body for out in _statements(transformer.visit(stmt))]
     return node
+
+
+def _statements(visited: gast.stmt | list[gast.stmt]) -> list[gast.stmt]:
+    return visited if isinstance(visited, list) else [visited]

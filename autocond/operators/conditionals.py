@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from jax import lax
 
@@ -12,7 +13,7 @@ from autocond.operators import staging
 
 
 def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
-            names: Sequence[str], else_returned: bool = False) -> Any:
+            names: Sequence[str], returned: tuple[bool, bool] = (False, False)) -> Any:
     """Runs one branch, as Python does::
 
         def if_stmt(test, if_true, if_false, inputs, names):
@@ -28,9 +29,9 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     float); values that are not arrays or numbers must be the same in both; a variable
     assigned in only one branch has no value after the `if` (reading it raises).
 
-    `else_returned` marks the guards that lowered `return` statements add (`if not
-    do_return:`): their `else` is a path on which the function has returned, where no
-    variable is read again, so what it leaves unbound may carry zeros.
+    `returned` marks the branches after which the function has returned (a branch ending in
+    a lowered `return`, or the `else` of the `if not do_return:` guards that follow one): no
+    variable is read again on such a path, so what it leaves unbound may carry zeros.
     """
     if not staging.is_traced(test):
         return if_true(*inputs) if test else if_false(*inputs)
@@ -43,7 +44,7 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
         for branch in (if_true, if_false)
     ]
     plan = staging.merge([t.outputs for t in traced], names, where,
-                         ("the `if` branch", "the `else` branch"), (False, else_returned))
+                         ("the `if` branch", "the `else` branch"), returned)
     if plan.types or any(t.jaxpr.effects for t in traced):
         true_fn, false_fn = (functools.partial(staging.evaluate, t, s, plan.types)
                              for t, s in zip(traced, plan.sources))

@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
 from autocond import errors
-from autocond.operators import staging
+from autocond.operators import index_arithmetic, staging
 from autocond.operators.variables import Undefined
 
 # A weak type can be promoted at most twice (int, then float, then complex).
@@ -92,18 +93,22 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str])
     with the rules of `while_stmt` for the carried variables. A static `range` whose carried
     variables are all arrays, some of them traced, runs as one `lax.fori_loop` over a static
     trip count (a `scan`: compile time does not grow with the length, and it can be
-    reverse-differentiated) when the body traces with a traced index; when it does not (it
-    indexes a Python list, needs a concrete shape...), it is unrolled as Python. Other
-    iterables are iterated by Python.
+    reverse-differentiated) when the body traces with a traced index and computes with it as
+    Python's ints would (`index_arithmetic`); otherwise (it indexes a Python list, needs a
+    concrete shape, computes `2 ** -i`...) it is unrolled as Python. Other iterables are
+    iterated by Python.
     """
     where = f"the traced `for` loop at {staging.site()}"
     if isinstance(iterable, TracedRange):
-        return _range_loop(iterable.start, iterable.stop, iterable.step, body, inputs, names, where)
+        _, run = _range_loop(iterable.start, iterable.stop, iterable.step, body, inputs, names, where)
+        return run()
     if isinstance(iterable, range) and len(iterable) > 1 and _rollable(inputs):
         try:
-            return _range_loop(iterable.start, iterable.stop, iterable.step, body, inputs, names, where)
+            loop, run = _range_loop(iterable.start, iterable.stop, iterable.step, body, inputs, names, where)
         except Exception:
-            pass  # the body needs a concrete index: unrolled below, with Python's meaning
+            run = None  # the body needs a concrete index: unrolled below, with Python's meaning
+        if run and index_arithmetic.exact(loop.traced.jaxpr, min(iterable), max(iterable)):
+            return run()
     state = inputs
     for item in iterable:
         state = staging.as_tuple(body(item, *state), names)
@@ -137,7 +142,7 @@ def _range_loop(start, stop, step, body, inputs, names, where):
     def step_fn(k, carry):
         return loop.step(carry, staging.cast(index(k), index_type))
 
-    return loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
+    return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
 
 
 def _ceil_div(a, b):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import numpy as np
@@ -221,7 +222,10 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
     for k, name in enumerate(names):
         values = [branch[k] for branch in branches]
         unbound = [isinstance(v, Undefined) for v in values]
-        if any(unbound) and not all(unbound):
+        if all(unbound):  # unbound whatever the branch: it stays so
+            plan.outputs.append(next((v for v in values if v.reason), values[0]))
+            continue
+        if any(unbound):
             if all(isinstance(v, UndefinedReturnValue) or r
                    for v, u, r in zip(values, unbound, returned) if u):
                 # Never read where it is unbound: there, it may as well carry zeros.

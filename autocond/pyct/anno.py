@@ -34,8 +34,9 @@ class Basic(enum.Enum):
     MAYBE_UNDEFINED = "maybe_undefined"
     # True on functions generated from a block (converters enter them, not the user's).
     GENERATED = "generated"
-    # True on the `if not do_return:` guards that lowered `return` statements add.
-    RETURN_GUARD = "return_guard"
+    # (bool, bool) on an `if`: whether the function has returned at the end of each branch
+    # (set by the lowering of `return`).
+    RETURNED = "returned"
 
 
 def getanno(node: Any, key: enum.Enum, default: Any = None) -> Any:

@@ -15,18 +15,19 @@ def compile_function(node: ast.FunctionDef, fn: types.FunctionType) -> types.Cod
     runtime module, so the code has them as free variables (`make_function` supplies the
     cells). Locations are those of the user's lines, so tracebacks show them.
     """
-    factory = ast.parse(f"def ac__factory({', '.join((RUNTIME_NAME, *fn.__code__.co_freevars))}): pass").body[0]
+    params = ", ".join((RUNTIME_NAME, *fn.__code__.co_freevars))
+    factory = ast.parse(f"def ac__factory({params}): pass").body[0]
     factory.body = [node, ast.Return(value=ast.Name(id=node.name, ctx=ast.Load()))]
     ast.copy_location(factory, node)
-    module = ast.Module(body=[factory], type_ignores=[])
-    ast.fix_missing_locations(module)
+    module = ast.fix_missing_locations(ast.Module(body=[factory], type_ignores=[]))
     code = compile(module, fn.__code__.co_filename, "exec", dont_inherit=True)
     for name in ("ac__factory", node.name):
         code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
     return code
 
 
-def make_function(code: types.CodeType, fn: types.FunctionType, runtime: types.ModuleType) -> types.FunctionType:
+def make_function(code: types.CodeType, fn: types.FunctionType,
+                  runtime: types.ModuleType) -> types.FunctionType:
     """A function running `code` that shares `fn`'s live globals, closure cells, defaults and
     metadata, so writes through `nonlocal` reach the user's own cells."""
     own_cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+import ast
+from collections.abc import Iterable
 
 import gast
 
-_FIELDS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-
 
 def mark(generated: Iterable[gast.AST], origin: gast.AST) -> None:
-    """Give generated statements `origin`'s location; their generated children inherit it
-    when the tree is compiled (`ast.fix_missing_locations`), while the user's own nodes
-    inside them keep their lines."""
+    """Put generated statements on the first line of `origin` (an `if` or loop's header, not
+    its whole block, so calls in them report that line); their generated children inherit
+    it (`fill_locations`), while the user's own nodes inside them keep their lines."""
     for node in generated:
-        for field in _FIELDS:
-            if hasattr(origin, field):
-                setattr(node, field, getattr(origin, field))
+        node.lineno = node.end_lineno = origin.lineno
+        node.col_offset = node.end_col_offset = origin.col_offset
+
+
+def fill_locations(tree: ast.AST) -> ast.AST:
+    """Give every generated node its parent's location; needed before the lines are shifted
+    (`ast.increment_lineno` would put location-less nodes on line 0 + offset)."""
+    return ast.fix_missing_locations(tree)

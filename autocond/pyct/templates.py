@@ -76,7 +76,7 @@ def _clone(node: Any) -> Any:
     return node
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(template: str) -> gast.Module:
     tree = gast.parse(textwrap.dedent(template))
     _strip_locations(tree)

@@ -1,0 +1,155 @@
+"""Whether a rolled loop computes with its index exactly as Python does.
+
+Unrolled, `for i in range(N)` gives the body Python ints; rolled into `lax.fori_loop`, a
+traced int32. Wherever `i` meets an array the two agree, since JAX converts the Python int
+to int32 there anyway. But arithmetic on the index and constants alone is exact in Python:
+`2 ** -i` is 0.25 there and 0 in int32, and `i * 10**9` overflows int32. `exact` follows
+the index through the body's jaxpr, bounding each integer value it alone determines by
+interval arithmetic over the range's values, and says whether all of them are exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from jax.extend.core import ClosedJaxpr, Jaxpr, Literal
+
+_Interval = tuple[int, int]
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+class _Inexact(Exception):
+    pass
+
+
+def _corners(op: Callable[[int, int], int], a: _Interval, b: _Interval) -> _Interval:
+    values = [op(x, y) for x, y in itertools.product(a, b)]
+    return min(values), max(values)
+
+
+def _nonzero(b: _Interval) -> _Interval:
+    if b[0] <= 0 <= b[1]:
+        raise _Inexact  # a division by zero: Python raises, XLA does not
+    return b
+
+
+def _magnitude(*intervals: _Interval) -> int:
+    return max(abs(v) for interval in intervals for v in interval)
+
+
+def _integer_pow(a: _Interval, y: int) -> _Interval:
+    if y < 0:
+        raise _Inexact
+    values = [a[0] ** y, a[1] ** y] + ([0] if a[0] < 0 < a[1] else [])
+    return min(values), max(values)
+
+
+_BOOL = (0, 1)
+# For each primitive on values the index alone determines: the interval of its result.
+_RULES: dict[str, Callable[..., _Interval]] = {
+    "add": lambda a, b: (a[0] + b[0], a[1] + b[1]),
+    "sub": lambda a, b: (a[0] - b[1], a[1] - b[0]),
+    "mul": lambda a, b: _corners(lambda x, y: x * y, a, b),
+    "neg": lambda a: (-a[1], -a[0]),
+    "abs": lambda a: (0 if a[0] <= 0 <= a[1] else min(map(abs, a)), _magnitude(a)),
+    "sign": lambda a: (-1, 1),
+    "max": lambda a, b: (max(a[0], b[0]), max(a[1], b[1])),
+    "min": lambda a, b: (min(a[0], b[0]), min(a[1], b[1])),
+    "div": lambda a, b: (-_magnitude(a), _magnitude(a)) if _nonzero(b) else None,
+    "rem": lambda a, b: (-(_magnitude(_nonzero(b)) - 1), _magnitude(b) - 1),
+    "integer_pow": _integer_pow,
+    "and": lambda a, b: (-2 * _magnitude(a, b) - 2, 2 * _magnitude(a, b) + 1),
+    "or": lambda a, b: (-2 * _magnitude(a, b) - 2, 2 * _magnitude(a, b) + 1),
+    "xor": lambda a, b: (-2 * _magnitude(a, b) - 2, 2 * _magnitude(a, b) + 1),
+    "not": lambda a: (-a[1] - 1, -a[0] - 1),
+    "shift_right_arithmetic": lambda a, b: (min(a[0], 0), max(a[1], 0)),
+    "select_n": lambda predicate, *cases: (min(c[0] for c in cases), max(c[1] for c in cases)),
+    "clamp": lambda low, a, high: (min(low[0], a[0]), max(high[1], a[1])),
+    **{name: (lambda *args: _BOOL) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
+    **{name: (lambda a: a) for name in ("convert_element_type", "reshape", "squeeze",
+                                        "broadcast_in_dim", "expand_dims", "copy", "copy_p")},
+}
+
+
+def _rule(eqn: Any) -> Callable[..., _Interval]:
+    name = eqn.primitive.name
+    if name == "integer_pow":
+        return lambda a: _integer_pow(a, eqn.params["y"])
+    if name == "shift_right_logical":  # Python's >> is arithmetic: they agree from 0 up
+        return lambda a, b: (0, a[1]) if a[0] >= 0 else _raise()
+    if name not in _RULES:
+        raise _Inexact
+    return _RULES[name]
+
+
+def _raise():
+    raise _Inexact
+
+
+def _literal(value: Any) -> _Interval | None:
+    value = np.asarray(value)
+    if value.shape != () or value.dtype.kind not in "biu":
+        return None
+    return int(value), int(value)
+
+
+def _is_integer(var: Any) -> bool:
+    return np.dtype(var.aval.dtype).kind in "biu"
+
+
+def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None]) -> list[_Interval | None]:
+    """Intervals of `jaxpr`'s outputs given those of its inputs (None: not the index's alone)."""
+    env = {v: iv for v, iv in zip(jaxpr.invars, intervals) if iv is not None}
+
+    def interval(v):
+        return _literal(v.val) if isinstance(v, Literal) else env.get(v)
+
+    for eqn in jaxpr.eqns:
+        ins = [interval(v) for v in eqn.invars]
+        if not any(iv is not None and not isinstance(v, Literal) for v, iv in zip(eqn.invars, ins)):
+            continue  # the index does not reach this equation
+        subjaxprs = _subjaxprs(eqn)
+        if subjaxprs is not None:
+            outs = [_walk(inner, [ins[k] for k in positions]) for inner, positions in subjaxprs]
+            for k, v in enumerate(eqn.outvars):
+                branch = [o[k] for o in outs]
+                if all(b is not None for b in branch):
+                    env[v] = (min(b[0] for b in branch), max(b[1] for b in branch))
+            continue
+        if any(iv is None for iv in ins) or not all(map(_is_integer, eqn.outvars)):
+            continue  # it meets an array or makes a float: JAX semantics either way
+        (out,) = eqn.outvars
+        result = _rule(eqn)(*ins)
+        if not (_INT32[0] <= result[0] and result[1] <= _INT32[1]):
+            raise _Inexact  # Python's int would not overflow
+        env[out] = result
+    return [interval(v) for v in jaxpr.outvars]
+
+
+def _subjaxprs(eqn: Any) -> list[tuple[Jaxpr, list[int]]] | None:
+    """The jaxprs a call-like or `cond` equation runs, with the positions of their inputs."""
+    if eqn.primitive.name == "cond":
+        return [(b.jaxpr, list(range(1, len(eqn.invars)))) for b in eqn.params["branches"]]
+    for key in ("jaxpr", "call_jaxpr"):
+        inner = eqn.params.get(key)
+        if isinstance(inner, ClosedJaxpr):
+            inner = inner.jaxpr
+        if isinstance(inner, Jaxpr) and len(inner.invars) == len(eqn.invars):
+            return [(inner, list(range(len(eqn.invars))))]
+    if any(isinstance(p, (ClosedJaxpr, Jaxpr))
+           or (isinstance(p, tuple) and p and isinstance(p[0], ClosedJaxpr)) for p in eqn.params.values()):
+        raise _Inexact  # a loop over the index's values: not followed
+    return None
+
+
+def exact(jaxpr: ClosedJaxpr, low: int, high: int) -> bool:
+    """Whether `jaxpr`, given an index in [low, high] as its first input, computes every value
+    determined by the index alone as Python's ints would."""
+    try:
+        _walk(jaxpr.jaxpr, [(low, high)] + [None] * (len(jaxpr.jaxpr.invars) - 1))
+    except _Inexact:
+        return False
+    return True

@@ -1,0 +1,421 @@
+"""autocond benchmarks: conversion time, compile time, run time against hand-written `lax`.
+
+Measured, never asserted: every number is printed next to a baseline run in the same process.
+
+    python benchmarks/run.py           # full run (a few minutes at most on a 2-core CPU)
+    python benchmarks/run.py --quick   # smoke run (well under 30 seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gc
+import importlib.metadata
+import importlib.util
+import inspect
+import itertools
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+import autocond
+from autocond import _transpiler
+
+# --- output helpers ---------------------------------------------------------------------------
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[k]) for r in cells) for k in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) if k == 0 else c.rjust(w)
+                       for k, (c, w) in enumerate(zip(r, widths, strict=True))) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def section(title: str) -> None:
+    print(f"\n== {title} " + "=" * max(0, 90 - len(title)))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+# --- jaxpr equation counts ----------------------------------------------------------------------
+
+
+def _subjaxprs(value: Any):
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _subjaxprs(v)
+    elif hasattr(value, "eqns"):  # Jaxpr
+        yield value
+    elif hasattr(value, "jaxpr") and hasattr(value.jaxpr, "eqns"):  # ClosedJaxpr
+        yield value.jaxpr
+
+
+def primitives(jaxpr: Any) -> collections.Counter:
+    """Primitive names of every equation, nested jaxprs (loop bodies, branches) included."""
+    counts: collections.Counter = collections.Counter()
+    for eqn in jaxpr.eqns:
+        counts[eqn.primitive.name] += 1
+        for param in eqn.params.values():
+            for sub in _subjaxprs(param):
+                counts += primitives(sub)
+    return counts
+
+
+def equation_counts(fn: Callable, *args: Any) -> tuple[int, int, collections.Counter]:
+    """(top-level equations, all equations, primitive counts) of `fn`'s jaxpr."""
+    closed = jax.make_jaxpr(fn)(*args)
+    prims = primitives(closed.jaxpr)
+    return len(closed.jaxpr.eqns), sum(prims.values()), prims
+
+
+def describe_difference(ours: collections.Counter, theirs: collections.Counter) -> str:
+    extra, missing = ours - theirs, theirs - ours
+    parts = [f"+{n} {p}" for p, n in sorted(extra.items())]
+    parts += [f"-{n} {p}" for p, n in sorted(missing.items())]
+    return ", ".join(parts) if parts else "same primitives"
+
+
+# --- a) conversion time -----------------------------------------------------------------------
+
+
+def conversion_workload(x, n, tol):
+    """~30 lines: nested while / for-range / if-elif-else with temporaries."""
+    total = jnp.zeros_like(x)
+    scale = 1.0
+    steps = 0
+    while jnp.max(jnp.abs(x)) > tol:
+        x = x * 0.5
+        steps += 1
+    for i in range(n):
+        y = x + i
+        if jnp.sum(y) > 10.0:
+            total = total + y
+        elif jnp.sum(y) < -10.0:
+            total = total - y
+            scale = scale * 0.9
+        else:
+            total = total + 1.0
+        for j in range(3):
+            z = jnp.sin(total) * j
+            if j > 1:
+                total = total + z * scale
+    k = 0
+    while k < n:
+        if total[0] > 0:
+            total = total * 0.5
+        else:
+            total = -total
+        k = k + 1
+    result = total * scale + steps
+    return result
+
+
+_copy_numbers = itertools.count()
+
+
+def _fresh_copies(fn: Callable, count: int, directory: str) -> list[Callable]:
+    """`count` copies of `fn`, each from its own module file, so no converter's cache can
+    answer for them. Each starts on a different line: code objects compare equal, file name
+    aside, when their code and first line are the same, and caches keyed on them would hit."""
+    source = textwrap.dedent(inspect.getsource(fn))
+    copies = []
+    for _ in range(count):
+        k = next(_copy_numbers)
+        path = os.path.join(directory, f"autocond_bench_copy_{k}.py")
+        with open(path, "w") as f:
+            f.write("import jax.numpy as jnp\n" + "\n" * (k + 2) + source)
+        spec = importlib.util.spec_from_file_location(f"autocond_bench_copy_{k}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        copies.append(getattr(module, fn.__name__))
+    return copies
+
+
+def _time_first_conversions(convert: Callable, fns: Sequence[Callable]) -> list[float]:
+    times = []
+    for fn in fns:
+        gc.collect()
+        start = time.perf_counter()
+        convert(fn)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _external_converters() -> list[tuple[str, Callable | str]]:
+    """(name, converter or the reason there is none) for other AutoGraph implementations."""
+    found: list[tuple[str, Callable | str]] = []
+    if importlib.util.find_spec("catalyst") is None:
+        found.append(("catalyst.autograph (PennyLane's AutoGraph fork)", "not installed"))
+    else:
+        try:
+            from catalyst.autograph import run_autograph
+
+            found.append(("catalyst.autograph.run_autograph", run_autograph))
+        except Exception as e:  # an API change is reported, not fatal
+            found.append(("catalyst.autograph", f"unavailable: {type(e).__name__}: {e}"))
+    if importlib.util.find_spec("tensorflow") is None:
+        found.append(("tensorflow autograph", "not installed"))
+    else:
+        try:
+            import tensorflow as tf
+
+            found.append(("tf.autograph.to_graph", lambda fn: tf.autograph.to_graph(fn, recursive=False)))
+        except Exception as e:
+            found.append(("tensorflow autograph", f"unavailable: {type(e).__name__}: {e}"))
+    return found
+
+
+def bench_conversion(quick: bool) -> None:
+    section("a) conversion time of a ~30-line function")
+    reps = 40 if quick else 300
+    fn = conversion_workload
+    lines = len(inspect.getsource(fn).splitlines())
+    for _ in range(5):
+        _transpiler.convert_function(fn)  # warm up imports and lazily built templates
+    times = []
+    for _ in range(reps):
+        gc.collect()  # start each repetition from a clean heap: fewer collector pauses inside
+        start = time.perf_counter()
+        _transpiler.convert_function(fn)
+        times.append(time.perf_counter() - start)
+    rows = [["autocond._transpiler.convert_function (uncached)", reps,
+             f"{1e3 * statistics.median(times):.2f}", f"{1e3 * percentile(times, 90):.2f}",
+             f"{1e3 * min(times):.2f}"]]
+
+    first_reps = 10 if quick else 40
+    with tempfile.TemporaryDirectory() as directory:
+        copies = _fresh_copies(fn, first_reps, directory)
+        first = _time_first_conversions(autocond.convert, copies)
+        rows.append(["autocond.convert, first call (fresh module each time)", first_reps,
+                     f"{1e3 * statistics.median(first):.2f}", f"{1e3 * percentile(first, 90):.2f}",
+                     f"{1e3 * min(first):.2f}"])
+        missing = []
+        for name, converter in _external_converters():
+            if isinstance(converter, str):
+                missing.append(f"{name}: {converter}")
+                continue
+            try:
+                copies = _fresh_copies(fn, first_reps, tempfile.mkdtemp(dir=directory))
+                theirs = _time_first_conversions(converter, copies)
+            except Exception as e:
+                missing.append(f"{name}: failed: {type(e).__name__}: {e}")
+                continue
+            rows.append([f"{name}, first call (fresh module each time)", first_reps,
+                         f"{1e3 * statistics.median(theirs):.2f}", f"{1e3 * percentile(theirs, 90):.2f}",
+                         f"{1e3 * min(theirs):.2f}"])
+    print(f"function: `{fn.__name__}`, {lines} source lines (2 while, 2 for-range, if-elif-else, nested ifs)")
+    print(table(["converter", "reps", "median ms", "p90 ms", "min ms"], rows))
+    for line in missing:
+        print(f"  {line}")
+    print("  target: a few ms; PennyLane's AutoGraph fork reportedly takes 50-85 ms for such a function.")
+
+
+# --- b) compile time of a static range loop ---------------------------------------------------
+
+
+def _range_loop_fn(n: int) -> Callable:
+    """A new function object on each call, so no jit cache can answer for it."""
+
+    def body(x):
+        for i in range(n):
+            x = jnp.sin(x) + i
+        return x
+
+    return body
+
+
+def _compile_seconds(jit: Callable, n: int, x: jax.Array) -> tuple[float, float, float]:
+    """(trace, lower, compile) seconds of a fresh function: `jit(f).lower(x).compile()` in steps."""
+    jitted = jit(_range_loop_fn(n))
+    t0 = time.perf_counter()
+    traced = jitted.trace(x)
+    t1 = time.perf_counter()
+    lowered = traced.lower()
+    t2 = time.perf_counter()
+    lowered.compile()
+    t3 = time.perf_counter()
+    return t1 - t0, t2 - t1, t3 - t2
+
+
+def bench_compile(quick: bool) -> None:
+    section("b) compile time: `for i in range(N): x = jnp.sin(x) + i`")
+    sizes = (10, 100) if quick else (10, 100, 1000)
+    x = jnp.ones((8,), jnp.float32)
+    _compile_seconds(jax.jit, 3, x)  # warm up both paths
+    _compile_seconds(autocond.jit, 3, x)
+    time_rows, eqn_rows = [], []
+    for n in sizes:
+        reps = 2 if quick else (3 if n >= 1000 else 5)
+        results = {}
+        for name, jit in (("jax.jit", jax.jit), ("autocond.jit", autocond.jit)):
+            runs = [_compile_seconds(jit, n, x) for _ in range(reps)]
+            results[name] = [statistics.median(r[k] for r in runs) for k in range(3)]
+        plain, ours = sum(results["jax.jit"]), sum(results["autocond.jit"])
+        time_rows.append([n, reps, *(f"{s:.4f}" for s in results["jax.jit"]), f"{plain:.4f}",
+                          *(f"{s:.4f}" for s in results["autocond.jit"]), f"{ours:.4f}",
+                          f"{plain / ours:.2f}x"])
+        p_top, p_all, _ = equation_counts(_range_loop_fn(n), x)
+        a_top, a_all, a_prims = equation_counts(autocond.convert(_range_loop_fn(n)), x)
+        eqn_rows.append([n, p_top, p_all, a_top, a_all,
+                         "fori_loop (scan)" if a_prims["scan"] else "unrolled"])
+    print("seconds, median over reps; trace+lower+compile = `jitted.lower(x).compile()` on a new function")
+    print("object each time (autocond's conversion is cached by code object: see a) for its cost)")
+    print(table(["N", "reps", "plain trace", "lower", "compile", "plain total",
+                 "autocond trace", "lower", "compile", "autocond total", "plain/autocond"], time_rows))
+    print()
+    print(table(["N", "plain eqns (top)", "plain eqns (all)", "autocond eqns (top)", "autocond eqns (all)",
+                 "autocond lowering"], eqn_rows))
+
+
+# --- c) run time against hand-written lax -----------------------------------------------------
+
+
+def branchy(x):
+    if jnp.sum(x) > 0:
+        y = jnp.sin(x) * 2.0
+    else:
+        y = jnp.cos(x) - 1.0
+    return y
+
+
+def branchy_lax(x):
+    return lax.cond(jnp.sum(x) > 0, lambda x: jnp.sin(x) * 2.0, lambda x: jnp.cos(x) - 1.0, x)
+
+
+def newton_sqrt(a):
+    y = a
+    steps = 0
+    while jnp.max(jnp.abs(y * y - a)) > 1e-4 * jnp.max(a):
+        y = 0.5 * (y + a / y)
+        steps += 1
+    return y, steps
+
+
+def newton_sqrt_lax(a):
+    def cond(carry):
+        y, _ = carry
+        return jnp.max(jnp.abs(y * y - a)) > 1e-4 * jnp.max(a)
+
+    def body(carry):
+        y, steps = carry
+        return 0.5 * (y + a / y), steps + 1
+
+    return lax.while_loop(cond, body, (a, 0))
+
+
+def damped(x):
+    for i in range(200):
+        x = 0.99 * x + 0.01 * jnp.sin(x + i)
+    return x
+
+
+def damped_lax(x):
+    return lax.fori_loop(0, 200, lambda i, x: 0.99 * x + 0.01 * jnp.sin(x + i), x)
+
+
+def _interleaved_median(fns: Sequence[Callable], x: jax.Array, rounds: int) -> list[float]:
+    """Median seconds per call of each function, timed in alternating blocks so that drift in
+    the machine's speed affects all alike."""
+    for fn in fns:  # compile, and size a block to about 2 ms
+        jax.block_until_ready(fn(x))
+    start = time.perf_counter()
+    for _ in range(10):
+        jax.block_until_ready(fns[0](x))
+    per_call = (time.perf_counter() - start) / 10
+    calls = max(1, min(500, int(2e-3 / max(per_call, 1e-7))))
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for k, fn in enumerate(fns):
+            start = time.perf_counter()
+            for _ in range(calls):
+                out = fn(x)
+            jax.block_until_ready(out)
+            samples[k].append((time.perf_counter() - start) / calls)
+    return [statistics.median(s) for s in samples]
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        jax.tree_util.tree_map(
+            lambda u, v: np.testing.assert_allclose(np.asarray(u), np.asarray(v), rtol=1e-5, atol=1e-6),
+            a, b)
+        return True
+    except AssertionError:
+        return False
+
+
+def bench_runtime(quick: bool) -> None:
+    section("c) run time: autocond.jit vs hand-written lax under jax.jit")
+    rounds = 15 if quick else 60
+    x = jnp.linspace(0.5, 4.0, 4096, dtype=jnp.float32)
+    cases = [
+        ("traced if vs lax.cond", branchy, branchy_lax),
+        ("traced while (Newton sqrt) vs lax.while_loop", newton_sqrt, newton_sqrt_lax),
+        ("static range(200) vs lax.fori_loop", damped, damped_lax),
+    ]
+    time_rows, eqn_rows, notes = [], [], []
+    for name, fn, hand in cases:
+        ours, theirs = autocond.jit(fn), jax.jit(hand)
+        same = _same(ours(x), theirs(x))
+        t_ours, t_theirs = _interleaved_median([ours, theirs], x, rounds)
+        time_rows.append([name, f"{1e6 * t_ours:.1f}", f"{1e6 * t_theirs:.1f}", f"{t_ours / t_theirs:.3f}",
+                          "yes" if same else "NO"])
+        a_top, a_all, a_prims = equation_counts(autocond.convert(fn), x)
+        h_top, h_all, h_prims = equation_counts(hand, x)
+        diff = describe_difference(a_prims, h_prims)
+        eqn_rows.append([name, a_top, h_top, a_all, h_all, diff])
+        if (a_top, a_all) != (h_top, h_all):
+            notes.append(f"{name}: autocond has {a_top - h_top:+d} top-level / {a_all - h_all:+d} total "
+                         f"equations ({diff})")
+    print(f"input: float32[{x.shape[0]}]; microseconds per call, median of {rounds} interleaved blocks")
+    print(table(["case", "autocond us", "hand lax us", "autocond/hand", "same result"], time_rows))
+    print()
+    print(table(["case", "autocond eqns (top)", "hand (top)", "autocond eqns (all)", "hand (all)",
+                 "primitive difference"], eqn_rows))
+    for note in notes:
+        print(f"  note: {note}")
+    if not notes:
+        print("  equation counts match hand-written lax in every case")
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run")
+    args = parser.parse_args(argv)
+    device = jax.devices()[0]
+    print(f"autocond benchmarks{' (--quick)' if args.quick else ''}")
+    print(f"python {platform.python_version()}, jax {jax.__version__}, "
+          f"jaxlib {importlib.metadata.version('jaxlib')}, numpy {np.__version__}")
+    print(f"backend {jax.default_backend()}, device {device.device_kind} ({device}), "
+          f"{len(jax.devices())} device(s), {os.cpu_count()} CPU cores, {platform.machine()}")
+    if hasattr(os, "getloadavg"):  # other work on the machine makes every number noisier
+        print("load average at start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
+    start = time.perf_counter()
+    bench_conversion(args.quick)
+    bench_compile(args.quick)
+    bench_runtime(args.quick)
+    print(f"\ntotal benchmark time: {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

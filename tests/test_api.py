@@ -1,0 +1,405 @@
+"""The public API as a user meets it: `jit`, `convert`, `to_source`, and how they compose."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import sys
+import traceback
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+import autocond
+from tests.support import assert_same
+
+_SCALE = 2.0  # a module global read by `_scaled`; tests change it through monkeypatch
+
+
+def _scaled(x):
+    if x > 0:
+        y = x * _SCALE
+    else:
+        y = x
+    return y
+
+
+def _line_of(fn, text: str) -> int:
+    """The line in this file of the first line of `fn`'s source that contains `text`."""
+    lines, start = inspect.getsourcelines(fn)
+    for offset, line in enumerate(lines):
+        if text in line:
+            return start + offset
+    raise AssertionError(f"{text!r} is not in the source of {fn.__name__}")
+
+
+def _piecewise(x):
+    """x² above zero, 3x below."""
+    if x > 0:
+        y = x * x
+    else:
+        y = 3.0 * x
+    return y
+
+
+def conditional_double(x, threshold):
+    if x > threshold:
+        return x * 2
+    else:
+        return x
+
+
+# --- jit -------------------------------------------------------------------------------------
+
+
+def test_acceptance_example_without_static_args():
+    fn = autocond.jit(conditional_double)
+    assert_same(jnp.array(10.0), fn(jnp.array(5.0), threshold=0.0))
+    assert_same(jnp.array(-2.0), fn(jnp.array(-2.0), threshold=0.0))
+
+
+def test_acceptance_example_retraces_only_when_the_static_threshold_changes():
+    traces = []
+
+    def conditional_double(x, threshold):
+        traces.append(threshold)
+        if x > threshold:
+            return x * 2
+        else:
+            return x
+
+    fn = autocond.jit(conditional_double, static_argnames=("threshold",))
+    assert_same(jnp.array(10.0), fn(jnp.array(5.0), threshold=0.0))
+    assert traces == [0.0]
+    assert_same(jnp.array(-2.0), fn(jnp.array(-2.0), threshold=0.0))
+    assert traces == [0.0], "same threshold, new x: no retrace"
+    assert_same(jnp.array(5.0), fn(jnp.array(5.0), threshold=7.0))
+    assert traces == [0.0, 7.0], "new threshold: one retrace"
+    assert_same(jnp.array(16.0), fn(jnp.array(8.0), threshold=7.0))
+    assert traces == [0.0, 7.0]
+
+
+def test_jit_as_bare_decorator():
+    @autocond.jit
+    def clip_below(x):
+        if x < 0:
+            x = jnp.zeros_like(x)
+        return x
+
+    assert_same(jnp.array(0.0), clip_below(jnp.array(-3.0)))
+    assert_same(jnp.array(4.0), clip_below(jnp.array(4.0)))
+
+
+def test_jit_as_decorator_with_static_argnames():
+    @autocond.jit(static_argnames=("mode",))
+    def pick(x, mode):
+        if mode == "double":  # static: plain Python
+            return x * 2
+        if x > 0:  # traced: lax.cond
+            return x
+        return -x
+
+    assert_same(jnp.array(6.0), pick(jnp.array(3.0), mode="double"))
+    assert_same(jnp.array(3.0), pick(jnp.array(-3.0), mode="abs"))
+
+
+def test_jit_with_static_argnums():
+    traces = []
+
+    def power_sum(x, n):
+        traces.append(n)
+        total = jnp.zeros_like(x)
+        for i in range(n):  # static bound
+            total = total + x**i
+        return total
+
+    fn = autocond.jit(power_sum, static_argnums=1)
+    x = jnp.array([1.0, 2.0])
+    want = sum(np.array([1.0, 2.0]) ** i for i in range(4)).astype(np.float32)
+    assert_same(want, fn(x, 4))
+    assert_same(want, fn(x, 4))
+    assert traces == [4]
+    assert_same(np.array([1.0, 1.0], np.float32), fn(x, 1))
+    assert traces == [4, 1]
+
+
+def test_jit_passes_donate_argnums_through():
+    def halve_positive(x):
+        if x.sum() > 0:
+            y = x / 2
+        else:
+            y = x
+        return y
+
+    x = jnp.array([2.0, 4.0])
+    assert_same(np.array([1.0, 2.0], np.float32), autocond.jit(halve_positive, donate_argnums=0)(x))
+    # The buffer was donated, exactly as `jax.jit(..., donate_argnums=0)` would do.
+    assert x.is_deleted()
+
+
+def test_jit_object_has_lower_eval_shape_and_wrapped():
+    fn = autocond.jit(_piecewise)
+    assert fn.__wrapped__ is autocond.convert(_piecewise)
+    assert fn.__wrapped__.__wrapped__ is _piecewise
+
+    spec = jax.ShapeDtypeStruct((), jnp.float32)
+    assert fn.eval_shape(spec) == spec
+    lowered = fn.lower(spec)
+    assert "stablehlo" in lowered.as_text() or "mhlo" in lowered.as_text()
+    compiled = lowered.compile()
+    assert_same(jnp.array(4.0), compiled(jnp.array(2.0)))
+    assert_same(jnp.array(-6.0), compiled(jnp.array(-2.0)))
+
+
+@pytest.mark.skipif(not hasattr(jax.jit(lambda x: x), "trace"), reason="this jax has no .trace")
+def test_jit_object_has_trace():
+    traced = autocond.jit(_piecewise).trace(jax.ShapeDtypeStruct((), jnp.float32))
+    assert "cond" in str(traced.jaxpr)
+    assert_same(jnp.array(-3.0), traced.lower().compile()(jnp.array(-1.0)))
+
+
+def test_jit_of_a_bound_method():
+    class Scaler:
+        def __init__(self, factor):
+            self.factor = factor
+
+        def apply(self, x):
+            if x > 0:
+                return x * self.factor
+            return x
+
+    s = Scaler(3.0)
+    assert_same(jnp.array(6.0), autocond.jit(s.apply)(jnp.array(2.0)))
+    assert_same(jnp.array(-2.0), autocond.jit(s.apply)(jnp.array(-2.0)))
+
+
+# --- convert ---------------------------------------------------------------------------------
+
+
+def test_convert_is_cached():
+    assert autocond.convert(_piecewise) is autocond.convert(_piecewise)
+
+
+@pytest.mark.parametrize("x", [2.0, -2.0, 0.0])
+def test_convert_runs_eagerly_and_under_jax_jit(x):
+    converted = autocond.convert(_piecewise)
+    assert converted(x) == _piecewise(x)  # a Python float: the `if` is plain Python
+    assert_same(jnp.float32(_piecewise(x)), converted(jnp.float32(x)))  # concrete array
+    assert_same(jnp.float32(_piecewise(x)), jax.jit(converted)(jnp.float32(x)))  # traced
+
+
+def test_convert_under_grad_matches_hand_written_cond():
+    def hand_written(x):
+        return lax.cond(x > 0, lambda x: x * x, lambda x: 3.0 * x, x)
+
+    grad = jax.grad(autocond.convert(_piecewise))
+    want = jax.grad(hand_written)
+    for x in (2.0, -2.0, 0.5):
+        assert_same(want(x), grad(x))
+    assert float(grad(2.0)) == 4.0  # d(x²)/dx at 2
+    assert float(grad(-2.0)) == 3.0  # d(3x)/dx
+    assert_same(want(jnp.float32(1.5)), jax.jit(grad)(jnp.float32(1.5)))
+
+
+def test_convert_under_vmap_matches_a_python_loop():
+    xs = np.array([-2.0, -0.5, 0.0, 0.5, 3.0], np.float32)
+    want = np.array([_piecewise(float(x)) for x in xs], np.float32)
+    assert_same(want, jax.vmap(autocond.convert(_piecewise))(jnp.asarray(xs)))
+
+
+def test_convert_under_vmap_with_a_traced_while_loop():
+    def halvings(x):
+        n = 0
+        while x > 1:
+            x = x / 2
+            n += 1
+        return n
+
+    xs = [0.5, 1.0, 3.0, 17.0]
+    want = np.array([halvings(x) for x in xs], np.int32)
+    assert_same(want, jax.vmap(autocond.convert(halvings))(jnp.array(xs)))
+
+
+def test_converted_function_keeps_metadata():
+    def documented(x, scale=2.0, *, offset=1.0):
+        """Scale positive values."""
+        if x > 0:
+            x = x * scale
+        return x + offset
+
+    converted = autocond.convert(documented)
+    assert converted is not documented
+    assert converted.__name__ == "documented"
+    assert converted.__qualname__ == documented.__qualname__
+    assert converted.__qualname__.endswith("test_converted_function_keeps_metadata.<locals>.documented")
+    assert converted.__doc__ == "Scale positive values."
+    assert converted.__module__ == __name__
+    assert converted.__defaults__ == (2.0,)
+    assert converted.__kwdefaults__ == {"offset": 1.0}
+    assert converted.__wrapped__ is documented
+    assert inspect.signature(converted) == inspect.signature(documented)
+    assert converted(3.0) == documented(3.0) == 7.0
+    assert_same(jnp.float32(documented(3.0, 4.0, offset=0.0)),
+                jax.jit(converted)(jnp.float32(3.0), 4.0, offset=0.0))
+
+
+def test_converted_closure_sees_later_changes_of_its_free_variables():
+    factor = 2.0
+
+    def scale(x):
+        if x > 0:
+            return x * factor
+        return x
+
+    converted = autocond.convert(scale)
+    assert converted(3.0) == 6.0
+    factor = 5.0
+    assert converted(3.0) == 15.0 == scale(3.0)
+    assert_same(jnp.float32(15.0), jax.jit(converted)(jnp.float32(3.0)))
+
+
+def test_converted_function_reads_live_module_globals(monkeypatch):
+    converted = autocond.convert(_scaled)
+    assert converted(3.0) == 6.0
+    monkeypatch.setattr(sys.modules[__name__], "_SCALE", 10.0)
+    assert converted(3.0) == 30.0 == _scaled(3.0)
+    assert autocond.convert(_scaled) is converted
+
+
+def test_nonlocal_write_in_a_static_construct_reaches_the_enclosing_cell():
+    calls = 0
+    total = 0.0
+
+    def accumulate(x, count):
+        nonlocal calls, total
+        if count:  # a Python bool: the `if` stays plain Python
+            calls += 1
+        for _ in range(2):
+            total = total + x
+        return x
+
+    converted = autocond.convert(accumulate)
+    converted(1.5, True)
+    assert (calls, total) == (1, 3.0)
+    converted(1.0, False)
+    assert (calls, total) == (1, 5.0)
+    accumulate(1.0, True)  # the original shares the cells, too
+    assert (calls, total) == (2, 7.0)
+
+
+def test_convert_of_a_bound_method():
+    class Counter:
+        def __init__(self):
+            self.limit = 2.0
+
+        def clip(self, x):
+            if x > self.limit:
+                x = self.limit
+            return x
+
+    c = Counter()
+    converted = autocond.convert(c.clip)
+    assert converted.__self__ is c
+    assert converted.__func__ is autocond.convert(Counter.clip)
+    assert converted(5.0) == c.clip(5.0) == 2.0
+    assert_same(jnp.array(1.0), jax.jit(converted)(jnp.array(1.0)))
+    assert_same(jnp.array(2.0), jax.jit(converted)(jnp.array(7.0)))
+    assert autocond.to_source(c.clip) == autocond.to_source(Counter.clip)
+
+
+# --- to_source -------------------------------------------------------------------------------
+
+
+def test_to_source_is_readable_generated_code():
+    source = autocond.to_source(_piecewise)
+    assert "ac__.if_stmt" in source
+    assert source.startswith("def _piecewise(x):")
+    assert "x * x" in source and "3.0 * x" in source  # the user's statements are still there
+    tree = ast.parse(source)
+    assert [type(n).__name__ for n in tree.body] == ["FunctionDef"]
+    assert autocond.to_source(_piecewise) == source
+
+
+def test_to_source_leaves_straight_line_code_alone():
+    def straight(x, y):
+        z = x + y
+        return z * 2
+
+    source = autocond.to_source(straight)
+    assert "ac__" not in source
+    assert ast.dump(ast.parse(source)) == ast.dump(ast.parse(inspect.getsource(straight).strip()))
+
+
+# --- tracebacks ------------------------------------------------------------------------------
+
+
+def _user_frames(error: BaseException) -> list[traceback.FrameSummary]:
+    return [f for f in traceback.extract_tb(error.__traceback__) if f.filename == __file__]
+
+
+def test_traceback_of_an_error_raised_in_a_static_branch_points_at_the_user_line():
+    def check_mode(x, mode):
+        if mode not in ("sum", "max"):
+            raise ValueError(f"unknown mode {mode!r}")
+        return x
+
+    with pytest.raises(ValueError, match="unknown mode 'mean'") as info:
+        autocond.jit(check_mode, static_argnames="mode")(jnp.ones(3), "mean")
+    frames = _user_frames(info.value)
+    raise_line = _line_of(check_mode, "raise ValueError")
+    assert frames[-1].lineno == raise_line
+    assert "raise ValueError" in frames[-1].line
+    lines, start = inspect.getsourcelines(check_mode)
+    for frame in frames[1:]:  # the test's own call is frames[0]
+        assert start <= frame.lineno < start + len(lines), frame
+
+
+def test_traceback_of_a_shape_error_in_a_traced_branch_points_at_the_user_line():
+    def add_bias(x):
+        if x.sum() > 0:
+            y = x + jnp.ones(3)  # wrong shape for a 2-vector
+        else:
+            y = x
+        return y
+
+    with pytest.raises(TypeError, match="add got incompatible shapes") as info:
+        autocond.jit(add_bias)(jnp.ones(2))
+    frames = _user_frames(info.value)
+    assert frames[-1].lineno == _line_of(add_bias, "x + jnp.ones(3)")
+    lines, start = inspect.getsourcelines(add_bias)
+    for frame in frames[1:]:
+        assert start <= frame.lineno < start + len(lines), frame
+
+
+def test_traceback_frame_of_the_converted_function_is_at_the_if():
+    def check_mode(x, mode):
+        if mode not in ("sum", "max"):
+            x = x + 1
+            x = x + jnp.ones(2)  # fails for a (3,) x: inside the generated branch function
+        return x
+
+    with pytest.raises(TypeError) as info:
+        autocond.convert(check_mode)(jnp.ones(3), "mean")
+    outer = [f for f in _user_frames(info.value) if f.name == "check_mode"]
+    assert [f.lineno for f in outer] == [_line_of(check_mode, "if mode not in")]
+    inner = _user_frames(info.value)[-1]
+    assert inner.lineno == _line_of(check_mode, "x = x + jnp.ones(2)")
+
+
+def test_identical_functions_in_two_files_keep_their_own_file(tmp_path):
+    # Code objects compare equal across files; each conversion must keep its own file name.
+    source = "def f(x):\n    if x > 0:\n        return x\n    return -x\n"
+    modules = []
+    for name in ("twin_a", "twin_b"):
+        path = tmp_path / f"{name}.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        modules.append((path, module))
+    for path, module in modules:
+        assert autocond.convert(module.f).__code__.co_filename == str(path)

@@ -1,0 +1,1444 @@
+"""Golden before/after tests of the converters: the source of a small function, and the code
+`convert_tree` generates for it (compared after `ast.unparse`, so formatting does not matter).
+
+Every expected output was read and checked by hand: which variables are carried, which are
+inputs only, which stay temporaries of a generated function, and the order of what is generated.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import gast
+import jax
+import pytest
+
+import autocond
+from autocond import _transpiler, errors
+from autocond.converters.context import Context
+from autocond.pyct.naming import Namer
+
+
+def _tree(src: str) -> ast.FunctionDef:
+    # Leading newlines are dropped so that the `def` is line 1, as `parse_function` counts:
+    # the `file:line` in the reasons of statements kept as Python are then those of `src`.
+    (node,) = gast.parse(textwrap.dedent(src).lstrip("\n")).body
+    ctx = Context(Namer(node), "f", "<test>", 1)
+    return _transpiler.convert_tree(node, ctx)
+
+
+def convert(src: str) -> str:
+    return ast.unparse(_tree(src))
+
+
+def normalized(src: str) -> str:
+    return ast.unparse(ast.parse(textwrap.dedent(src)))
+
+
+def assert_converts(src: str, expected: str) -> None:
+    assert convert(src) == normalized(expected)
+
+
+CONDITIONALS = [
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                x = x * 2
+            return x
+        """,
+        """
+        def f(x):
+            def if_true(x):
+                x = x * 2
+                return x
+            def if_false(x):
+                return x
+            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            return x
+        """,
+        id="if",
+    ),
+    pytest.param(
+        # Both branches assign `y` before reading it: an output, not an input.
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            else:
+                y = -1
+            return y
+        """,
+        """
+        def f(x):
+            def if_true():
+                y = 1
+                return y
+            def if_false():
+                y = -1
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (), ('y',))
+            return y
+        """,
+        id="if-else",
+    ),
+    pytest.param(
+        # The `elif` is an `if` in the `else` branch. Names are given top-down: the outer
+        # `if` takes the plain ones.
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            elif x < 0:
+                y = -1
+            else:
+                y = 0
+            return y
+        """,
+        """
+        def f(x):
+            def if_true():
+                y = 1
+                return y
+            def if_false():
+                def if_true_1():
+                    y = -1
+                    return y
+                def if_false_1():
+                    y = 0
+                    return y
+                y = ac__.if_stmt(x < 0, if_true_1, if_false_1, (), ('y',))
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (), ('y',))
+            return y
+        """,
+        id="elif-chain",
+    ),
+    pytest.param(
+        # `t` is read only inside the branch that assigns it: a temporary of `if_true`.
+        """
+        def f(x):
+            if x > 0:
+                t = x * 2
+                y = t + 1
+            else:
+                y = x
+            return y
+        """,
+        """
+        def f(x):
+            def if_true():
+                t = x * 2
+                y = t + 1
+                return y
+            def if_false():
+                y = x
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (), ('y',))
+            return y
+        """,
+        id="temporaries-stay-local",
+    ),
+    pytest.param(
+        # `y` is read before it is assigned, so the branches take it, but nobody reads it after
+        # the `if`: an input, not an output. `z` is a temporary. `x` is only read: a closure.
+        """
+        def f(x, y):
+            if x > 0:
+                y = y + 1
+                z = y
+            return x
+        """,
+        """
+        def f(x, y):
+            def if_true(y):
+                y = y + 1
+                z = y
+                return ()
+            def if_false(y):
+                return ()
+            ac__.if_stmt(x > 0, if_true, if_false, (y,), ())
+            return x
+        """,
+        id="read-before-assigned-is-input-only",
+    ),
+    pytest.param(
+        # `z` is read in the branch after it is assigned there: not an input.
+        """
+        def f(x, y):
+            if x > 0:
+                z = y + 1
+                y = z
+            else:
+                y = 0
+            return y
+        """,
+        """
+        def f(x, y):
+            def if_true(y):
+                z = y + 1
+                y = z
+                return y
+            def if_false(y):
+                y = 0
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (y,), ('y',))
+            return y
+        """,
+        id="input-and-output",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                print('pos')
+            else:
+                print('neg')
+        """,
+        """
+        def f(x):
+            def if_true():
+                print('pos')
+                return ()
+            def if_false():
+                print('neg')
+                return ()
+            ac__.if_stmt(x > 0, if_true, if_false, (), ())
+        """,
+        id="no-outputs-is-an-expression-statement",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                x = x + 1
+            if x > 5:
+                x = x - 5
+            return x
+        """,
+        """
+        def f(x):
+            def if_true(x):
+                x = x + 1
+                return x
+            def if_false(x):
+                return x
+            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            def if_true_1(x):
+                x = x - 5
+                return x
+            def if_false_1(x):
+                return x
+            x = ac__.if_stmt(x > 5, if_true_1, if_false_1, (x,), ('x',))
+            return x
+        """,
+        id="two-ifs-fresh-names",
+    ),
+    pytest.param(
+        # A local list changed in place: a traced branch would change a copy, so the `if`
+        # stays Python (and raises a clear error if its condition is traced).
+        """
+        def f(x):
+            acc = []
+            if x > 0:
+                acc.append(x)
+            return acc
+        """,
+        """
+        def f(x):
+            acc = []
+            if ac__.python_bool(x > 0, 'it changes `acc` in place at <test>:4'):
+                acc.append(x)
+            return acc
+        """,
+        id="if-mutating-local-list",
+    ),
+]
+
+
+LOOPS = [
+    pytest.param(
+        """
+        def f(n):
+            i = 0
+            x = 1
+            while i < n:
+                x = x * 2
+                i += 1
+            return x
+        """,
+        """
+        def f(n):
+            i = 0
+            x = 1
+            def loop_test(i, x):
+                return i < n
+            def loop_body(i, x):
+                x = x * 2
+                i += 1
+                return i, x
+            i, x = ac__.while_stmt(loop_test, loop_body, (i, x), ('i', 'x'))
+            return x
+        """,
+        id="while",
+    ),
+    pytest.param(
+        # `y` is assigned before it is read in every iteration and is dead after the loop.
+        """
+        def f(n):
+            i = 0
+            while i < n:
+                y = i * 2
+                i += 1
+            return i
+        """,
+        """
+        def f(n):
+            i = 0
+            def loop_test(i):
+                return i < n
+            def loop_body(i):
+                y = i * 2
+                i += 1
+                return i
+            i = ac__.while_stmt(loop_test, loop_body, (i,), ('i',))
+            return i
+        """,
+        id="while-temporary-not-carried",
+    ),
+    pytest.param(
+        """
+        def f(n):
+            i = 0
+            while i < n:
+                y = i * 2
+                i += 1
+            return y
+        """,
+        """
+        def f(n):
+            y = ac__.Undefined('y')
+            i = 0
+            def loop_test(i, y):
+                return i < n
+            def loop_body(i, y):
+                y = i * 2
+                i += 1
+                return i, y
+            i, y = ac__.while_stmt(loop_test, loop_body, (i, y), ('i', 'y'))
+            return ac__.ld(y)
+        """,
+        id="while-carries-variable-read-after",
+    ),
+    pytest.param(
+        """
+        def f(n):
+            i = 0
+            while i < n:
+                i += 1
+            j = 0
+            while j < i:
+                j += 2
+            return j
+        """,
+        """
+        def f(n):
+            i = 0
+            def loop_test(i):
+                return i < n
+            def loop_body(i):
+                i += 1
+                return i
+            i = ac__.while_stmt(loop_test, loop_body, (i,), ('i',))
+            j = 0
+            def loop_test_1(j):
+                return j < i
+            def loop_body_1(j):
+                j += 2
+                return j
+            j = ac__.while_stmt(loop_test_1, loop_body_1, (j,), ('j',))
+            return j
+        """,
+        id="two-whiles-fresh-names",
+    ),
+    pytest.param(
+        """
+        def f(n):
+            x = 0
+            for i in range(n):
+                x = x + i
+            return x
+        """,
+        """
+        def f(n):
+            x = 0
+            def loop_body(i, x):
+                x = x + i
+                return x
+            x = ac__.for_stmt(ac__.range_(range, n), loop_body, (x,), ('x',))
+            return x
+        """,
+        id="for-range",
+    ),
+    pytest.param(
+        """
+        def f(n):
+            x = 0
+            for i in range(0, n, 2):
+                t = i * 2
+                x = x + t
+            return x
+        """,
+        """
+        def f(n):
+            x = 0
+            def loop_body(i, x):
+                t = i * 2
+                x = x + t
+                return x
+            x = ac__.for_stmt(ac__.range_(range, 0, n, 2), loop_body, (x,), ('x',))
+            return x
+        """,
+        id="for-range-start-stop-step",
+    ),
+    pytest.param(
+        """
+        def f(xs):
+            total = 0
+            for x in xs:
+                total = total + x
+            return total
+        """,
+        """
+        def f(xs):
+            total = 0
+            def loop_body(x, total):
+                total = total + x
+                return total
+            total = ac__.for_stmt(xs, loop_body, (total,), ('total',))
+            return total
+        """,
+        id="for-over-iterable",
+    ),
+    pytest.param(
+        # Read after the loop, the target is carried: it is unpacked from the item `itr`, and
+        # keeps its value (or stays unbound) when the loop runs zero times.
+        """
+        def f(n):
+            x = 0
+            for i in range(n):
+                x = x + i
+            return x, i
+        """,
+        """
+        def f(n):
+            i = ac__.Undefined('i')
+            x = 0
+            def loop_body(itr, i, x):
+                i = itr
+                x = x + i
+                return i, x
+            i, x = ac__.for_stmt(ac__.range_(range, n), loop_body, (i, x), ('i', 'x'))
+            return x, ac__.ld(i)
+        """,
+        id="for-target-read-after",
+    ),
+    pytest.param(
+        """
+        def f(pairs):
+            s = 0
+            for a, b in pairs:
+                s = s + a * b
+            return s
+        """,
+        """
+        def f(pairs):
+            s = 0
+            def loop_body(itr, s):
+                a, b = itr
+                s = s + a * b
+                return s
+            s = ac__.for_stmt(pairs, loop_body, (s,), ('s',))
+            return s
+        """,
+        id="for-tuple-target",
+    ),
+    pytest.param(
+        """
+        def f(pairs):
+            s = 0
+            for a, b in pairs:
+                s = s + a
+            return s, b
+        """,
+        """
+        def f(pairs):
+            b = ac__.Undefined('b')
+            s = 0
+            def loop_body(itr, b, s):
+                a, b = itr
+                s = s + a
+                return b, s
+            b, s = ac__.for_stmt(pairs, loop_body, (b, s), ('b', 's'))
+            return s, ac__.ld(b)
+        """,
+        id="for-tuple-target-read-after",
+    ),
+    pytest.param(
+        # Without `break`, the `else` always runs: it follows the loop.
+        """
+        def f(n):
+            x = 0
+            for i in range(n):
+                x = x + i
+            else:
+                x = -x
+            return x
+        """,
+        """
+        def f(n):
+            x = 0
+            def loop_body(i, x):
+                x = x + i
+                return x
+            x = ac__.for_stmt(ac__.range_(range, n), loop_body, (x,), ('x',))
+            x = -x
+            return x
+        """,
+        id="for-else",
+    ),
+    pytest.param(
+        # The `else` reads the target, so the target is carried out of the loop.
+        """
+        def f(n):
+            x = 0
+            for i in range(n):
+                x = x + i
+            else:
+                x = x + i
+            return x
+        """,
+        """
+        def f(n):
+            i = ac__.Undefined('i')
+            x = 0
+            def loop_body(itr, i, x):
+                i = itr
+                x = x + i
+                return i, x
+            i, x = ac__.for_stmt(ac__.range_(range, n), loop_body, (i, x), ('i', 'x'))
+            x = x + ac__.ld(i)
+            return x
+        """,
+        id="for-else-reads-target",
+    ),
+    pytest.param(
+        """
+        def f(n):
+            i = 0
+            while i < n:
+                i += 1
+            else:
+                i = i * 10
+            return i
+        """,
+        """
+        def f(n):
+            i = 0
+            def loop_test(i):
+                return i < n
+            def loop_body(i):
+                i += 1
+                return i
+            i = ac__.while_stmt(loop_test, loop_body, (i,), ('i',))
+            i = i * 10
+            return i
+        """,
+        id="while-else",
+    ),
+    pytest.param(
+        # `ac__.range_` gets the name as the user's code sees it, and calls anything but the
+        # builtin `range` as it is.
+        """
+        def f(n, range):
+            x = 0
+            for i in range(n):
+                x = x + i
+            return x
+        """,
+        """
+        def f(n, range):
+            x = 0
+            def loop_body(i, x):
+                x = x + i
+                return x
+            x = ac__.for_stmt(ac__.range_(range, n), loop_body, (x,), ('x',))
+            return x
+        """,
+        id="range-shadowed-by-parameter",
+    ),
+    pytest.param(
+        """
+        def f(n):
+            range = my_range
+            x = 0
+            for i in range(n):
+                x = x + i
+            return x
+        """,
+        """
+        def f(n):
+            range = my_range
+            x = 0
+            def loop_body(i, x):
+                x = x + i
+                return x
+            x = ac__.for_stmt(ac__.range_(range, n), loop_body, (x,), ('x',))
+            return x
+        """,
+        id="range-shadowed-by-local",
+    ),
+    pytest.param(
+        # The `if` in the body is converted inside the generated loop function.
+        """
+        def f(x, n):
+            for i in range(n):
+                if x > i:
+                    x = x - 1
+            return x
+        """,
+        """
+        def f(x, n):
+            def loop_body(i, x):
+                def if_true(x):
+                    x = x - 1
+                    return x
+                def if_false(x):
+                    return x
+                x = ac__.if_stmt(x > i, if_true, if_false, (x,), ('x',))
+                return x
+            x = ac__.for_stmt(ac__.range_(range, n), loop_body, (x,), ('x',))
+            return x
+        """,
+        id="if-in-for",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                y = x
+                while y > 1:
+                    y = y / 2
+                x = y
+            return x
+        """,
+        """
+        def f(x):
+            def if_true(x):
+                y = x
+                def loop_test(y):
+                    return y > 1
+                def loop_body(y):
+                    y = y / 2
+                    return y
+                y = ac__.while_stmt(loop_test, loop_body, (y,), ('y',))
+                x = y
+                return x
+            def if_false(x):
+                return x
+            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            return x
+        """,
+        id="while-in-if",
+    ),
+]
+
+
+RETURNS = [
+    pytest.param(
+        # After the `if` may have returned, the rest runs under a guard whose `else` is a path
+        # on which the function has returned (`else_returned=True`).
+        """
+        def f(x):
+            if x > 0:
+                return x
+            y = -x
+            return y
+        """,
+        """
+        def f(x):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+
+            def if_true(do_return, retval_):
+                do_return = True
+                retval_ = x
+                return (do_return, retval_)
+
+            def if_false(do_return, retval_):
+                return (do_return, retval_)
+            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+
+            def if_true_1(retval_):
+                y = -x
+                do_return = True
+                retval_ = y
+                return retval_
+
+            def if_false_1(retval_):
+                return retval_
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True))
+            return retval_
+        """,
+        id="early-return",
+    ),
+    pytest.param(
+        # An `if` that returns on both paths always returns: no guard; the flag is only a
+        # temporary of each branch (its initial `False` is dead), and the value an output only.
+        """
+        def f(x):
+            if x > 0:
+                return x
+            else:
+                return -x
+        """,
+        """
+        def f(x):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+
+            def if_true():
+                do_return = True
+                retval_ = x
+                return retval_
+
+            def if_false():
+                do_return = True
+                retval_ = -x
+                return retval_
+            retval_ = ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True))
+            return retval_
+        """,
+        id="return-in-both-branches",
+    ),
+    pytest.param(
+        # Falling off the end is an explicit `return None`.
+        """
+        def f(x):
+            if x > 0:
+                return x
+        """,
+        """
+        def f(x):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+
+            def if_true(do_return, retval_):
+                do_return = True
+                retval_ = x
+                return (do_return, retval_)
+
+            def if_false(do_return, retval_):
+                return (do_return, retval_)
+            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+
+            def if_true_1(retval_):
+                do_return = True
+                retval_ = None
+                return retval_
+
+            def if_false_1(retval_):
+                return retval_
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True))
+            return retval_
+        """,
+        id="falls-off-the-end",
+    ),
+    pytest.param(
+        # Guards at both levels. Names are given top-down, in source order.
+        """
+        def f(x):
+            if x > 0:
+                if x > 10:
+                    return 10
+                x = x + 1
+            return x
+        """,
+        """
+        def f(x):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+
+            def if_true(do_return, retval_, x):
+
+                def if_true_1(do_return, retval_):
+                    do_return = True
+                    retval_ = 10
+                    return (do_return, retval_)
+
+                def if_false_1(do_return, retval_):
+                    return (do_return, retval_)
+                do_return, retval_ = ac__.if_stmt(x > 10, if_true_1, if_false_1, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+
+                def if_true_2(x):
+                    x = x + 1
+                    return x
+
+                def if_false_2(x):
+                    return x
+                x = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (x,), ('x',), returned=(False, True))
+                return (do_return, retval_, x)
+
+            def if_false(do_return, retval_, x):
+                return (do_return, retval_, x)
+            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'))
+
+            def if_true_3(retval_):
+                do_return = True
+                retval_ = x
+                return retval_
+
+            def if_false_3(retval_):
+                return retval_
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True))
+            return retval_
+        """,
+        id="return-nested-two-levels",
+    ),
+    pytest.param(
+        # The guard wraps everything after the first `if`, including the second one; inside it
+        # the flag is read (by the inner guard) before being set, so it is an input only.
+        """
+        def f(x):
+            if x > 0:
+                x = x * 2
+                return x
+            x = x - 1
+            if x < -5:
+                return -x
+            return x
+        """,
+        """
+        def f(x):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+
+            def if_true(do_return, retval_, x):
+                x = x * 2
+                do_return = True
+                retval_ = x
+                return (do_return, retval_, x)
+
+            def if_false(do_return, retval_, x):
+                return (do_return, retval_, x)
+            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), returned=(True, False))
+
+            def if_true_1(do_return, retval_, x):
+                x = x - 1
+
+                def if_true_2(do_return, retval_):
+                    do_return = True
+                    retval_ = -x
+                    return (do_return, retval_)
+
+                def if_false_2(do_return, retval_):
+                    return (do_return, retval_)
+                do_return, retval_ = ac__.if_stmt(x < -5, if_true_2, if_false_2, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+
+                def if_true_3(retval_):
+                    do_return = True
+                    retval_ = x
+                    return retval_
+
+                def if_false_3(retval_):
+                    return retval_
+                retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True))
+                return retval_
+
+            def if_false_1(do_return, retval_, x):
+                return retval_
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (do_return, retval_, x), ('retval_',), returned=(False, True))
+            return retval_
+        """,
+        id="guard-around-a-returning-if",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                return x
+            elif x < 0:
+                return -x
+            return 0
+        """,
+        """
+        def f(x):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+
+            def if_true(do_return, retval_):
+                do_return = True
+                retval_ = x
+                return (do_return, retval_)
+
+            def if_false(do_return, retval_):
+
+                def if_true_1(do_return, retval_):
+                    do_return = True
+                    retval_ = -x
+                    return (do_return, retval_)
+
+                def if_false_1(do_return, retval_):
+                    return (do_return, retval_)
+                do_return, retval_ = ac__.if_stmt(x < 0, if_true_1, if_false_1, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+                return (do_return, retval_)
+            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+
+            def if_true_2(retval_):
+                do_return = True
+                retval_ = 0
+                return retval_
+
+            def if_false_2(retval_):
+                return retval_
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True))
+            return retval_
+        """,
+        id="returns-in-elif-chain",
+    ),
+]
+
+
+VARIABLES = [
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            return y
+        """,
+        """
+        def f(x):
+            y = ac__.Undefined('y')
+            def if_true(y):
+                y = 1
+                return y
+            def if_false(y):
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (y,), ('y',))
+            return ac__.ld(y)
+        """,
+        id="maybe-unbound-read",
+    ),
+    pytest.param(
+        # The user's read inside a branch is wrapped too; `y` is only read there (a closure).
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            if x > 1:
+                z = y
+            else:
+                z = 0
+            return z
+        """,
+        """
+        def f(x):
+            y = ac__.Undefined('y')
+            def if_true(y):
+                y = 1
+                return y
+            def if_false(y):
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (y,), ('y',))
+            def if_true_1():
+                z = ac__.ld(y)
+                return z
+            def if_false_1():
+                z = 0
+                return z
+            z = ac__.if_stmt(x > 1, if_true_1, if_false_1, (), ('z',))
+            return z
+        """,
+        id="maybe-unbound-read-in-branch",
+    ),
+    pytest.param(
+        # Bound on every path: read as it is.
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            else:
+                y = 2
+            z = y + 1
+            return z
+        """,
+        """
+        def f(x):
+            def if_true():
+                y = 1
+                return y
+            def if_false():
+                y = 2
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (), ('y',))
+            z = y + 1
+            return z
+        """,
+        id="definitely-bound-read-unwrapped",
+    ),
+    pytest.param(
+        # Inside a loop body; both branches bind `y`: no placeholder needed.
+        """
+        def f(n):
+            i = 0
+            x = 0
+            while i < n:
+                if i > 2:
+                    y = i
+                else:
+                    y = 0
+                x = x + y
+                i += 1
+            return x
+        """,
+        """
+        def f(n):
+            i = 0
+            x = 0
+            def loop_test(i, x):
+                return i < n
+            def loop_body(i, x):
+                def if_true():
+                    y = i
+                    return y
+                def if_false():
+                    y = 0
+                    return y
+                y = ac__.if_stmt(i > 2, if_true, if_false, (), ('y',))
+                x = x + y
+                i += 1
+                return i, x
+            i, x = ac__.while_stmt(loop_test, loop_body, (i, x), ('i', 'x'))
+            return x
+        """,
+        id="bound-by-both-branches-in-loop",
+    ),
+    pytest.param(
+        # Both branches of a traced `if` are traced, so a `raise` in either would run: every
+        # `if` around a `raise` stays Python.
+        """
+        def f(x):
+            if x > 0:
+                if x > 1:
+                    y = 1
+                else:
+                    raise ValueError(x)
+                x = y
+            return x
+        """,
+        """
+        def f(x):
+            if ac__.python_bool(x > 0, 'it contains the `raise` at <test>:6'):
+                if ac__.python_bool(x > 1, 'it contains the `raise` at <test>:6'):
+                    y = 1
+                else:
+                    raise ValueError(x)
+                x = y
+            return x
+        """,
+        id="raise-keeps-enclosing-ifs-python",
+    ),
+    pytest.param(
+        # The same in a loop body; the loop itself is still converted.
+        """
+        def f(n):
+            x = 0
+            for i in range(n):
+                if i < 0:
+                    raise ValueError(i)
+                else:
+                    y = i
+                x = x + y
+            return x
+        """,
+        """
+        def f(n):
+            x = 0
+
+            def loop_body(i, x):
+                if ac__.python_bool(i < 0, 'it contains the `raise` at <test>:5'):
+                    raise ValueError(i)
+                else:
+                    y = i
+                x = x + y
+                return x
+            x = ac__.for_stmt(ac__.range_(range, n), loop_body, (x,), ('x',))
+            return x
+        """,
+        id="raise-in-loop-body-keeps-the-if-python",
+    ),
+]
+
+
+KEPT_PYTHON = [
+    pytest.param(
+        """
+        def f(n):
+            i = 0
+            while i < n:
+                if i > 5:
+                    break
+                i += 1
+            return i
+        """,
+        """
+        def f(n):
+            i = 0
+            while ac__.python_bool(i < n, 'it contains the `break` at <test>:5'):
+                if ac__.python_bool(i > 5, 'it contains the `break` at <test>:5'):
+                    break
+                i += 1
+            return i
+        """,
+        id="while-with-break",
+    ),
+    pytest.param(
+        """
+        def f(n):
+            i = 0
+            while i < n:
+                i += 1
+                if i % 2:
+                    continue
+                n = n - 1
+            return i
+        """,
+        """
+        def f(n):
+            i = 0
+            while ac__.python_bool(i < n, 'it contains the `continue` at <test>:6'):
+                i += 1
+                if ac__.python_bool(i % 2, 'it contains the `continue` at <test>:6'):
+                    continue
+                n = n - 1
+            return i
+        """,
+        id="while-with-continue",
+    ),
+    pytest.param(
+        # A `for` has no test to wrap: it stays a Python `for`.
+        """
+        def f(xs):
+            s = 0
+            for x in xs:
+                if x < 0:
+                    break
+                s = s + x
+            return s
+        """,
+        """
+        def f(xs):
+            s = 0
+            for x in xs:
+                if ac__.python_bool(x < 0, 'it contains the `break` at <test>:5'):
+                    break
+                s = s + x
+            return s
+        """,
+        id="for-with-break",
+    ),
+    pytest.param(
+        # A loop's own `break` stops at it: the `if` around the inner loop is converted.
+        """
+        def f(x, xs):
+            if x > 0:
+                for v in xs:
+                    if v > x:
+                        break
+                    x = x + v
+            return x
+        """,
+        """
+        def f(x, xs):
+            def if_true(x):
+                for v in xs:
+                    if ac__.python_bool(v > x, 'it contains the `break` at <test>:5'):
+                        break
+                    x = x + v
+                return x
+            def if_false(x):
+                return x
+            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            return x
+        """,
+        id="if-around-loop-with-break-converted",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            while x > 0:
+                if x > 10:
+                    return x
+                x = x - 1
+            return 0
+        """,
+        """
+        def f(x):
+            while ac__.python_bool(
+                    x > 0, 'it contains the `return` at <test>:4, and `f` returns from inside a loop'):
+                if ac__.python_bool(
+                        x > 10, 'it contains the `return` at <test>:4, and `f` returns from inside a loop'):
+                    return x
+                x = x - 1
+            return 0
+        """,
+        id="return-in-loop",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            global counter
+            if x > 0:
+                counter = counter + 1
+            return x
+        """,
+        """
+        def f(x):
+            global counter
+            if ac__.python_bool(x > 0, 'it assigns `counter`, which is declared `global` or `nonlocal`'):
+                counter = counter + 1
+            return x
+        """,
+        id="if-assigning-global",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                log.append(x)
+            return x
+        """,
+        """
+        def f(x):
+            if ac__.python_bool(x > 0, 'it changes `log` in place at <test>:3'):
+                log.append(x)
+            return x
+        """,
+        id="if-mutating-non-local",
+    ),
+]
+
+
+UNCHANGED = [
+    pytest.param(
+        """
+        def f(x):
+            y = x + 1
+            print(y)
+            return y * 2
+        """,
+        id="no-control-flow",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            k = 2
+            g = lambda v: v * k if v > 0 else -v
+            return g(x)
+        """,
+        id="lambda",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            def g(y):
+                if y > 0:
+                    y = -y
+                return y
+            return g(x)
+        """,
+        id="nested-function",
+    ),
+    pytest.param(
+        """
+        def f(x):
+            def g():
+                if x > 1:
+                    return 1
+                return 2
+            return g()
+        """,
+        id="nested-function-with-returns",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), CONDITIONALS)
+def test_conditionals(src, expected):
+    assert_converts(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), LOOPS)
+def test_loops(src, expected):
+    assert_converts(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), RETURNS)
+def test_return_statements(src, expected):
+    assert_converts(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), VARIABLES)
+def test_variables(src, expected):
+    assert_converts(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), KEPT_PYTHON)
+def test_kept_as_python(src, expected):
+    assert_converts(src, expected)
+
+
+@pytest.mark.parametrize("src", UNCHANGED)
+def test_unchanged(src):
+    assert_converts(src, src)
+
+
+def test_user_functions_inside_generated_code_are_not_converted():
+    # `g` moves into `if_true` as the user wrote it; its own `if` and `return`s stay.
+    assert_converts(
+        """
+        def f(x):
+            if x > 0:
+                def g():
+                    if x > 1:
+                        return 1
+                    return 2
+                y = g()
+            else:
+                y = 0
+            return y
+        """,
+        """
+        def f(x):
+            def if_true():
+                def g():
+                    if x > 1:
+                        return 1
+                    return 2
+                y = g()
+                return y
+            def if_false():
+                y = 0
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (), ('y',))
+            return y
+        """,
+    )
+
+
+def test_closures_read_maybe_unbound_variables_unwrapped():
+    # A closure reads `y` when it is called, not where it is defined: no `ac__.ld` there.
+    assert_converts(
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            g = lambda: y
+            return g
+        """,
+        """
+        def f(x):
+            y = ac__.Undefined('y')
+            def if_true(y):
+                y = 1
+                return y
+            def if_false(y):
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (y,), ('y',))
+            g = lambda: y
+            return g
+        """,
+    )
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        pytest.param("def f(x):\n    yield x\n", id="yield"),
+        pytest.param("def f(xs):\n    for x in xs:\n        yield from x\n", id="yield-from-in-loop"),
+    ],
+)
+def test_generator_is_refused(src):
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"`f` uses `yield` at <test>:\d+; a generator"):
+        convert(src)
+
+
+def test_async_def_is_refused():
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"`f` \(<test>:1\) is an `async def`"):
+        convert("async def f(x):\n    return x\n")
+
+
+def test_generated_statements_have_locations():
+    # `ast.unparse` needs a line on every statement, and `convert_function` shifts the lines:
+    # a statement without one would land on the line before the `def`.
+    tree = _tree(
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            return y
+        """)
+    assert ast.unparse(tree).startswith("def f(x):\n    y = ac__.Undefined('y')\n")
+    assert all(s.lineno >= 1 for s in ast.walk(tree) if isinstance(s, ast.stmt))
+
+
+def test_in_place_change_of_a_parameter_is_not_dropped():
+    def f(x, acc):
+        if x > 0:
+            acc.append(x)
+        return x
+
+    acc = []
+    # Python would append, but a tracer cannot be appended conditionally: the only correct
+    # answer under `jit` is an error.
+    with pytest.raises(errors.ConversionError):
+        jax.jit(lambda x: autocond.convert(f)(x, acc))(1.0)
+
+
+# Semantic spot checks of bugs found here, independent of the exact code generated.
+
+def test_if_with_raising_branch_in_loop_runs():
+    def f(n):
+        x = 0
+        for i in range(n):
+            if i < 0:
+                raise ValueError(i)
+            else:
+                y = i
+            x = x + y
+        return x
+
+    assert autocond.convert(f)(4) == 6
+
+
+def test_variable_deleted_then_assigned_in_if():
+    def f(x):
+        y = 1
+        del y
+        if x > 0:
+            y = 2
+        return y
+
+    assert autocond.convert(f)(1) == 2
+
+
+def test_raise_in_traced_branch_is_a_clear_error():
+    def f(x):
+        if x < 0:
+            raise ValueError("negative")
+        return x * 2
+
+    with pytest.raises(errors.ConversionError):
+        autocond.jit(f)(3.0)

@@ -1,0 +1,397 @@
+"""Every clear error autocond raises: its type, and a message naming the variable, the user's
+`file:line`, what differed and how to fix it."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import jax.numpy as jnp
+import pytest
+
+import autocond
+from autocond import errors
+
+
+def _line_of(fn, text: str) -> int:
+    """The line in this file of the first line of `fn`'s source that contains `text`."""
+    lines, start = inspect.getsourcelines(fn)
+    for offset, line in enumerate(lines):
+        if text in line:
+            return start + offset
+    raise AssertionError(f"{text!r} is not in the source of {fn.__name__}")
+
+
+def _at(fn, text: str) -> str:
+    """`file:line` of the line of `fn` containing `text`, as a regex."""
+    return re.escape(f"{__file__}:{_line_of(fn, text)}")
+
+
+_FILE = re.escape(__file__) + r":\d+"  # this file, at some line
+
+
+def _message(info: pytest.ExceptionInfo) -> str:
+    return str(info.value)
+
+
+# --- the error classes -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("error, builtin", [
+    (errors.UndefinedVariableError, UnboundLocalError),
+    (errors.StagingError, TypeError),
+    (errors.SourceError, OSError),
+    (errors.UnsupportedSyntaxError, SyntaxError),
+    (errors.NotConvertedError, NotImplementedError),
+])
+def test_errors_subclass_the_builtin_a_user_would_catch(error, builtin):
+    assert issubclass(error, builtin)
+    assert issubclass(error, errors.ConversionError)
+
+
+# --- variables undefined on some path --------------------------------------------------------
+
+
+def _maybe_y(x):
+    if x > 0:
+        y = x * 2
+    return y
+
+
+def test_variable_undefined_after_a_traced_if():
+    with pytest.raises(errors.UndefinedVariableError, match="`y` has no value") as info:
+        autocond.jit(_maybe_y)(jnp.array(1.0))
+    message = _message(info)
+    assert re.search(f"`y` has no value at {_at(_maybe_y, 'return y')}", message)  # the read
+    assert re.search(f"traced `if` at {_FILE}", message)
+    assert "not in the `else` branch" in message  # what differed
+    assert "Assign `y` before the `if` or in every branch" in message  # how to fix it
+
+
+def test_variable_undefined_after_a_static_if_is_pythons_error():
+    with pytest.raises(UnboundLocalError):
+        _maybe_y(-1.0)
+    with pytest.raises(UnboundLocalError, match="`y`"):
+        autocond.convert(_maybe_y)(-1.0)
+    assert autocond.convert(_maybe_y)(1.0) == 2.0
+
+
+def test_variable_first_assigned_in_a_traced_loop():
+    def last_index(n):
+        for i in range(n):
+            last = i
+        return last
+
+    with pytest.raises(errors.UndefinedVariableError, match="`last` has no value") as info:
+        autocond.jit(last_index)(jnp.int32(3))
+    message = _message(info)
+    assert re.search(f"at {_at(last_index, 'return last')}", message)
+    assert re.search(f"traced `for` loop at {_FILE}", message)
+    assert "may run zero times" in message
+    assert "Assign `last` before the loop" in message
+
+
+# --- loop-carried variables ------------------------------------------------------------------
+
+
+def _growing(n):
+    v = jnp.zeros(2)
+    for _ in range(n):
+        v = jnp.concatenate([v, v])
+    return v
+
+
+def test_loop_carried_variable_changes_shape():
+    with pytest.raises(errors.StagingError, match=r"`v` has shape \(2,\) before") as info:
+        autocond.jit(_growing)(jnp.int32(3))
+    message = _message(info)
+    assert re.search(f"the traced `for` loop at {_FILE} but \\(4,\\) after one iteration", message)
+    assert "preallocate it with its final shape before the loop" in message
+
+
+def test_loop_carried_variable_changes_shape_in_a_while_loop():
+    def doubling(x):
+        s = jnp.ones(1)
+        while x > 0:
+            s = jnp.concatenate([s, s])
+            x = x - 1
+        return s
+
+    with pytest.raises(errors.StagingError, match=r"`s` has shape \(1,\) before the traced `while`"):
+        autocond.jit(doubling)(jnp.array(2.0))
+
+
+def _int_to_float(n):
+    v = jnp.array(0, jnp.int32)
+    i = 0
+    while i < n:
+        v = v + 0.5  # int32 + a Python float: float32
+        i += 1
+    return v
+
+
+def test_loop_carried_variable_changes_dtype():
+    with pytest.raises(errors.StagingError, match="`v` has dtype i32\\[\\] before") as info:
+        autocond.jit(_int_to_float)(jnp.int32(3))
+    message = _message(info)
+    assert re.search(f"the traced `while` loop at {_FILE} but f32\\[\\] after one iteration", message)
+    assert "convert it before the loop, e.g. `v = v.astype(jnp.float32)`" in message
+
+
+def test_weakly_typed_python_number_in_a_loop_is_promoted_not_an_error():
+    def mean_step(n):
+        v = 0  # a Python int, carried as a weak int, then promoted to float by the body
+        i = 0
+        while i < n:
+            v = v + 0.5
+            i += 1
+        return v
+
+    assert float(autocond.jit(mean_step)(jnp.int32(3))) == mean_step(3) == 1.5
+
+
+def test_loop_carried_variable_changes_structure():
+    def pairs(n):
+        acc = (jnp.zeros(()), jnp.zeros(()))
+        for _ in range(n):
+            acc = [acc[0] + 1, acc[1]]
+        return acc
+
+    with pytest.raises(errors.StagingError, match="`acc` changes structure in the traced `for` loop") as info:
+        autocond.jit(pairs)(jnp.int32(2))
+    assert re.search(f"loop at {_FILE}: PyTreeDef\\(\\(\\*, \\*\\)\\) before the loop, "
+                     r"PyTreeDef\(\[\*, \*\]\) after one iteration", _message(info))
+
+
+# --- branches that disagree ------------------------------------------------------------------
+
+
+def test_branches_give_a_variable_different_shapes():
+    def pad(x):
+        if x.sum() > 0:
+            y = jnp.zeros(2)
+        else:
+            y = jnp.zeros(3)
+        return y
+
+    with pytest.raises(errors.StagingError, match="`y` has a different shape in the branches") as info:
+        autocond.jit(pad)(jnp.ones(2))
+    message = _message(info)
+    assert re.search(f"traced `if` at {_FILE}: f32\\[2\\] in the `if` branch, f32\\[3\\] in the "
+                     "`else` branch", message)
+    assert "must give it the same shape" in message
+
+
+def test_branches_give_a_variable_different_structures():
+    def pack(x):
+        if x > 0:
+            y = (x, x)
+        else:
+            y = [x, x]
+        return y
+
+    with pytest.raises(errors.StagingError, match="`y` has a different structure") as info:
+        autocond.jit(pack)(jnp.array(1.0))
+    message = _message(info)
+    assert re.search(f"traced `if` at {_FILE}: PyTreeDef\\(\\(\\*, \\*\\)\\) in the `if` branch, "
+                     r"PyTreeDef\(\[\*, \*\]\) in the `else` branch", message)
+    assert "same structure" in message
+
+
+def test_branches_give_a_dict_entry_different_shapes():
+    def update(x):
+        state = {"a": x, "b": jnp.zeros(2)}
+        if x > 0:
+            state = {"a": x, "b": jnp.zeros(4)}
+        return state
+
+    with pytest.raises(errors.StagingError, match=r"`state\['b'\]` has a different shape"):
+        autocond.jit(update)(jnp.array(1.0))
+
+
+# --- values that are not JAX types -----------------------------------------------------------
+
+
+def test_string_changed_by_a_traced_if():
+    def label(x):
+        name = "negative"
+        if x > 0:
+            name = "positive"
+        return x, name
+
+    with pytest.raises(errors.StagingError, match="`name` is not a JAX value") as info:
+        autocond.jit(label)(jnp.array(1.0))
+    message = _message(info)
+    assert re.search(f"traced `if` at {_FILE}", message)
+    assert "a `str` in the `if` branch, a `str` in the `else` branch" in message
+    assert "make the condition static (e.g. `static_argnames`)" in message
+
+
+def test_string_unchanged_by_a_traced_if_passes_through():
+    def label(x):
+        name = "value"
+        if x > 0:
+            x = x * 2
+        return x, name
+
+    out, name = autocond.convert(label)(jnp.array(3.0))
+    assert name == "value" and float(out) == 6.0
+
+
+class _Box:
+    pass
+
+
+def test_object_changed_by_a_traced_loop():
+    def rebox(n):
+        box = _Box()
+        i = 0
+        while i < n:
+            box = _Box()
+            i += 1
+        return i, box
+
+    with pytest.raises(errors.StagingError, match="`box` is a `_Box`, not a JAX value") as info:
+        autocond.jit(rebox)(jnp.int32(2))
+    message = _message(info)
+    assert re.search(f"the traced `while` loop at {_FILE} changes it", message)
+    assert "compute this value outside the loop" in message
+
+
+def test_string_changed_by_a_traced_for_loop():
+    def tags(n):
+        tag = "t"
+        for _ in range(n):
+            tag = tag + "!"
+        return tag
+
+    with pytest.raises(errors.StagingError, match="`tag` is a `str`, not a JAX value") as info:
+        autocond.jit(tags)(jnp.int32(2))
+    assert re.search(f"the traced `for` loop at {_FILE} changes it", _message(info))
+
+
+# --- source that cannot be converted ---------------------------------------------------------
+
+
+def test_function_defined_with_exec_has_no_source():
+    namespace = {}
+    exec("def from_string(x):\n    return x\n", namespace)
+    fn = namespace["from_string"]
+    with pytest.raises(errors.SourceError, match="cannot read the source of `from_string`") as info:
+        autocond.convert(fn)
+    message = _message(info)
+    assert "(<string>:1)" in message
+    assert "put the function in a module" in message
+    with pytest.raises(OSError):  # what a user catching `inspect`'s error catches
+        autocond.jit(fn)
+
+
+def test_lambda_is_refused():
+    square = lambda x: x * x  # noqa: E731
+    with pytest.raises(errors.SourceError, match="cannot convert the lambda `.*<lambda>`") as info:
+        autocond.convert(square)
+    message = _message(info)
+    assert re.search(_at(test_lambda_is_refused, "square = lambda"), message)
+    assert "Define it with `def` instead" in message
+
+
+def test_generator_function_is_refused():
+    def count_up(n):
+        i = 0
+        while i < n:
+            yield i
+            i += 1
+
+    with pytest.raises(errors.UnsupportedSyntaxError, match="`.*count_up` uses `yield`") as info:
+        autocond.convert(count_up)
+    message = _message(info)
+    assert re.search(f"at {_at(count_up, 'yield i')}", message)
+    assert "Collect the values in a list" in message
+
+
+# --- statements kept as Python meet a traced condition ---------------------------------------
+
+
+def _countdown_with_break(x):
+    while x > 0:
+        if x > 10:
+            break
+        x = x - 1
+    return x
+
+
+def test_traced_condition_on_a_while_loop_with_break():
+    assert autocond.convert(_countdown_with_break)(3) == _countdown_with_break(3) == 0  # static
+    with pytest.raises(errors.NotConvertedError, match="is traced, but autocond keeps this") as info:
+        autocond.jit(_countdown_with_break)(jnp.array(3.0))
+    message = _message(info)
+    assert re.search(f"The condition at {_FILE}", message)
+    assert re.search(f"because it contains the `break` at {_at(_countdown_with_break, ' break')}", message)
+    assert "Make the condition static (e.g. with `static_argnames`)" in message
+
+
+def test_traced_condition_on_an_if_assigning_a_nonlocal():
+    hits = 0
+
+    def count_positive(x):
+        nonlocal hits
+        if x > 0:
+            hits += 1
+        return x
+
+    with pytest.raises(errors.NotConvertedError, match="it assigns `hits`, which is declared") as info:
+        autocond.jit(count_positive)(jnp.array(1.0))
+    assert re.search(f"The condition at {_FILE} is traced", _message(info))
+    assert hits == 0  # the failed attempt left no side effect
+
+
+# --- not a function --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("thing", [3, len, "def f(x): return x"], ids=["int", "builtin", "str"])
+def test_convert_of_a_non_function(thing):
+    with pytest.raises(TypeError, match="autocond.convert expects a Python function, got"):
+        autocond.convert(thing)
+    with pytest.raises(TypeError, match="expects a Python function"):
+        autocond.to_source(thing)
+
+
+# --- the `file:line` of the statement --------------------------------------------------------
+
+
+def _traced_if(x):
+    if x.sum() > 0:
+        y = jnp.zeros(2)
+    else:
+        y = jnp.zeros(3)
+    return y
+
+
+def _traced_while(x):
+    v = jnp.array(0, jnp.int32)
+    while x > 0:
+        v = v + 0.5
+        x = x - 1
+    return v
+
+
+def _traced_for(n):
+    v = jnp.zeros(1)
+    for _ in range(n):
+        v = jnp.concatenate([v, v])
+    return v
+
+
+@pytest.mark.parametrize("fn, arg, error, statement", [
+    (_traced_if, jnp.ones(2), errors.StagingError, "if x.sum() > 0"),
+    (_maybe_y, jnp.array(1.0), errors.UndefinedVariableError, "if x > 0"),
+    (_traced_while, jnp.array(2.0), errors.StagingError, "while x > 0"),
+    (_traced_for, jnp.int32(2), errors.StagingError, "for _ in range(n)"),
+    (_countdown_with_break, jnp.array(3.0), errors.NotConvertedError, "while x > 0"),
+], ids=["if", "undefined", "while", "for", "not-converted"])
+def test_error_names_the_line_of_the_statement(fn, arg, error, statement):
+    kind = statement.split()[0]
+    with pytest.raises(error) as info:
+        autocond.jit(fn)(arg)
+    message = _message(info)
+    assert re.search(f"(`{kind}`( loop)?|condition) at {_at(fn, statement)}\\b", message), message

@@ -1,0 +1,447 @@
+"""Semantics of converted `while` and `for ... in range` loops: plain Python is the oracle."""
+
+from __future__ import annotations
+
+import jax
+import jax.extend.core
+import jax.numpy as jnp
+import pytest
+
+import autocond
+from tests.support import assert_matches_python, assert_same
+
+F = jnp.float32
+I32 = jnp.int32
+
+
+def assert_matches_python_static(fn, *args, static_argnames=(), **kwargs):
+    """Like `assert_matches_python`, with `static_argnames` static under `jax.jit`."""
+    want = fn(*args, **kwargs)
+    assert_same(want, autocond.convert(fn)(*args, **kwargs))
+    assert_same(want, autocond.jit(fn, static_argnames=static_argnames)(*args, **kwargs))
+    return want
+
+
+def primitives(jaxpr):
+    """The names of a jaxpr's equations, sub-jaxprs (loop bodies, branches) included."""
+    names = []
+    for eqn in jaxpr.eqns:
+        names.append(eqn.primitive.name)
+        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+            names.extend(primitives(sub))
+    return names
+
+
+# --- while ---------------------------------------------------------------------------------------
+
+
+def while_counter(x, n):
+    i = 0
+    while i < n:
+        x = x * 0.5 + i
+        i = i + 1
+    return x, i
+
+
+@pytest.mark.parametrize("n", [0, 1, 6])
+def test_while_traced_condition(n):
+    assert_matches_python(while_counter, F(3.0), I32(n))
+
+
+@pytest.mark.parametrize("n", [0, 1, 6])
+def test_while_static_condition(n):
+    assert_matches_python_static(while_counter, F(3.0), n, static_argnames=("n",))
+
+
+def while_on_value(x):
+    steps = 0
+    while x < 100:
+        x = x * 3 + 1
+        steps += 1
+    return x, steps
+
+
+@pytest.mark.parametrize("x", [500.0, 50.0, 1.0])  # zero, one, many iterations
+def test_while_condition_on_carried_value(x):
+    assert_matches_python(while_on_value, F(x))
+
+
+def while_python_numbers_promoted(x, n):
+    total = 0
+    scale = 1
+    i = 0
+    while i < n:
+        total = total + x * scale
+        scale = scale * 2
+        i += 1
+    return total, scale, i
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_while_carries_python_numbers(n):
+    # `total` starts as a Python int and becomes float32; under jit all three are arrays.
+    assert_matches_python(while_python_numbers_promoted, F(1.5), I32(n))
+
+
+def while_condition_becomes_traced(x):
+    scale = 8.0
+    while scale > 1:  # a Python float at first, traced after one iteration under jit
+        scale = scale / x
+        x = x + 1
+    return x, scale
+
+
+@pytest.mark.parametrize("x", [0.5, 1.5, 9.0])
+def test_while_condition_static_then_traced(x):
+    assert_matches_python(while_condition_becomes_traced, F(x))
+
+
+def while_condition_never_true(x):
+    scale = 0.5
+    while scale > 1:
+        scale = scale / x
+        x = x + 1
+    return x, scale
+
+
+def test_while_static_false_condition_runs_nothing():
+    assert_matches_python(while_condition_never_true, F(2.0))
+
+
+def while_with_if(x, n):
+    i = 0
+    evens = jnp.zeros(())
+    while i < n:
+        if i % 2 == 0:
+            evens = evens + x
+        else:
+            x = x * 2
+        i += 1
+    return x, evens
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_if_inside_while(n):
+    assert_matches_python(while_with_if, F(1.5), I32(n))
+
+
+def while_pytree_state(state, n):
+    i = 0
+    while i < n:
+        a, b = state["pair"]
+        state = {"pair": (b, a + b), "count": state["count"] + 1}
+        i += 1
+    return state
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_while_carries_a_pytree(n):
+    state = {"pair": (F(0.0), F(1.0)), "count": I32(0)}
+    assert_matches_python(while_pytree_state, state, I32(n))
+
+
+# --- for over range ------------------------------------------------------------------------------
+
+
+def range_one_arg(x, n):
+    for i in range(n):
+        x = x * 0.5 + i
+    return x
+
+
+def range_two_args(x, start, stop):
+    for i in range(start, stop):
+        x = x * 0.5 + i
+    return x
+
+
+def range_three_args(x, start, stop, step):
+    for i in range(start, stop, step):
+        x = x * 0.5 + i
+    return x
+
+
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_range_one_arg_traced(n):
+    assert_matches_python(range_one_arg, F(2.0), I32(n))
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, -2])
+def test_range_one_arg_static(n):
+    assert_matches_python_static(range_one_arg, F(2.0), n, static_argnames=("n",))
+
+
+TWO_ARGS = [(2, 7), (5, 5), (3, 4), (7, 2), (-3, 2)]
+
+
+@pytest.mark.parametrize("start, stop", TWO_ARGS)
+def test_range_two_args_traced(start, stop):
+    assert_matches_python(range_two_args, F(2.0), I32(start), I32(stop))
+
+
+@pytest.mark.parametrize("start, stop", TWO_ARGS)
+def test_range_two_args_static(start, stop):
+    assert_matches_python_static(range_two_args, F(2.0), start, stop, static_argnames=("start", "stop"))
+
+
+THREE_ARGS = [
+    (0, 10, 3),  # many, last step overshoots
+    (10, 0, -3),  # negative step
+    (10, 0, -1),
+    (0, 10, -1),  # empty: wrong direction
+    (5, -5, -4),
+    (3, 4, 5),  # one iteration
+    (4, 4, -2),  # empty
+]
+
+
+@pytest.mark.parametrize("start, stop, step", THREE_ARGS)
+def test_range_three_args_traced(start, stop, step):
+    assert_matches_python(range_three_args, F(2.0), I32(start), I32(stop), I32(step))
+
+
+@pytest.mark.parametrize("start, stop, step", THREE_ARGS)
+def test_range_three_args_static(start, stop, step):
+    assert_matches_python_static(
+        range_three_args, F(2.0), start, stop, step, static_argnames=("start", "stop", "step")
+    )
+
+
+@pytest.mark.parametrize("step", [2, -2])
+def test_range_traced_bounds_static_step(step):
+    # Only the step is a Python int; the bounds are traced.
+    start, stop = (1, 9) if step > 0 else (9, 1)
+    want = range_three_args(F(2.0), I32(start), I32(stop), step)
+    fn = autocond.jit(range_three_args, static_argnames=("step",))
+    assert_same(want, fn(F(2.0), I32(start), I32(stop), step))
+
+
+def range_static_with_traced_state(x):
+    for i in range(5):
+        x = jnp.sin(x) + i
+    return x
+
+
+def test_range_static_traced_state():
+    assert_matches_python(range_static_with_traced_state, F(0.3))
+
+
+def range_indexes_python_list(x):
+    coeffs = [1.0, -2.0, 3.0, 0.5]
+    for i in range(4):
+        x = x * coeffs[i] + i
+    return x
+
+
+def test_range_static_body_indexes_python_list():
+    # The body needs a concrete index: the loop must be unrolled and still be right.
+    assert_matches_python(range_indexes_python_list, F(1.25))
+
+
+def range_index_negative_power(x):
+    for i in range(3):
+        x = x + 2**-i  # Python: 1 + 0.5 + 0.25
+    return x
+
+
+def range_index_large_product(x):
+    for i in range(4):
+        x = x + (i * 1_000_000_000) / 1e9  # Python ints do not overflow
+    return x
+
+
+@pytest.mark.parametrize("fn", [range_index_negative_power, range_index_large_product])
+def test_range_static_index_keeps_python_int_arithmetic(fn):
+    assert_matches_python(fn, F(0.0))
+
+
+def range_python_number_state(x):
+    s = 0
+    p = 1.0
+    for i in range(1, 6):
+        s = s + i * i
+        p = p * i
+    return x + s, s, p
+
+
+def test_range_static_python_number_state():
+    want = assert_matches_python(range_python_number_state, F(0.5))
+    assert type(want[1]) is int
+
+
+def range_appends_to_list(x):
+    out = []
+    for i in range(3):
+        x = x + i
+        out.append(x)
+    return out
+
+
+def test_range_body_appends_to_list():
+    assert_matches_python(range_appends_to_list, F(1.0))
+
+
+def target_read_after_loop(x, n):
+    i = -1
+    for i in range(n):
+        x = x + i
+    return x, i
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_for_target_read_after_loop_traced(n):
+    assert_matches_python(target_read_after_loop, F(1.0), I32(n))
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_for_target_read_after_loop_static(n):
+    assert_matches_python_static(target_read_after_loop, F(1.0), n, static_argnames=("n",))
+
+
+def for_else_without_break(x, n):
+    for i in range(n):
+        x = x + i
+    else:
+        x = x * 10
+    return x
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_for_else_without_break_traced(n):
+    assert_matches_python(for_else_without_break, F(1.0), I32(n))
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_for_else_without_break_static(n):
+    assert_matches_python_static(for_else_without_break, F(1.0), n, static_argnames=("n",))
+
+
+def if_inside_for(x, n):
+    for i in range(n):
+        if x > 4:
+            x = x - 3
+        else:
+            x = x * 2 + i
+    return x
+
+
+@pytest.mark.parametrize("n", [0, 1, 6])
+def test_if_inside_for_traced(n):
+    assert_matches_python(if_inside_for, F(1.0), I32(n))
+
+
+def test_if_inside_static_for():
+    assert_matches_python_static(if_inside_for, F(1.0), 6, static_argnames=("n",))
+
+
+# --- nesting -------------------------------------------------------------------------------------
+
+
+def while_in_for(x, n, limit):
+    for i in range(n):
+        while x < limit:
+            x = x * 2
+        x = x - limit + i
+    return x
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_while_nested_in_for(n):
+    assert_matches_python(while_in_for, F(1.0), I32(n), F(10.0))
+
+
+def test_while_nested_in_static_for():
+    assert_matches_python_static(while_in_for, F(1.0), 4, F(10.0), static_argnames=("n",))
+
+
+def for_in_while(x, n):
+    total = jnp.zeros((), jnp.int32)
+    while total < n:
+        for j in range(total + 1):
+            x = x * 0.5 + j
+        total = total + 2
+    return x, total
+
+
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_for_nested_in_while(n):
+    assert_matches_python(for_in_while, F(1.0), I32(n))
+
+
+def nested_ranges(x, n, m):
+    for i in range(n):
+        for j in range(i, m):
+            x = x * 0.9 + i * j
+    return x
+
+
+@pytest.mark.parametrize("n, m", [(0, 3), (3, 0), (3, 4)])
+def test_nested_ranges_traced(n, m):
+    assert_matches_python(nested_ranges, F(1.0), I32(n), I32(m))
+
+
+# --- the staged program --------------------------------------------------------------------------
+
+
+def test_traced_while_gives_one_while():
+    jaxpr = jax.make_jaxpr(autocond.convert(while_counter))(F(1.0), I32(3)).jaxpr
+    assert [e.primitive.name for e in jaxpr.eqns].count("while") == 1
+    assert primitives(jaxpr).count("while") == 1
+
+
+def test_traced_range_gives_one_while():
+    jaxpr = jax.make_jaxpr(autocond.convert(range_two_args))(F(1.0), I32(0), I32(3)).jaxpr
+    assert primitives(jaxpr).count("while") == 1
+
+
+def static_range_n(x, n):
+    for i in range(n):
+        x = jnp.sin(x) + i
+    return x
+
+
+def test_static_range_jaxpr_size_does_not_grow_with_n():
+    def jaxpr_for(n):
+        return jax.make_jaxpr(autocond.convert(static_range_n), static_argnums=(1,))(F(0.5), n).jaxpr
+
+    small, large = jaxpr_for(10), jaxpr_for(1000)
+    assert len(small.eqns) == len(large.eqns)
+    assert primitives(small) == primitives(large)
+    loops = [e.primitive.name for e in large.eqns if e.primitive.name in ("scan", "while")]
+    assert len(loops) == 1
+    assert primitives(large).count("sin") == 1
+
+
+def test_static_range_large_n_matches_python():
+    assert_matches_python_static(static_range_n, F(0.5), 300, static_argnames=("n",))
+
+
+# --- loops kept as plain Python ------------------------------------------------------------------
+
+
+def while_with_break(x, n):
+    i = 0
+    while i < n:
+        if i == 3:
+            break
+        x = x + 1
+        i += 1
+    return x
+
+
+def test_break_in_loop_stays_python():
+    assert_matches_python_static(while_with_break, F(0.0), 6, static_argnames=("n",))
+    with pytest.raises(autocond.errors.NotConvertedError):
+        autocond.jit(while_with_break)(F(0.0), I32(6))
+
+
+def first_assigned_in_loop(x, n):
+    for i in range(n):
+        y = x + i
+    return y
+
+
+def test_variable_first_assigned_in_traced_loop_is_unbound_after():
+    assert_matches_python_static(first_assigned_in_loop, F(1.0), 3, static_argnames=("n",))
+    with pytest.raises(autocond.errors.UndefinedVariableError, match="`y`"):
+        autocond.jit(first_assigned_in_loop)(F(1.0), I32(3))
