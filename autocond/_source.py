@@ -43,8 +43,11 @@ def _entry_point(decorator: gast.expr, modules: set[str], entries: dict[str, str
     return None
 
 
-def _imports_needed(text: str) -> list[str]:
-    wanted = [f"import autocond.operators as {RUNTIME_NAME}", "import functools", "import jax"]
+def _imports_needed(text: str, converted: str) -> list[str]:
+    """The imports the converted functions use that `text` lacks."""
+    wanted = [f"import autocond.operators as {RUNTIME_NAME}"]
+    wanted += ["import functools"] if "@functools.partial(" in converted else []
+    wanted += ["import jax"] if "jax.jit" in converted else []
     return [line for line in wanted if not re.search(rf"^{re.escape(line)}\s*$", text, re.M)]
 
 
@@ -84,12 +87,12 @@ def transform_source(text: str, filename: str = "<string>") -> str:
         return text
     for first, last, replacement in sorted(edits, reverse=True):
         lines[first - 1:last] = [replacement]
-    return _add_imports("".join(lines), module, newline)
+    return _add_imports("".join(lines), module, newline, "".join(r for _, _, r in edits))
 
 
-def _add_imports(text: str, module: gast.Module, newline: str) -> str:
-    """`text` with the imports converted code needs, after the module's first imports."""
-    needed = _imports_needed(text)
+def _add_imports(text: str, module: gast.Module, newline: str, converted: str) -> str:
+    """`text` with the imports `converted` code needs, after the module's first imports."""
+    needed = _imports_needed(text, converted)
     if not needed:
         return text
     body = module.body

@@ -61,7 +61,9 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     structure and shape across iterations; Python numbers are carried as arrays; a weakly
     typed value (from a Python number) is promoted once before the loop to the type the body
     gives it, while other dtype changes are errors; values that are not arrays or numbers
-    must be left unchanged by the body.
+    must be left unchanged by the body. The first traced test, computed to find out it is
+    traced, is left unused in the jaxpr (`jax.jit` removes it); a `jax.debug.print` in the
+    test therefore prints once more than Python would.
     """
     state = inputs
     while True:
