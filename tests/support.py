@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -24,11 +25,21 @@ def assert_same(want: Any, got: Any) -> None:
         np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-6, atol=1e-6)
 
 
-def assert_matches_python(fn: Callable, *args: Any, jit: bool = True, **kwargs: Any) -> Any:
-    """Run `fn` as plain Python, converted, and (unless `jit=False`) converted under `jax.jit`;
-    all must agree. Returns the plain-Python result."""
+def assert_matches_python(fn: Callable, *args: Any, jit: bool = True,
+                          static_argnames: tuple[str, ...] = (), **kwargs: Any) -> Any:
+    """Run `fn` as plain Python, converted, and (unless `jit=False`) converted under `jax.jit`
+    with `static_argnames`; all must agree. Returns the plain-Python result."""
     want = fn(*args, **kwargs)
     assert_same(want, autocond.convert(fn)(*args, **kwargs))
     if jit:
-        assert_same(want, autocond.jit(fn)(*args, **kwargs))
+        assert_same(want, autocond.jit(fn, static_argnames=static_argnames)(*args, **kwargs))
     return want
+
+
+def line_of(fn: Callable, text: str) -> int:
+    """The file line of the first line of `fn`'s source that contains `text`."""
+    lines, start = inspect.getsourcelines(fn)
+    for offset, line in enumerate(lines):
+        if text in line:
+            return start + offset
+    raise AssertionError(f"{text!r} is not in the source of {fn.__name__}")

@@ -15,7 +15,7 @@ import pytest
 from jax import lax
 
 import autocond
-from tests.support import assert_same
+from tests.support import assert_same, line_of
 
 _SCALE = 2.0  # a module global read by `_scaled`; tests change it through monkeypatch
 
@@ -26,15 +26,6 @@ def _scaled(x):
     else:
         y = x
     return y
-
-
-def _line_of(fn, text: str) -> int:
-    """The line in this file of the first line of `fn`'s source that contains `text`."""
-    lines, start = inspect.getsourcelines(fn)
-    for offset, line in enumerate(lines):
-        if text in line:
-            return start + offset
-    raise AssertionError(f"{text!r} is not in the source of {fn.__name__}")
 
 
 def _piecewise(x):
@@ -350,7 +341,7 @@ def test_traceback_of_an_error_raised_in_a_static_branch_points_at_the_user_line
     with pytest.raises(ValueError, match="unknown mode 'mean'") as info:
         autocond.jit(check_mode, static_argnames="mode")(jnp.ones(3), "mean")
     frames = _user_frames(info.value)
-    raise_line = _line_of(check_mode, "raise ValueError")
+    raise_line = line_of(check_mode, "raise ValueError")
     assert frames[-1].lineno == raise_line
     assert "raise ValueError" in frames[-1].line
     lines, start = inspect.getsourcelines(check_mode)
@@ -369,7 +360,7 @@ def test_traceback_of_a_shape_error_in_a_traced_branch_points_at_the_user_line()
     with pytest.raises(TypeError, match="add got incompatible shapes") as info:
         autocond.jit(add_bias)(jnp.ones(2))
     frames = _user_frames(info.value)
-    assert frames[-1].lineno == _line_of(add_bias, "x + jnp.ones(3)")
+    assert frames[-1].lineno == line_of(add_bias, "x + jnp.ones(3)")
     lines, start = inspect.getsourcelines(add_bias)
     for frame in frames[1:]:
         assert start <= frame.lineno < start + len(lines), frame
@@ -385,9 +376,9 @@ def test_traceback_frame_of_the_converted_function_is_at_the_if():
     with pytest.raises(TypeError) as info:
         autocond.convert(check_mode)(jnp.ones(3), "mean")
     outer = [f for f in _user_frames(info.value) if f.name == "check_mode"]
-    assert [f.lineno for f in outer] == [_line_of(check_mode, "if mode not in")]
+    assert [f.lineno for f in outer] == [line_of(check_mode, "if mode not in")]
     inner = _user_frames(info.value)[-1]
-    assert inner.lineno == _line_of(check_mode, "x = x + jnp.ones(2)")
+    assert inner.lineno == line_of(check_mode, "x = x + jnp.ones(2)")
 
 
 def test_identical_functions_in_two_files_keep_their_own_file(tmp_path):

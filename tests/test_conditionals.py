@@ -14,14 +14,6 @@ from tests.support import assert_matches_python, assert_same
 F = jnp.float32
 
 
-def assert_matches_python_static(fn, *args, static_argnames=(), **kwargs):
-    """Like `assert_matches_python`, with `static_argnames` static under `jax.jit`."""
-    want = fn(*args, **kwargs)
-    assert_same(want, autocond.convert(fn)(*args, **kwargs))
-    assert_same(want, autocond.jit(fn, static_argnames=static_argnames)(*args, **kwargs))
-    return want
-
-
 def count_primitives(jaxpr, name):
     """How many equations named `name` a jaxpr holds, sub-jaxprs (branches, bodies) included."""
     count = 0
@@ -127,7 +119,7 @@ def if_on_static(x, mode, scale):
 
 @pytest.mark.parametrize("mode, scale", [("double", 3), ("shift", 3), ("other", 3), ("other", 0.5)])
 def test_static_conditions_from_static_argnames(mode, scale):
-    assert_matches_python_static(if_on_static, F(1.5), mode, scale, static_argnames=("mode", "scale"))
+    assert_matches_python(if_on_static, F(1.5), mode, scale, static_argnames=("mode", "scale"))
 
 
 def if_on_shape(x):
@@ -253,7 +245,7 @@ def return_in_static_branch(x, n):
 
 @pytest.mark.parametrize("n", [1, 5])
 def test_return_under_static_condition(n):
-    assert_matches_python_static(return_in_static_branch, F(2.0), n, static_argnames=("n",))
+    assert_matches_python(return_in_static_branch, F(2.0), n, static_argnames=("n",))
 
 
 # --- variables through branches ----------------------------------------------------------------
@@ -442,7 +434,7 @@ def test_untaken_static_branch_is_never_traced():
     with pytest.raises(IndexError):  # the branch really fails when taken
         untaken_branch_fails(F(0.0), items, False)
     traced_untaken.clear()
-    assert_matches_python_static(untaken_branch_fails, F(3.0), items, True, static_argnames=("use_first",))
+    assert_matches_python(untaken_branch_fails, F(3.0), items, True, static_argnames=("use_first",))
     assert traced_untaken == []
 
 
@@ -455,7 +447,7 @@ def untaken_branch_bad_shape(x, n):
 
 
 def test_untaken_shape_branch_is_never_traced():
-    assert_matches_python_static(untaken_branch_bad_shape, jnp.ones(3), 3, static_argnames=("n",))
+    assert_matches_python(untaken_branch_bad_shape, jnp.ones(3), 3, static_argnames=("n",))
     with pytest.raises(TypeError):
         autocond.jit(untaken_branch_bad_shape, static_argnames=("n",))(jnp.ones(3), 2)
 

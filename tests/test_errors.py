@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import jax.numpy as jnp
@@ -11,20 +10,12 @@ import pytest
 
 import autocond
 from autocond import errors
-
-
-def _line_of(fn, text: str) -> int:
-    """The line in this file of the first line of `fn`'s source that contains `text`."""
-    lines, start = inspect.getsourcelines(fn)
-    for offset, line in enumerate(lines):
-        if text in line:
-            return start + offset
-    raise AssertionError(f"{text!r} is not in the source of {fn.__name__}")
+from tests.support import line_of
 
 
 def _at(fn, text: str) -> str:
     """`file:line` of the line of `fn` containing `text`, as a regex."""
-    return re.escape(f"{__file__}:{_line_of(fn, text)}")
+    return re.escape(f"{__file__}:{line_of(fn, text)}")
 
 
 _FILE = re.escape(__file__) + r":\d+"  # this file, at some line

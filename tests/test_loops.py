@@ -14,14 +14,6 @@ F = jnp.float32
 I32 = jnp.int32
 
 
-def assert_matches_python_static(fn, *args, static_argnames=(), **kwargs):
-    """Like `assert_matches_python`, with `static_argnames` static under `jax.jit`."""
-    want = fn(*args, **kwargs)
-    assert_same(want, autocond.convert(fn)(*args, **kwargs))
-    assert_same(want, autocond.jit(fn, static_argnames=static_argnames)(*args, **kwargs))
-    return want
-
-
 def primitives(jaxpr):
     """The names of a jaxpr's equations, sub-jaxprs (loop bodies, branches) included."""
     names = []
@@ -50,7 +42,7 @@ def test_while_traced_condition(n):
 
 @pytest.mark.parametrize("n", [0, 1, 6])
 def test_while_static_condition(n):
-    assert_matches_python_static(while_counter, F(3.0), n, static_argnames=("n",))
+    assert_matches_python(while_counter, F(3.0), n, static_argnames=("n",))
 
 
 def while_on_value(x):
@@ -168,7 +160,7 @@ def test_range_one_arg_traced(n):
 
 @pytest.mark.parametrize("n", [0, 1, 7, -2])
 def test_range_one_arg_static(n):
-    assert_matches_python_static(range_one_arg, F(2.0), n, static_argnames=("n",))
+    assert_matches_python(range_one_arg, F(2.0), n, static_argnames=("n",))
 
 
 TWO_ARGS = [(2, 7), (5, 5), (3, 4), (7, 2), (-3, 2)]
@@ -181,7 +173,7 @@ def test_range_two_args_traced(start, stop):
 
 @pytest.mark.parametrize("start, stop", TWO_ARGS)
 def test_range_two_args_static(start, stop):
-    assert_matches_python_static(range_two_args, F(2.0), start, stop, static_argnames=("start", "stop"))
+    assert_matches_python(range_two_args, F(2.0), start, stop, static_argnames=("start", "stop"))
 
 
 THREE_ARGS = [
@@ -202,7 +194,7 @@ def test_range_three_args_traced(start, stop, step):
 
 @pytest.mark.parametrize("start, stop, step", THREE_ARGS)
 def test_range_three_args_static(start, stop, step):
-    assert_matches_python_static(
+    assert_matches_python(
         range_three_args, F(2.0), start, stop, step, static_argnames=("start", "stop", "step")
     )
 
@@ -295,7 +287,7 @@ def test_for_target_read_after_loop_traced(n):
 
 @pytest.mark.parametrize("n", [0, 1, 4])
 def test_for_target_read_after_loop_static(n):
-    assert_matches_python_static(target_read_after_loop, F(1.0), n, static_argnames=("n",))
+    assert_matches_python(target_read_after_loop, F(1.0), n, static_argnames=("n",))
 
 
 def for_else_without_break(x, n):
@@ -313,7 +305,7 @@ def test_for_else_without_break_traced(n):
 
 @pytest.mark.parametrize("n", [0, 3])
 def test_for_else_without_break_static(n):
-    assert_matches_python_static(for_else_without_break, F(1.0), n, static_argnames=("n",))
+    assert_matches_python(for_else_without_break, F(1.0), n, static_argnames=("n",))
 
 
 def if_inside_for(x, n):
@@ -331,7 +323,7 @@ def test_if_inside_for_traced(n):
 
 
 def test_if_inside_static_for():
-    assert_matches_python_static(if_inside_for, F(1.0), 6, static_argnames=("n",))
+    assert_matches_python(if_inside_for, F(1.0), 6, static_argnames=("n",))
 
 
 # --- nesting -------------------------------------------------------------------------------------
@@ -351,7 +343,7 @@ def test_while_nested_in_for(n):
 
 
 def test_while_nested_in_static_for():
-    assert_matches_python_static(while_in_for, F(1.0), 4, F(10.0), static_argnames=("n",))
+    assert_matches_python(while_in_for, F(1.0), 4, F(10.0), static_argnames=("n",))
 
 
 def for_in_while(x, n):
@@ -413,7 +405,7 @@ def test_static_range_jaxpr_size_does_not_grow_with_n():
 
 
 def test_static_range_large_n_matches_python():
-    assert_matches_python_static(static_range_n, F(0.5), 300, static_argnames=("n",))
+    assert_matches_python(static_range_n, F(0.5), 300, static_argnames=("n",))
 
 
 # --- loops kept as plain Python ------------------------------------------------------------------
@@ -430,7 +422,7 @@ def while_with_break(x, n):
 
 
 def test_break_in_loop_stays_python():
-    assert_matches_python_static(while_with_break, F(0.0), 6, static_argnames=("n",))
+    assert_matches_python(while_with_break, F(0.0), 6, static_argnames=("n",))
     with pytest.raises(autocond.errors.NotConvertedError):
         autocond.jit(while_with_break)(F(0.0), I32(6))
 
@@ -442,6 +434,6 @@ def first_assigned_in_loop(x, n):
 
 
 def test_variable_first_assigned_in_traced_loop_is_unbound_after():
-    assert_matches_python_static(first_assigned_in_loop, F(1.0), 3, static_argnames=("n",))
+    assert_matches_python(first_assigned_in_loop, F(1.0), 3, static_argnames=("n",))
     with pytest.raises(autocond.errors.UndefinedVariableError, match="`y`"):
         autocond.jit(first_assigned_in_loop)(F(1.0), I32(3))
