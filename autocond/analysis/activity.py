@@ -1,13 +1,19 @@
-"""Which names a piece of code reads, binds, and mutates in place.
+"""Which names a piece of code reads, binds, and mutates in place, and how it exits.
 
 Names are those of the function being converted: nested `def`, `lambda` and comprehension
 scopes contribute the names they read (closures read the enclosing variables) but bind nothing
 outside themselves.
+
+`summary(stmt)` says what a statement does with its nested blocks included. It is computed
+once, bottom-up, and kept as an annotation, so asking it of every `if` and loop of a nest
+costs no more than one walk of the function. Passes that run before the analyses (and change
+the tree) must not ask for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
 
 import gast
 
@@ -15,12 +21,26 @@ from autocond.pyct import anno
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda,
            gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
+_LOOPS = (gast.For, gast.AsyncFor, gast.While)
+EXITS = (gast.Return, gast.Raise, gast.Break, gast.Continue)
 
 # Methods that change their object whatever position the call is in.
 _MUTATING_METHODS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
     "popitem", "add", "discard", "sort", "reverse", "__setitem__", "__delitem__",
 })
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """What statements do, their nested blocks included (in this scope)."""
+
+    binds: frozenset[str]
+    # Names whose objects change in place, each with the first node doing it, in source order.
+    mutations: Mapping[str, gast.AST]
+    # For each kind of exit (`gast.Return`, ...), the first statement of that kind that leaves
+    # the statements: a `break`/`continue` inside a loop among them leaves only that loop.
+    exits: Mapping[type, gast.stmt]
 
 
 def base_name(node: gast.expr) -> str | None:
@@ -30,9 +50,10 @@ def base_name(node: gast.expr) -> str | None:
     return node.id if isinstance(node, gast.Name) else None
 
 
-def _own_nodes(node: gast.AST) -> Iterable[gast.AST]:
+def _own_nodes(node: gast.AST, statements: bool = True) -> Iterable[gast.AST]:
     """`node` and its descendants, not entering nested scopes (only their headers, which
-    run in this scope: decorators, defaults, bases, a comprehension's first iterable)."""
+    run in this scope: decorators, defaults, bases, a comprehension's first iterable), nor,
+    unless `statements`, the statements nested in `node`."""
     stack = [node]
     while stack:
         n = stack.pop()
@@ -48,7 +69,7 @@ def _own_nodes(node: gast.AST) -> Iterable[gast.AST]:
             else:  # a comprehension's first iterable is evaluated in the enclosing scope
                 stack.append(n.generators[0].iter)
             continue
-        stack.extend(gast.iter_child_nodes(n))
+        stack.extend(c for c in gast.iter_child_nodes(n) if statements or not isinstance(c, gast.stmt))
 
 
 def reads(node: gast.AST) -> set[str]:
@@ -63,10 +84,9 @@ def reads(node: gast.AST) -> set[str]:
     return names
 
 
-def binds(node: gast.AST) -> set[str]:
-    """Names `node` (re)binds or deletes in the current scope."""
+def _binds(nodes: Iterable[gast.AST]) -> set[str]:
     names = set()
-    for n in _own_nodes(node):
+    for n in nodes:
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
             names.add(n.id)
         elif isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
@@ -80,12 +100,16 @@ def binds(node: gast.AST) -> set[str]:
     return names
 
 
-def mutates(node: gast.AST) -> dict[str, gast.AST]:
-    """Names whose objects `node` may change in place (`x.a = v`, `x[i] = v`, `del x[i]`,
-    `x.append(v)` and the other mutating methods of builtin containers), each with the first
-    node that does it."""
+def binds(node: gast.AST) -> set[str]:
+    """Names `node` (re)binds or deletes in the current scope."""
+    return _binds(_own_nodes(node))
+
+
+def _mutations(nodes: Iterable[gast.AST]) -> dict[str, gast.AST]:
+    """In-place changes (`x.a = v`, `x[i] = v`, `del x[i]`, `x.append(v)` and the other
+    mutating methods of builtin containers): the name changed, with the node changing it."""
     names = {}
-    for n in _own_nodes(node):
+    for n in nodes:
         target = None
         if isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del)):
             target = n.value
@@ -98,12 +122,49 @@ def mutates(node: gast.AST) -> dict[str, gast.AST]:
     return names
 
 
-def modified(node: gast.AST) -> set[str]:
-    return binds(node) | set(mutates(node))
+def _blocks(stmt: gast.stmt) -> list[tuple[list[gast.stmt], bool]]:
+    """The statement lists nested in `stmt`, each with whether `break`/`continue` in it
+    belong to `stmt` (a loop's body)."""
+    if isinstance(stmt, _SCOPES):
+        return []
+    blocks = [(stmt.body, isinstance(stmt, _LOOPS))] if isinstance(getattr(stmt, "body", None), list) else []
+    blocks += [(getattr(stmt, f), False) for f in ("orelse", "finalbody") if getattr(stmt, f, None)]
+    blocks += [(part.body, False) for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", [])]
+    return blocks
 
 
-def modified_block(stmts: list[gast.stmt]) -> set[str]:
-    return set().union(*map(modified, stmts))
+def summary(stmt: gast.stmt) -> Summary:
+    """What `stmt` binds, mutates and how it exits, its nested blocks included."""
+    cached = anno.getanno(stmt, anno.Static.SUMMARY)
+    if cached is not None:
+        return cached
+    header = list(_own_nodes(stmt, statements=False))
+    bound, mutations = _binds(header), _mutations(header)
+    exits = {type(stmt): stmt} if isinstance(stmt, EXITS) else {}
+    for block, own_loop in _blocks(stmt):
+        inner = summarize(block)
+        bound |= inner.binds
+        for name, node in inner.mutations.items():
+            mutations.setdefault(name, node)
+        for kind, node in inner.exits.items():
+            if not (own_loop and kind in (gast.Break, gast.Continue)):
+                exits.setdefault(kind, node)
+    result = Summary(frozenset(bound), mutations, exits)
+    anno.setanno(stmt, anno.Static.SUMMARY, result)
+    return result
+
+
+def summarize(stmts: list[gast.stmt]) -> Summary:
+    """What a block of statements binds, mutates and how it exits."""
+    bound, mutations, exits = set(), {}, {}
+    for stmt in stmts:
+        s = summary(stmt)
+        bound |= s.binds
+        for name, node in s.mutations.items():
+            mutations.setdefault(name, node)
+        for kind, node in s.exits.items():
+            exits.setdefault(kind, node)
+    return Summary(frozenset(bound), mutations, exits)
 
 
 def declared_outer(fn: gast.FunctionDef) -> set[str]:
@@ -119,12 +180,14 @@ def parameters(args: gast.arguments) -> set[str]:
 
 
 def analyze(fn: gast.FunctionDef) -> None:
-    """Annotate each `if` and loop with `MODIFIED`."""
+    """Annotate each `if` and loop with `MODIFIED`: the names its blocks bind or change in
+    place (a loop's `else` and a `for` target excluded)."""
     for node in gast.walk(fn):
         if isinstance(node, gast.If):
-            anno.setanno(node, anno.Static.MODIFIED, frozenset(modified_block(node.body + node.orelse)))
-        elif isinstance(node, gast.While):
-            anno.setanno(node, anno.Static.MODIFIED,
-                         frozenset(modified_block(node.body) | binds(node.test)))
-        elif isinstance(node, gast.For):
-            anno.setanno(node, anno.Static.MODIFIED, frozenset(modified_block(node.body)))
+            s = summarize(node.body + node.orelse)
+        elif isinstance(node, (gast.While, gast.For)):
+            s = summarize(node.body)
+        else:
+            continue
+        extra = binds(node.test) if isinstance(node, gast.While) else set()
+        anno.setanno(node, anno.Static.MODIFIED, s.binds | set(s.mutations) | extra)

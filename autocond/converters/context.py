@@ -25,5 +25,5 @@ class Context:
     def scan_scope(self, fn: gast.FunctionDef) -> None:
         """Record which names are the function's local variables."""
         self.outer_names = frozenset(activity.declared_outer(fn))
-        bound = activity.parameters(fn.args).union(*(activity.binds(s) for s in fn.body))
+        bound = activity.parameters(fn.args) | activity.summarize(fn.body).binds
         self.local_names = frozenset(bound - self.outer_names)

@@ -68,32 +68,27 @@ def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
 
 def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
     """Why `node` (an `if` or a loop) must stay plain Python, or None if it can be converted."""
-    blocks = node.body + node.orelse
-    for n in _inside(blocks, enter_loops=True):
-        if isinstance(n, gast.Return):
-            return (f"it contains the `return` at {ctx.where(n)}, and `{ctx.qualname}` returns "
-                    "from inside a loop")
+    inside = activity.summarize(node.body + node.orelse)
+    if gast.Return in inside.exits:
+        return (f"it contains the `return` at {ctx.where(inside.exits[gast.Return])}, and "
+                f"`{ctx.qualname}` returns from inside a loop")
     # A loop's own `break`/`continue` stop at it; an `if`'s reach the loop around it.
-    own = node.body if isinstance(node, _LOOPS) else blocks
-    for n in _inside(own, enter_loops=False):
-        if isinstance(n, (gast.Break, gast.Continue)):
-            word = "break" if isinstance(n, gast.Break) else "continue"
-            return f"it contains the `{word}` at {ctx.where(n)}"
+    own = activity.summarize(node.body) if isinstance(node, _LOOPS) else inside
+    for kind, word in ((gast.Break, "break"), (gast.Continue, "continue")):
+        if kind in own.exits:
+            return f"it contains the `{word}` at {ctx.where(own.exits[kind])}"
     if isinstance(node, gast.For) and not all(
             isinstance(n, (gast.Name, gast.Tuple, gast.List, gast.Starred, gast.expr_context))
             for n in gast.walk(node.target)):
         return "its target is not a variable or a tuple of variables"
-    assigned_outer = sorted(set().union(*map(activity.binds, blocks)) & ctx.outer_names)
+    assigned_outer = sorted(inside.binds & ctx.outer_names)
     if assigned_outer:
         return f"it assigns `{assigned_outer[0]}`, which is declared `global` or `nonlocal`"
     # Traced branches and loop bodies get copies of the containers they carry, so a change in
     # place would not reach the object others see.
-    for stmt in blocks:
-        for name, mutation in activity.mutates(stmt).items():
-            return f"it changes `{name}` in place at {ctx.where(mutation)}"
-    if isinstance(node, gast.If):
-        # Both branches of a traced `if` are traced: a `raise` in either would always run.
-        for n in _inside(blocks, enter_loops=True):
-            if isinstance(n, gast.Raise):
-                return f"it contains the `raise` at {ctx.where(n)}"
+    for name, mutation in inside.mutations.items():
+        return f"it changes `{name}` in place at {ctx.where(mutation)}"
+    # Both branches of a traced `if` are traced: a `raise` in either would always run.
+    if isinstance(node, gast.If) and gast.Raise in inside.exits:
+        return f"it contains the `raise` at {ctx.where(inside.exits[gast.Raise])}"
     return None

@@ -11,6 +11,8 @@ _FIELD = "___autocond_anno"
 class Static(enum.Enum):
     """Keys set by the analyses (see `autocond.analysis`)."""
 
+    # activity.Summary of a statement: what it binds, mutates in place, and how it exits.
+    SUMMARY = "summary"
     # frozenset of names an `if` or loop may write (assign, del, mutate in place) in its
     # blocks (a loop's `else` and a `for` target excluded).
     MODIFIED = "modified"
