@@ -196,7 +196,7 @@ class _Loop:
                     if not staging.same_static(x, y):
                         raise errors.StagingError(
                             f"`{path}` is {staging.describe(x)}, not a JAX value, and {self.where} "
-                            f"changes it (to {staging.describe(y)}). Only arrays and numbers can "
+                            f"changes it to {staging.describe(y)}. Only arrays and numbers can "
                             "change in a traced loop; compute this value outside the loop.")
                     continue
                 k = next(types)

@@ -11,6 +11,7 @@ error about positional outputs.
 from __future__ import annotations
 
 import dataclasses
+import reprlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -170,11 +171,12 @@ def same_static(a: Any, b: Any) -> bool:
 
 
 def describe(leaf: Any) -> str:
+    """A leaf for error messages: its type for arrays, its value for other objects."""
     if isinstance(leaf, (Out, Zeros)) or is_constant(leaf) or isinstance(leaf, jax.Array):
         return aval_of(leaf).str_short(short_dtypes=True)
     if isinstance(leaf, Undefined):
         return "unbound"
-    return f"a `{type(leaf).__name__}`"
+    return f"the {type(leaf).__name__} {reprlib.repr(leaf)}"
 
 
 def leaf_paths(name: str, value: Any) -> list[str]:
@@ -268,7 +270,8 @@ def _merge_leaf(plan: Merge, path: str, leaves: tuple, where: str, labels: Seque
     if any(a.shape != avals[0].shape for a in avals):
         raise errors.StagingError(
             f"`{path}` has a different shape in the branches of {where}: {kinds}. Every branch "
-            "of a traced `if` must give it the same shape.")
+            "of a traced `if` must give it the same shape: pad or slice it to one shape in each "
+            "branch, or make the condition static (e.g. `static_argnames`).")
     target = avals[0]
     for a in avals[1:]:
         target = join(target, a)
