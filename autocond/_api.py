@@ -14,11 +14,13 @@ import jax
 from autocond import _transpiler, operators
 from autocond.pyct import loader
 
-# Conversions by code object, and converted functions by function object; both weak, so
-# they live as long as the user's function does. Code objects compare equal across files
-# (equality ignores the file name), so conversions are kept per file name too.
+# Conversions by code object, weakly, so they live as long as the user's code does. Code
+# objects compare equal across files (equality ignores the file name), so conversions are
+# kept per file name too.
 _converted_code: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_converted_functions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# The converted function is kept on the user's function: it refers back to it (`__wrapped__`),
+# so a global cache would keep both alive forever, while this cycle is collected with them.
+_CONVERTED = "__autocond_converted__"
 
 
 def _function(fn: Any, api: str) -> types.FunctionType:
@@ -47,10 +49,10 @@ def convert(fn: Callable) -> Callable:
     if isinstance(fn, types.MethodType):
         return types.MethodType(convert(fn.__func__), fn.__self__)
     fn = _function(fn, "convert")
-    converted = _converted_functions.get(fn)
-    if converted is None:
-        code = _conversion(fn).code
-        converted = _converted_functions[fn] = loader.make_function(code, fn, operators)
+    converted = fn.__dict__.get(_CONVERTED)
+    if converted is None or converted.__wrapped__ is not fn:  # `functools.wraps` copies it
+        converted = loader.make_function(_conversion(fn).code, fn, operators)
+        fn.__dict__[_CONVERTED] = converted
     return converted
 
 

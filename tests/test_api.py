@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import functools
+import gc
 import importlib.util
 import inspect
 import sys
 import traceback
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -394,3 +397,40 @@ def test_identical_functions_in_two_files_keep_their_own_file(tmp_path):
         modules.append((path, module))
     for path, module in modules:
         assert autocond.convert(module.f).__code__.co_filename == str(path)
+
+
+def test_converted_functions_are_freed_with_their_function(tmp_path):
+    # Regression: a global cache of converted functions kept every function alive, since
+    # a converted function refers back to its original (`__wrapped__`).
+    refs = []
+    for k in range(3):
+        path = tmp_path / f"freed_{k}.py"
+        path.write_text("def f(x):\n    if x > 0:\n        return x\n    return -x\n")
+        spec = importlib.util.spec_from_file_location(f"freed_{k}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        converted = autocond.convert(module.f)
+        assert autocond.convert(module.f) is converted  # cached while the function lives
+        assert converted(jnp.float32(-2.0)) == 2.0
+        refs.append(weakref.ref(module.f))
+        del module, converted, spec
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
+
+
+def test_a_functools_wraps_wrapper_is_converted_as_itself():
+    def inner(x):
+        if x > 0:
+            return x
+        return -x
+
+    autocond.convert(inner)  # leaves its cache entry in `inner.__dict__`
+
+    @functools.wraps(inner)  # which `wraps` copies to the wrapper
+    def wrapper(x):
+        if x > 0:
+            return x * 10
+        return x
+
+    assert autocond.convert(wrapper).__wrapped__ is wrapper
+    assert autocond.convert(wrapper)(jnp.float32(2.0)) == 20.0

@@ -35,7 +35,8 @@ def function_source(fn: types.FunctionType) -> Source:
             "separated from the line around it. Define it with `def` instead."
         )
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        # The code object's source: the function's own would follow `__wrapped__`.
+        lines, first_line = inspect.getsourcelines(code)
     except (OSError, TypeError) as e:
         raise errors.SourceError(
             f"autocond cannot read the source of {_describe(fn)}: {e}. Functions defined with "
