@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import jax.extend.core
 import numpy as np
 
 import autocond
@@ -43,3 +44,13 @@ def line_of(fn: Callable, text: str) -> int:
         if text in line:
             return start + offset
     raise AssertionError(f"{text!r} is not in the source of {fn.__name__}")
+
+
+def primitives(jaxpr: Any) -> list[str]:
+    """The names of a jaxpr's equations, sub-jaxprs (branches, loop bodies) included."""
+    names = []
+    for eqn in jaxpr.eqns:
+        names.append(eqn.primitive.name)
+        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+            names.extend(primitives(sub))
+    return names

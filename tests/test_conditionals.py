@@ -9,19 +9,10 @@ import pytest
 
 import autocond
 from autocond import errors
-from tests.support import assert_matches_python, assert_same
+from tests.support import assert_matches_python, assert_same, primitives
 
 F = jnp.float32
 
-
-def count_primitives(jaxpr, name):
-    """How many equations named `name` a jaxpr holds, sub-jaxprs (branches, bodies) included."""
-    count = 0
-    for eqn in jaxpr.eqns:
-        count += eqn.primitive.name == name
-        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
-            count += count_primitives(sub, name)
-    return count
 
 
 # --- the shapes of `if` statements, each branch taken ----------------------------------------
@@ -458,18 +449,18 @@ def test_untaken_shape_branch_is_never_traced():
 def test_traced_if_gives_one_cond():
     jaxpr = jax.make_jaxpr(autocond.convert(if_else))(F(1.0)).jaxpr
     assert [e.primitive.name for e in jaxpr.eqns].count("cond") == 1
-    assert count_primitives(jaxpr, "cond") == 1
+    assert primitives(jaxpr).count("cond") == 1
 
 
 def test_traced_if_elif_else_gives_nested_conds():
     jaxpr = jax.make_jaxpr(autocond.convert(if_elif_else))(F(1.0)).jaxpr
     assert [e.primitive.name for e in jaxpr.eqns].count("cond") == 1
-    assert count_primitives(jaxpr, "cond") == 2
+    assert primitives(jaxpr).count("cond") == 2
 
 
 def test_static_if_gives_no_cond():
     jaxpr = jax.make_jaxpr(autocond.convert(if_on_shape))(jnp.ones(3)).jaxpr
-    assert count_primitives(jaxpr, "cond") == 0
+    assert primitives(jaxpr).count("cond") == 0
 
 
 # --- tracing happens again only when a static argument changes ---------------------------------

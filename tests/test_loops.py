@@ -8,20 +8,11 @@ import jax.numpy as jnp
 import pytest
 
 import autocond
-from tests.support import assert_matches_python, assert_same
+from tests.support import assert_matches_python, assert_same, primitives
 
 F = jnp.float32
 I32 = jnp.int32
 
-
-def primitives(jaxpr):
-    """The names of a jaxpr's equations, sub-jaxprs (loop bodies, branches) included."""
-    names = []
-    for eqn in jaxpr.eqns:
-        names.append(eqn.primitive.name)
-        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
-            names.extend(primitives(sub))
-    return names
 
 
 # --- while ---------------------------------------------------------------------------------------
