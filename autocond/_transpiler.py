@@ -9,7 +9,15 @@ import types
 import gast
 
 from autocond.analysis import activity, definedness, liveness
-from autocond.converters import conditionals, functional, loops, return_statements, unsupported, variables
+from autocond.converters import (
+    conditionals,
+    functional,
+    loop_exits,
+    loops,
+    return_statements,
+    unsupported,
+    variables,
+)
 from autocond.converters.context import Context
 from autocond.pyct import loader, naming, origin, parsing
 
@@ -21,8 +29,8 @@ class Converted:
 
 
 def _analyze(node: gast.FunctionDef, ctx: Context) -> None:
+    activity.analyze(node)  # first: the others read its statement summaries
     ctx.scan_scope(node)
-    activity.analyze(node)
     liveness.analyze(node)
     definedness.analyze(node)
     unsupported.annotate(node, ctx)
@@ -36,7 +44,12 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     # the tree the converters start from.
     node = unsupported.transform(node, ctx)  # first: refuse generators before any work
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
-    _analyze(node, ctx)
+    # `break`/`continue` become flags, except in loops that stay Python: asked first.
+    activity.analyze(node)
+    ctx.scan_scope(node)
+    unsupported.annotate(node, ctx)
+    node = loop_exits.transform(node, ctx)
+    _analyze(node, ctx)  # on the tree the converters start from
     node = variables.transform(node, ctx)  # after the analyses, before generated code exists
     # Loops, then conditionals. Each enters the functions the other generates, converting
     # inner statements first; the order only decides which of them wraps the other's output.

@@ -1082,7 +1082,9 @@ VARIABLES = [
 ]
 
 
-KEPT_PYTHON = [
+# `break` and `continue` become flags: the loop carries a `break` flag and stops on it
+# (`stop=`), and the statements after an exit run under `if ac__.not_(flag):`.
+LOOP_EXITS = [
     pytest.param(
         """
         def f(n):
@@ -1096,13 +1098,33 @@ KEPT_PYTHON = [
         """
         def f(n):
             i = 0
-            while ac__.python_bool(i < n, 'it contains the `break` at <test>:5'):
-                if ac__.python_bool(i > 5, 'it contains the `break` at <test>:5'):
-                    break
-                i += 1
+            break_ = False
+
+            def loop_test(break_, i):
+                return i < n
+
+            def loop_body(break_, i):
+
+                def if_true(break_):
+                    break_ = True
+                    return break_
+
+                def if_false(break_):
+                    return break_
+                break_ = ac__.if_stmt(i > 5, if_true, if_false, (break_,), ('break_',))
+
+                def if_true_1(i):
+                    i += 1
+                    return i
+
+                def if_false_1(i):
+                    return i
+                i = ac__.if_stmt(ac__.not_(break_), if_true_1, if_false_1, (i,), ('i',))
+                return (break_, i)
+            break_, i = ac__.while_stmt(loop_test, loop_body, (break_, i), ('break_', 'i'), stop='break_')
             return i
         """,
-        id="while-with-break",
+        id="while-break",
     ),
     pytest.param(
         """
@@ -1118,17 +1140,36 @@ KEPT_PYTHON = [
         """
         def f(n):
             i = 0
-            while ac__.python_bool(i < n, 'it contains the `continue` at <test>:6'):
+
+            def loop_test(i, n):
+                return i < n
+
+            def loop_body(i, n):
+                continue_ = False
                 i += 1
-                if ac__.python_bool(i % 2, 'it contains the `continue` at <test>:6'):
-                    continue
-                n = n - 1
+
+                def if_true(continue_):
+                    continue_ = True
+                    return continue_
+
+                def if_false(continue_):
+                    return continue_
+                continue_ = ac__.if_stmt(i % 2, if_true, if_false, (continue_,), ('continue_',))
+
+                def if_true_1(n):
+                    n = n - 1
+                    return n
+
+                def if_false_1(n):
+                    return n
+                n = ac__.if_stmt(ac__.not_(continue_), if_true_1, if_false_1, (n,), ('n',))
+                return (i, n)
+            i, n = ac__.while_stmt(loop_test, loop_body, (i, n), ('i', 'n'))
             return i
         """,
-        id="while-with-continue",
+        id="while-continue",
     ),
     pytest.param(
-        # A `for` has no test to wrap: it stays a Python `for`.
         """
         def f(xs):
             s = 0
@@ -1141,16 +1182,32 @@ KEPT_PYTHON = [
         """
         def f(xs):
             s = 0
-            for x in xs:
-                if ac__.python_bool(x < 0, 'it contains the `break` at <test>:5'):
-                    break
-                s = s + x
+            break_ = False
+
+            def loop_body(x, break_, s):
+
+                def if_true(break_):
+                    break_ = True
+                    return break_
+
+                def if_false(break_):
+                    return break_
+                break_ = ac__.if_stmt(x < 0, if_true, if_false, (break_,), ('break_',))
+
+                def if_true_1(s):
+                    s = s + x
+                    return s
+
+                def if_false_1(s):
+                    return s
+                s = ac__.if_stmt(ac__.not_(break_), if_true_1, if_false_1, (s,), ('s',))
+                return (break_, s)
+            break_, s = ac__.for_stmt(xs, loop_body, (break_, s), ('break_', 's'), stop='break_')
             return s
         """,
-        id="for-with-break",
+        id="for-break",
     ),
     pytest.param(
-        # A loop's own `break` stops at it: the `if` around the inner loop is converted.
         """
         def f(x, xs):
             if x > 0:
@@ -1162,19 +1219,47 @@ KEPT_PYTHON = [
         """,
         """
         def f(x, xs):
+
             def if_true(x):
-                for v in xs:
-                    if ac__.python_bool(v > x, 'it contains the `break` at <test>:5'):
-                        break
-                    x = x + v
+                break_ = False
+
+                def loop_body(v, break_, x):
+
+                    def if_true_1(break_):
+                        break_ = True
+                        return break_
+
+                    def if_false_1(break_):
+                        return break_
+                    break_ = ac__.if_stmt(v > x, if_true_1, if_false_1, (break_,), ('break_',))
+
+                    def if_true_2(x):
+                        x = x + v
+                        return x
+
+                    def if_false_2(x):
+                        return x
+                    x = ac__.if_stmt(ac__.not_(break_), if_true_2, if_false_2, (x,), ('x',))
+                    return (break_, x)
+                break_, x = ac__.for_stmt(xs, loop_body, (break_, x), ('break_', 'x'), stop='break_')
                 return x
+
             def if_false(x):
                 return x
             x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
             return x
         """,
-        id="if-around-loop-with-break-converted",
+        id="break-in-a-loop-inside-an-if",
     ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), LOOP_EXITS)
+def test_loop_exits(src, expected):
+    assert_converts(src, expected)
+
+
+KEPT_PYTHON = [
     pytest.param(
         """
         def f(x):

@@ -402,20 +402,20 @@ def test_static_range_large_n_matches_python():
 # --- loops kept as plain Python ------------------------------------------------------------------
 
 
-def while_with_break(x, n):
+def while_appending(x, n):
+    seen = []
     i = 0
     while i < n:
-        if i == 3:
-            break
+        seen.append(i)
         x = x + 1
         i += 1
-    return x
+    return x, seen
 
 
-def test_break_in_loop_stays_python():
-    assert_matches_python(while_with_break, F(0.0), 6, static_argnames=("n",))
-    with pytest.raises(autocond.errors.NotConvertedError):
-        autocond.jit(while_with_break)(F(0.0), I32(6))
+def test_loop_changing_a_list_in_place_stays_python():
+    assert_matches_python(while_appending, F(0.0), 3, static_argnames=("n",))
+    with pytest.raises(autocond.errors.NotConvertedError, match="changes `seen` in place"):
+        autocond.jit(while_appending)(F(0.0), I32(3))
 
 
 def first_assigned_in_loop(x, n):

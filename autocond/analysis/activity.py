@@ -181,7 +181,10 @@ def parameters(args: gast.arguments) -> set[str]:
 
 def analyze(fn: gast.FunctionDef) -> None:
     """Annotate each `if` and loop with `MODIFIED`: the names its blocks bind or change in
-    place (a loop's `else` and a `for` target excluded)."""
+    place (a loop's `else` and a `for` target excluded). Summaries of an earlier version of
+    the tree are forgotten first."""
+    for node in gast.walk(fn):
+        anno.delanno(node, anno.Static.SUMMARY)
     for node in gast.walk(fn):
         if isinstance(node, gast.If):
             s = summarize(node.body + node.orelse)

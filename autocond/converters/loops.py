@@ -16,8 +16,8 @@
 The carried variables are those the body assigns and that are read before being assigned
 in an iteration (live at the body's start) or after the loop. A `for` target is carried
 only when it is read after the loop. Without `break`, a loop's `else` always runs, so it
-follows the loop. Loops with `break`, `continue` or `return` stay Python for now
-(`unsupported.annotate`).
+follows the loop (with `break`, `loop_exits` already put it under the flag). A loop whose
+`break` was lowered carries its flag and passes it as `stop`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,18 @@ class _Transformer(gast.NodeTransformer):
 
     def _carried(self, node, assigned: set[str], first_read: set[str]) -> list[str]:
         live_after = anno.getanno(node, anno.Static.LIVE_IN_ORELSE)
-        return sorted(assigned & self.ctx.local_names & (first_read | live_after))
+        stop = {anno.getanno(node, anno.Basic.STOP)} - {None}  # read by the operator itself
+        return sorted((assigned & self.ctx.local_names & (first_read | live_after)) | stop)
+
+    def _call(self, node, operator: str, head: list, carried: list[str]) -> gast.stmt:
+        """`carried = ac__.<operator>(*head, loop_body, (carried,), names[, stop=flag])`."""
+        stop = anno.getanno(node, anno.Basic.STOP)
+        call = templates.replace_as_expression(
+            f"{RUNTIME_NAME}.{operator}(head, inputs, names)",
+            head=head, inputs=functional.values(carried), names=functional.name_strings(carried))
+        if stop:
+            call.keywords.append(gast.keyword(arg="stop", value=gast.Constant(value=stop, kind=None)))
+        return functional.call(carried, call, set(carried) - anno.getanno(node, anno.Static.DEFINED_IN))
 
     def visit_While(self, node: gast.While):
         reason = anno.getanno(node, anno.Static.KEEP_PYTHON)
@@ -58,13 +69,7 @@ class _Transformer(gast.NodeTransformer):
         carried = self._carried(node, anno.getanno(node, anno.Static.MODIFIED), first_read)
         test_fn = functional.function(test_name, carried, [], node.test)
         body_fn = functional.function(body_name, carried, node.body, functional.pack(carried))
-        call = functional.call(
-            carried,
-            templates.replace_as_expression(
-                f"{RUNTIME_NAME}.while_stmt(loop_test, loop_body, inputs, names)",
-                loop_test=test_name, loop_body=body_name,
-                inputs=functional.values(carried), names=functional.name_strings(carried)),
-            set(carried) - anno.getanno(node, anno.Static.DEFINED_IN))
+        call = self._call(node, "while_stmt", [test_name, body_name], carried)
         generated = [test_fn, body_fn, call]
         origin.mark(generated, node)
         return generated + node.orelse
@@ -85,13 +90,7 @@ class _Transformer(gast.NodeTransformer):
             item = self.ctx.namer.new("itr")
             body = templates.replace("target = item", target=node.target, item=item) + node.body
         body_fn = functional.function(body_name, [item, *carried], body, functional.pack(carried))
-        call = functional.call(
-            carried,
-            templates.replace_as_expression(
-                f"{RUNTIME_NAME}.for_stmt(iterable, loop_body, inputs, names)",
-                iterable=_iterable(node.iter), loop_body=body_name,
-                inputs=functional.values(carried), names=functional.name_strings(carried)),
-            set(carried) - anno.getanno(node, anno.Static.DEFINED_IN))
+        call = self._call(node, "for_stmt", [_iterable(node.iter), body_name], carried)
         generated = [body_fn, call]
         origin.mark(generated, node)
         return generated + node.orelse

@@ -58,12 +58,10 @@ def python_condition(test: gast.expr, reason: str) -> gast.expr:
 
 
 def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
-    """Annotate each `if` and loop that must stay Python with `KEEP_PYTHON` (the reason)."""
+    """Annotate each `if` and loop with `KEEP_PYTHON`: why it must stay Python, or None."""
     for node in gast.walk(fn):
         if isinstance(node, (gast.If, gast.While, gast.For)):
-            reason = _keep_python_reason(node, ctx)
-            if reason:
-                anno.setanno(node, anno.Static.KEEP_PYTHON, reason)
+            anno.setanno(node, anno.Static.KEEP_PYTHON, _keep_python_reason(node, ctx))
 
 
 def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
@@ -72,11 +70,12 @@ def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
     if gast.Return in inside.exits:
         return (f"it contains the `return` at {ctx.where(inside.exits[gast.Return])}, and "
                 f"`{ctx.qualname}` returns from inside a loop")
-    # A loop's own `break`/`continue` stop at it; an `if`'s reach the loop around it.
-    own = activity.summarize(node.body) if isinstance(node, _LOOPS) else inside
-    for kind, word in ((gast.Break, "break"), (gast.Continue, "continue")):
-        if kind in own.exits:
-            return f"it contains the `{word}` at {ctx.where(own.exits[kind])}"
+    # A loop's own `break`/`continue` are lowered to flags unless the loop stays Python for
+    # another reason; then they remain, and an `if` around one must stay Python too.
+    if isinstance(node, gast.If):
+        for kind, word in ((gast.Break, "break"), (gast.Continue, "continue")):
+            if kind in inside.exits:
+                return f"it contains the `{word}` at {ctx.where(inside.exits[kind])}"
     if isinstance(node, gast.For) and not all(
             isinstance(n, (gast.Name, gast.Tuple, gast.List, gast.Starred, gast.expr_context))
             for n in gast.walk(node.target)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -13,7 +14,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from autocond import errors
-from autocond.operators import index_arithmetic, staging
+from autocond.operators import conditionals, index_arithmetic, staging
 from autocond.operators.variables import Undefined
 
 # A weak type can be promoted at most twice (int, then float, then complex).
@@ -46,14 +47,22 @@ def range_(range_fn: Callable, *args: Any) -> Any:
     return TracedRange(start, stop, step)
 
 
-def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str]) -> Any:
+def _stopped(state: tuple, names: Sequence[str], stop: str | None) -> Any:
+    """The loop's `break` flag (a Python bool or a traced one); False without one."""
+    return False if stop is None else state[names.index(stop)]
+
+
+def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str],
+               stop: str | None = None) -> Any:
     """Loops as Python does::
 
-        def while_stmt(test, body, inputs, names):
+        def while_stmt(test, body, inputs, names, stop=None):
             state = inputs
-            while test(*state):
+            while not state[names.index(stop)] and test(*state):  # (without `stop`: test only)
                 state = body(*state)
             return state
+
+    `stop` names the flag a lowered `break` sets.
 
     While the condition is a Python value or a concrete array, that is exactly what runs (so
     a loop over a Python counter unrolls, as under `jax.jit`). From the first test that is
@@ -67,6 +76,11 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     """
     state = inputs
     while True:
+        stopped = _stopped(state, names, stop)
+        if staging.is_traced(stopped):
+            break
+        if stopped:
+            return staging.from_tuple(state, names)
         cond = test(*state)
         if staging.is_traced(cond):
             break
@@ -77,19 +91,28 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     loop = _Loop(body, state, names, where)
 
     def cond_fn(carry):
-        return staging.predicate(test(*loop.rebuild(carry)), where)
+        current = loop.rebuild(carry)
+        going = staging.predicate(test(*current), where)
+        return going if stop is None else going & ~_stopped(current, names, stop)
 
     return loop.finish(lax.while_loop(cond_fn, loop.step, loop.init))
 
 
-def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str]) -> Any:
+def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
+             stop: str | None = None) -> Any:
     """Iterates as Python does::
 
-        def for_stmt(iterable, body, inputs, names):
+        def for_stmt(iterable, body, inputs, names, stop=None):
             state = inputs
             for item in iterable:
+                if state[names.index(stop)]:  # (without `stop`: never)
+                    break
                 state = body(item, *state)
             return state
+
+    `stop` names the flag a lowered `break` sets; a range loop with one is a
+    `lax.while_loop` whose condition includes it, and once the flag is traced the remaining
+    iterations of another iterable each run under a traced `cond`.
 
     A `range` with a traced argument runs as one `lax.fori_loop` (a `while` in the jaxpr),
     with the rules of `while_stmt` for the carried variables. A static `range` whose carried
@@ -102,49 +125,89 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str])
     """
     where = f"the traced `for` loop at {staging.site()}"
     if isinstance(iterable, TracedRange):
-        _, run = _range_loop(iterable.start, iterable.stop, iterable.step, body, inputs, names, where)
+        _, run = _range_loop(iterable, body, inputs, names, where, stop)
         return run()
-    if isinstance(iterable, range) and len(iterable) > 1 and _rollable(inputs):
-        try:
-            loop, run = _range_loop(iterable.start, iterable.stop, iterable.step, body, inputs, names, where)
-        except Exception:
-            run = None  # the body needs a concrete index: unrolled below, with Python's meaning
-        if run and index_arithmetic.exact(loop.traced.jaxpr, min(iterable), max(iterable)):
+    if isinstance(iterable, range) and len(iterable) > 1 and _rollable(inputs, names, stop):
+        run = _rolled(iterable, body, inputs, names, where, stop)
+        if run:
             return run()
     state = inputs
-    for item in iterable:
+    items = iter(iterable)
+    for k, item in enumerate(items):
+        stopped = _stopped(state, names, stop)
+        if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
+            run = isinstance(iterable, range) and _rolled(iterable[k:], body, state, names, where, stop)
+            if run:
+                return run()
+            return _guarded(itertools.chain([item], items), body, state, names, stop)
+        if stopped:
+            break
         state = staging.as_tuple(body(item, *state), names)
     return staging.from_tuple(state, names)
 
 
-def _rollable(inputs: tuple) -> bool:
-    leaves, _ = staging.flatten(inputs)
+def _rolled(r: range, body, inputs, names, where, stop) -> Callable[[], Any] | None:
+    """The traced loop over a static range, if the body traces with a traced index and
+    computes with it as Python's ints would; None if it must be unrolled."""
+    try:
+        loop, run = _range_loop(r, body, inputs, names, where, stop)
+    except Exception:
+        return None  # the body needs a concrete index
+    return run if len(r) and index_arithmetic.exact(loop.traced.jaxpr, min(r), max(r)) else None
+
+
+def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: str) -> Any:
+    """The remaining iterations of a Python iterable once the `break` flag is traced: each
+    runs under a traced `cond` on the flag."""
+    for item in items:
+        state = staging.as_tuple(conditionals.if_stmt(
+            ~_stopped(state, names, stop), lambda *s, item=item: body(item, *s),
+            lambda *s: staging.from_tuple(s, names), state, names), names)
+    return staging.from_tuple(state, names)
+
+
+def _rollable(inputs: tuple, names: Sequence[str], stop: str | None) -> bool:
+    """Whether the variables are all arrays, some traced (the `break` flag, autocond's own,
+    may be a Python bool: carrying it as an array changes nothing)."""
+    leaves, _ = staging.flatten(tuple(v for n, v in zip(names, inputs) if n != stop))
     return (bool(leaves) and all(isinstance(x, jax.Array) for x in leaves)
             and any(staging.is_traced(x) for x in leaves))
 
 
-def _range_loop(start, stop, step, body, inputs, names, where):
+def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: str | None):
+    """The loop over `r`, traced: a `fori_loop`, or with a `break` flag a `while_loop` over
+    the index whose condition includes the flag."""
+    start, end, step = r.start, r.stop, r.step
     if not staging.is_traced(step) and step == 1:
-        lower, upper, index = start, stop, lambda k: k
+        lower, upper, index = start, end, lambda k: k
     else:
         if staging.is_traced(step):
-            trips = jnp.where(step > 0, _ceil_div(stop - start, step), _ceil_div(start - stop, -step))
+            trips = jnp.where(step > 0, _ceil_div(end - start, step), _ceil_div(start - end, -step))
         elif step > 0:
-            trips = _ceil_div(stop - start, step)
+            trips = _ceil_div(end - start, step)
         else:
-            trips = _ceil_div(start - stop, -step)
+            trips = _ceil_div(start - end, -step)
         lower, upper = 0, jnp.maximum(trips, 0) if staging.is_traced(trips) else max(trips, 0)
         index = lambda k: start + k * step  # noqa: E731
     if staging.is_traced(lower) or staging.is_traced(upper):
         dtype = jnp.result_type(lower, upper)
         lower, upper = jnp.asarray(lower, dtype), jnp.asarray(upper, dtype)
-    index_type = functools.reduce(staging.join, map(jax.typeof, (start, stop, step)))
+    index_type = functools.reduce(staging.join, map(jax.typeof, (start, end, step)))
     loop = _Loop(body, inputs, names, where, index_type)
 
     def step_fn(k, carry):
         return loop.step(carry, staging.cast(index(k), index_type))
 
-    return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
+    if stop is None:
+        return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
+
+    def cond_fn(carry):
+        return (carry[0] < upper) & ~_stopped(loop.rebuild(carry[1:]), names, stop)
+
+    def body_fn(carry):
+        return [carry[0] + 1, *step_fn(carry[0], carry[1:])]
+
+    return loop, lambda: loop.finish(lax.while_loop(cond_fn, body_fn, [jnp.asarray(lower), *loop.init])[1:])
 
 
 def _ceil_div(a, b):

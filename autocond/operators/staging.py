@@ -58,8 +58,10 @@ def from_tuple(values: Sequence[Any], names: Sequence[str]) -> Any:
 
 
 def predicate(test: Any, where: str) -> jax.Array:
-    """A traced condition as the scalar bool `lax` needs, with Python's truth rules."""
-    shape = np.shape(test)
+    """A condition as the scalar bool `lax` needs, with Python's truth rules (a Python value,
+    such as `while True`'s, becomes a constant)."""
+    test = jax.numpy.asarray(test)
+    shape = test.shape
     if shape not in ((), (1,)):
         raise ValueError(
             f"The condition of {where} has shape {shape}: the truth value of an array with "

@@ -36,6 +36,8 @@ class Basic(enum.Enum):
     MAYBE_UNDEFINED = "maybe_undefined"
     # True on functions generated from a block (converters enter them, not the user's).
     GENERATED = "generated"
+    # str on a loop: the flag its lowered `break` sets (the loop stops when it is true).
+    STOP = "stop"
     # (bool, bool) on an `if`: whether the function has returned at the end of each branch
     # (set by the lowering of `return`).
     RETURNED = "returned"
@@ -47,6 +49,10 @@ def getanno(node: Any, key: enum.Enum, default: Any = None) -> Any:
 
 def hasanno(node: Any, key: enum.Enum) -> bool:
     return key in getattr(node, _FIELD, {})
+
+
+def delanno(node: Any, key: enum.Enum) -> None:
+    getattr(node, _FIELD, {}).pop(key, None)
 
 
 def setanno(node: Any, key: enum.Enum, value: Any) -> None:

@@ -1,0 +1,101 @@
+"""Early exits (`return`, `break`, `continue`) lowered to a flag and guards.
+
+    A                        A
+    if c:                    if c:
+        EXIT                     flag = True        (and, for `return`, the value)
+    B                  →     if ac__.not_(flag):
+                                 B
+
+Every statement after one that may set the flag runs under a guard; statements after one
+that always does are unreachable and dropped. The `return`, `break` and `continue` lowerings
+each use one `Lowering`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gast
+
+from autocond.pyct import origin, templates
+from autocond.pyct.loader import RUNTIME_NAME
+
+LOOPS = (gast.For, gast.While, gast.AsyncFor)
+_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
+_BLOCKS = ("body", "orelse", "finalbody")
+
+
+def _blocks(stmt: gast.stmt) -> list[list[gast.stmt]]:
+    blocks = [getattr(stmt, f) for f in _BLOCKS if getattr(stmt, f, None)]
+    return blocks + [part.body for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", [])]
+
+
+def exits(stmts: list[gast.stmt], exit: type, enter_loops: bool) -> list[gast.stmt]:
+    """The statements of kind `exit` under `stmts` (in nested loops too if `enter_loops`)."""
+    found = []
+    for stmt in stmts:
+        if isinstance(stmt, exit):
+            found.append(stmt)
+        elif not isinstance(stmt, _SCOPES) and (enter_loops or not isinstance(stmt, LOOPS)):
+            for block in _blocks(stmt):
+                found += exits(block, exit, enter_loops)
+    return found
+
+
+class Lowering:
+    """Lowers the exits of one kind (`exit`) in a block to `flag`.
+
+    `lower_exit` gives the statements replacing an exit. Unless `enter_loops`, the exits
+    inside nested loops are theirs and left alone. `on_guard(if_node)` and
+    `on_if(if_node, (body_always_exits, orelse_always_exits))` let a lowering annotate
+    the guards it adds and the `if`s it passes through.
+    """
+
+    def __init__(self, exit: type, flag: str, lower_exit: Callable[[gast.stmt], list[gast.stmt]],
+                 enter_loops: bool, on_guard: Callable = lambda guard: None,
+                 on_if: Callable = lambda node, always: None):
+        self.exit, self.flag, self.lower_exit, self.enter_loops = exit, flag, lower_exit, enter_loops
+        self.on_guard, self.on_if = on_guard, on_if
+
+    def block(self, stmts: list[gast.stmt]) -> tuple[list[gast.stmt], bool, bool]:
+        """The lowered block, whether it may exit, and whether it always does."""
+        out = []
+        for k, stmt in enumerate(stmts):
+            lowered, may, always = self.stmt(stmt)
+            out += lowered
+            if always:
+                return out, True, True  # the rest is unreachable
+            if may:
+                rest, _, rest_always = self.block(stmts[k + 1:])
+                if rest:
+                    guard = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    rest",
+                                              flag=self.flag, rest=rest)
+                    origin.mark(guard, rest[0])
+                    self.on_guard(guard[0])
+                    out += guard
+                return out, True, rest_always
+        return out, False, False
+
+    def stmt(self, stmt: gast.stmt) -> tuple[list[gast.stmt], bool, bool]:
+        if isinstance(stmt, self.exit):
+            lowered = self.lower_exit(stmt)
+            origin.mark(lowered, stmt)
+            return lowered, True, True
+        if not exits([stmt], self.exit, self.enter_loops):
+            return [stmt], False, False
+        # A compound statement around an exit. Only an `if` whose branches both always exit
+        # is known to always exit; after any other, a guard follows.
+        may, always = False, {}
+        for field in _BLOCKS:
+            if getattr(stmt, field, None):
+                lowered, block_may, always[field] = self.block(getattr(stmt, field))
+                setattr(stmt, field, lowered)
+                may = may or block_may
+        for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", []):
+            part.body, block_may, _ = self.block(part.body)
+            may = may or block_may
+        if not isinstance(stmt, gast.If):
+            return [stmt], may, False
+        branches = (always.get("body", False), always.get("orelse", False))
+        self.on_if(stmt, branches)
+        return [stmt], may, all(branches)

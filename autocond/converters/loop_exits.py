@@ -1,0 +1,79 @@
+"""Lowers `break` and `continue` to flags, so a loop that leaves early is still one loop.
+
+    while test:                    break_ = False
+        if c:                      while test:                  # the loop stops on `break_`
+            break                      if c:
+        x = f(x)             →             break_ = True
+    else:                              if ac__.not_(break_):
+        y = g(x)                           x = f(x)
+                                   if ac__.not_(break_):        # `else` runs if not broken
+                                       y = g(x)
+
+`continue` sets a flag that each iteration starts cleared, and guards the rest of the body.
+The loops converter carries a `break` flag and passes it to the loop operator as `stop`, so a
+traced `break` becomes part of the `lax.while_loop` condition.
+
+Runs after `return` is lowered and before the analyses (the flags are ordinary variables to
+them). Loops that stay plain Python (`unsupported.annotate`, asked first) keep their own
+`break` and `continue`.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from autocond.converters import guards
+from autocond.converters.context import Context
+from autocond.pyct import anno, origin, templates
+from autocond.pyct.loader import RUNTIME_NAME
+
+
+def _assign(flag: str, value: bool) -> list[gast.stmt]:
+    return templates.replace("flag = value", flag=flag, value=gast.Constant(value=value, kind=None))
+
+
+class _Transformer(gast.NodeTransformer):
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_FunctionDef(self, node):
+        return node  # nested functions are not converted here
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
+
+    def _lower(self, body: list[gast.stmt], exit: type, name: str) -> tuple[str, list[gast.stmt]]:
+        """The flag and the lowered body, if `body` has exits of kind `exit` of its own."""
+        if not guards.exits(body, exit, enter_loops=False):
+            return None, body
+        flag = self.ctx.namer.new(name)
+        lowering = guards.Lowering(exit, flag, lambda stmt: _assign(flag, True), enter_loops=False)
+        return flag, lowering.block(body)[0]
+
+    def _visit_loop(self, node):
+        node = self.generic_visit(node)  # inner loops own their exits: lowered first
+        if anno.getanno(node, anno.Static.KEEP_PYTHON):
+            return node
+        continue_, body = self._lower(node.body, gast.Continue, "continue_")
+        if continue_:
+            start = _assign(continue_, False)
+            origin.mark(start, node.body[0])
+            node.body = start + body
+        break_, node.body = self._lower(node.body, gast.Break, "break_")
+        if not break_:
+            return node
+        anno.setanno(node, anno.Basic.STOP, break_)
+        before = _assign(break_, False)
+        origin.mark(before, node)
+        after = []
+        if node.orelse:
+            after = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    orelse",
+                                      flag=break_, orelse=node.orelse)
+            origin.mark(after, node.orelse[0])
+            node.orelse = []
+        return before + [node] + after
+
+    visit_While = visit_For = _visit_loop
+
+
+def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    return _Transformer(ctx).generic_visit(node)

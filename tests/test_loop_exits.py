@@ -1,0 +1,167 @@
+"""`break` and `continue` in converted loops, compared with plain Python."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+import autocond
+from tests.support import assert_matches_python, primitives
+
+F = jnp.float32
+I32 = jnp.int32
+
+
+def break_at(x, n, stop_at):
+    for i in range(n):
+        if i == stop_at:
+            break
+        x = x * 2 + i
+    return x
+
+
+# With n = 5: the first iteration, a middle one, the last one, and never.
+@pytest.mark.parametrize("stop_at", [0, 2, 4, 7])
+def test_break_in_a_range_loop(stop_at):
+    assert_matches_python(break_at, F(1.0), I32(5), I32(stop_at))  # traced bound and condition
+    assert_matches_python(break_at, F(1.0), 5, stop_at, static_argnames=("n", "stop_at"))
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_break_in_a_loop_of_zero_and_one_iterations(n):
+    assert_matches_python(break_at, F(1.0), I32(n), I32(0))
+    assert_matches_python(break_at, F(1.0), I32(n), I32(3))
+
+
+def break_on_value(x, limit):
+    steps = 0
+    while True:
+        x = x * 2.0
+        steps = steps + 1
+        if x > limit:
+            break
+    return x, steps
+
+
+@pytest.mark.parametrize("x", [0.1, 3.0, 200.0])  # several iterations, a few, one
+def test_while_true_with_break(x):
+    assert_matches_python(break_on_value, F(x), F(100.0))
+
+
+def skip_multiples(x, n, k):
+    for i in range(n):
+        if i % k == 0:
+            continue
+        x = x + i
+    return x
+
+
+@pytest.mark.parametrize("n", [0, 1, 7])
+@pytest.mark.parametrize("k", [1, 2, 10])  # every iteration skipped, some, only the first
+def test_continue_in_a_range_loop(n, k):
+    assert_matches_python(skip_multiples, F(0.0), I32(n), I32(k))
+
+
+def continue_in_while(x, n):
+    i = 0
+    total = x
+    while i < n:
+        i += 1
+        if total > 10.0:
+            continue
+        total = total * 3.0
+    return total, i
+
+
+@pytest.mark.parametrize("x, n", [(1.0, 0), (1.0, 1), (1.0, 6), (20.0, 3)])
+def test_continue_in_a_while_loop(x, n):
+    assert_matches_python(continue_in_while, F(x), I32(n))
+
+
+def nested_breaks(x, n):
+    for i in range(n):
+        for j in range(n):
+            if j > i:
+                break  # leaves only the inner loop
+            x = x + 1.0
+        if x > 8.0:
+            break
+    return x
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 6])
+def test_a_break_leaves_only_its_own_loop(n):
+    assert_matches_python(nested_breaks, F(0.0), I32(n))
+
+
+def for_else(x, n, limit):
+    for i in range(n):
+        if x > limit:
+            break
+        x = x + i
+    else:
+        x = -x
+    return x
+
+
+@pytest.mark.parametrize("limit", [-1.0, 3.0, 100.0])  # broken at once, later, never
+def test_for_else_runs_only_without_break(limit):
+    assert_matches_python(for_else, F(0.5), I32(5), F(limit))
+
+
+def while_else(x, n):
+    i = 0
+    while i < n:
+        if x > 10.0:
+            break
+        x = x * 2.0
+        i += 1
+    else:
+        x = -x
+    return x
+
+
+@pytest.mark.parametrize("x, n", [(1.0, 3), (1.0, 0), (20.0, 3), (3.0, 5)])
+def test_while_else_runs_only_without_break(x, n):
+    assert_matches_python(while_else, F(x), I32(n))
+
+
+def break_in_list_loop(x, values):
+    for v in values:
+        if x > 5.0:
+            break
+        x = x + v
+    return x
+
+
+@pytest.mark.parametrize("x", [0.0, 4.0, 9.0])
+def test_traced_break_in_a_loop_over_a_python_list(x):
+    # The iterations after the flag is traced each run under a `cond`.
+    assert_matches_python(break_in_list_loop, F(x), [1.0, 2.0, 3.0, 4.0])
+
+
+def exact_power_until(x, n):
+    for i in range(n):
+        if x > 100.0:
+            break
+        x = x + 2 ** -i  # Python ints: a rolled int32 loop would compute 0 for i > 0
+    return x
+
+
+def test_a_traced_break_keeps_python_int_arithmetic_on_the_index():
+    assert_matches_python(exact_power_until, F(0.0), 4, static_argnames=("n",))
+
+
+def test_traced_bound_with_break_is_one_while_loop():
+    jaxpr = jax.make_jaxpr(autocond.convert(break_at))(F(1.0), I32(5), I32(2)).jaxpr
+    names = primitives(jaxpr)
+    assert names.count("while") == 1
+    assert [e.primitive.name for e in jaxpr.eqns].count("while") == 1
+    assert names.count("mul") == 1  # the body `x * 2 + i` once: not unrolled
+
+
+def test_static_bound_with_traced_break_is_one_while_loop():
+    jaxpr = jax.make_jaxpr(autocond.convert(break_at), static_argnums=1)(F(1.0), 50, I32(2)).jaxpr
+    assert primitives(jaxpr).count("while") == 1
+    assert primitives(jaxpr).count("mul") == 1
