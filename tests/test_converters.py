@@ -1082,8 +1082,9 @@ VARIABLES = [
 ]
 
 
-# `break` and `continue` become flags: the loop carries a `break` flag and stops on it
-# (`stop=`), and the statements after an exit run under `if ac__.not_(flag):`.
+# `break`, `continue` and `return` in loops become flags: a loop carries its `break` and
+# `return` flags and stops on them (`stop=`), and the statements after an exit run under
+# `if ac__.not_(flag):`.
 LOOP_EXITS = [
     pytest.param(
         """
@@ -1121,7 +1122,7 @@ LOOP_EXITS = [
                     return i
                 i = ac__.if_stmt(ac__.not_(break_), if_true_1, if_false_1, (i,), ('i',))
                 return (break_, i)
-            break_, i = ac__.while_stmt(loop_test, loop_body, (break_, i), ('break_', 'i'), stop='break_')
+            break_, i = ac__.while_stmt(loop_test, loop_body, (break_, i), ('break_', 'i'), stop=('break_',))
             return i
         """,
         id="while-break",
@@ -1202,7 +1203,7 @@ LOOP_EXITS = [
                     return s
                 s = ac__.if_stmt(ac__.not_(break_), if_true_1, if_false_1, (s,), ('s',))
                 return (break_, s)
-            break_, s = ac__.for_stmt(xs, loop_body, (break_, s), ('break_', 's'), stop='break_')
+            break_, s = ac__.for_stmt(xs, loop_body, (break_, s), ('break_', 's'), stop=('break_',))
             return s
         """,
         id="for-break",
@@ -1241,7 +1242,7 @@ LOOP_EXITS = [
                         return x
                     x = ac__.if_stmt(ac__.not_(break_), if_true_2, if_false_2, (x,), ('x',))
                     return (break_, x)
-                break_, x = ac__.for_stmt(xs, loop_body, (break_, x), ('break_', 'x'), stop='break_')
+                break_, x = ac__.for_stmt(xs, loop_body, (break_, x), ('break_', 'x'), stop=('break_',))
                 return x
 
             def if_false(x):
@@ -1251,15 +1252,6 @@ LOOP_EXITS = [
         """,
         id="break-in-a-loop-inside-an-if",
     ),
-]
-
-
-@pytest.mark.parametrize(("src", "expected"), LOOP_EXITS)
-def test_loop_exits(src, expected):
-    assert_converts(src, expected)
-
-
-KEPT_PYTHON = [
     pytest.param(
         """
         def f(x):
@@ -1271,16 +1263,54 @@ KEPT_PYTHON = [
         """,
         """
         def f(x):
-            while ac__.python_bool(
-                    x > 0, 'it contains the `return` at <test>:4, and `f` returns from inside a loop'):
-                if ac__.python_bool(
-                        x > 10, 'it contains the `return` at <test>:4, and `f` returns from inside a loop'):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+
+            def loop_test(do_return, retval_, x):
+                return x > 0
+
+            def loop_body(do_return, retval_, x):
+
+                def if_true(do_return, retval_):
+                    do_return = True
+                    retval_ = x
+                    return (do_return, retval_)
+
+                def if_false(do_return, retval_):
+                    return (do_return, retval_)
+                do_return, retval_ = ac__.if_stmt(x > 10, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+
+                def if_true_1(x):
+                    x = x - 1
                     return x
-                x = x - 1
-            return 0
+
+                def if_false_1(x):
+                    return x
+                x = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (x,), ('x',), returned=(False, True))
+                return (do_return, retval_, x)
+            do_return, retval_, x = ac__.while_stmt(loop_test, loop_body, (do_return, retval_, x), ('do_return', 'retval_', 'x'), stop=('do_return',))
+
+            def if_true_2(retval_):
+                do_return = True
+                retval_ = 0
+                return retval_
+
+            def if_false_2(retval_):
+                return retval_
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True))
+            return retval_
         """,
-        id="return-in-loop",
+        id="return-in-while",
     ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), LOOP_EXITS)
+def test_loop_exits(src, expected):
+    assert_converts(src, expected)
+
+
+KEPT_PYTHON = [
     pytest.param(
         """
         def f(x):

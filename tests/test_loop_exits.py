@@ -165,3 +165,88 @@ def test_static_bound_with_traced_break_is_one_while_loop():
     jaxpr = jax.make_jaxpr(autocond.convert(break_at), static_argnums=1)(F(1.0), 50, I32(2)).jaxpr
     assert primitives(jaxpr).count("while") == 1
     assert primitives(jaxpr).count("mul") == 1
+
+
+def index_of_first_above(x, n, target):
+    for i in range(n):
+        if x * i > target:
+            return i
+    return -1
+
+
+# With x = 1 and n = 5: returns at the first, a middle, the last iteration, and never.
+@pytest.mark.parametrize("target", [-1.0, 1.5, 3.5, 10.0])
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_return_inside_a_range_loop(n, target):
+    assert_matches_python(index_of_first_above, F(1.0), I32(n), F(target))
+
+
+def grow_until(x):
+    k = 0
+    while k < 10:
+        x = x * 1.5
+        if x > 20.0:
+            return x, k
+        k += 1
+    return -x, k
+
+
+@pytest.mark.parametrize("x", [30.0, 5.0, 1e-3])  # returns at once, later, never
+def test_return_inside_a_while_loop(x):
+    assert_matches_python(grow_until, F(x))
+
+
+def nested_return(x, n):
+    for i in range(n):
+        for j in range(n):
+            if i * j > x:
+                return i + j  # leaves both loops and the function
+    return 0
+
+
+@pytest.mark.parametrize("x", [-1.0, 2.0, 50.0])
+def test_return_inside_nested_loops(x):
+    assert_matches_python(nested_return, F(x), I32(4))
+
+
+def return_and_break(x, n):
+    for _ in range(n):
+        if x > 100.0:
+            return x
+        if x < 0.0:
+            break
+        x = x * 3.0 - 2.0
+    return -x
+
+
+@pytest.mark.parametrize("x", [50.0, 0.5, 2.0, 1.0])  # returns, breaks, runs through, ...
+def test_return_and_break_in_one_loop(x):
+    assert_matches_python(return_and_break, F(x), I32(6))
+
+
+def test_return_in_a_loop_under_vmap_matches_a_python_loop_over_the_batch():
+    xs = jnp.array([30.0, 5.0, 1e-3, 20.0], dtype=F)
+    got = jax.vmap(autocond.convert(grow_until))(xs)
+    want = [grow_until(x) for x in xs]
+    for k, (x, steps) in enumerate(want):
+        assert got[0][k] == x and got[1][k] == steps
+
+
+def appending_until(x, n):
+    seen = []
+    for i in range(n):
+        seen.append(i)  # keeps the loop plain Python
+        if i == 2:
+            return x + len(seen)
+    return x
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_return_in_a_loop_kept_as_python_ends_the_loop(n):
+    assert_matches_python(appending_until, F(1.0), n, static_argnames=("n",))
+
+
+def test_traced_loop_with_return_is_one_while_loop():
+    jaxpr = jax.make_jaxpr(autocond.convert(index_of_first_above))(F(1.0), I32(5), F(2.0)).jaxpr
+    assert primitives(jaxpr).count("while") == 1
+    assert primitives(jaxpr).count("mul") == 1  # the test `x * i` once: not unrolled

@@ -35,7 +35,7 @@ def _block(stmts: list[gast.stmt], live: _Live, loop: _Loop | None) -> _Live:
 def _loop(node, live_out: _Live, head_reads: set[str], target_binds: set[str]) -> _Live:
     """Live at the loop's head, iterated to a fixed point (sets only grow). The flag of a
     lowered `break` is read at the head, by the loop operator."""
-    head_reads = head_reads | ({anno.getanno(node, anno.Basic.STOP)} - {None})
+    head_reads = head_reads | set(anno.getanno(node, anno.Basic.STOP, ()))
     orelse = _block(node.orelse, live_out, None)
     head = _Live(head_reads | orelse)
     while True:

@@ -41,7 +41,7 @@ class _Transformer(gast.NodeTransformer):
             true_name, false_name = self.ctx.namer.new("if_true"), self.ctx.namer.new("if_false")
         node = self.generic_visit(node)
         if reason:
-            node.test = unsupported.python_condition(node.test, reason)
+            node.test = unsupported.python_condition(node, reason)
             return node
         assigned = anno.getanno(node, anno.Static.MODIFIED) & self.ctx.local_names
         live_out = anno.getanno(node, anno.Static.LIVE_OUT)

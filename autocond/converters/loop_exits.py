@@ -15,7 +15,7 @@ traced `break` becomes part of the `lax.while_loop` condition.
 
 Runs after `return` is lowered and before the analyses (the flags are ordinary variables to
 them). Loops that stay plain Python (`unsupported.annotate`, asked first) keep their own
-`break` and `continue`.
+`break` and `continue`, and break once a lowered `return` in them has set its flag.
 """
 
 from __future__ import annotations
@@ -52,6 +52,12 @@ class _Transformer(gast.NodeTransformer):
     def _visit_loop(self, node):
         node = self.generic_visit(node)  # inner loops own their exits: lowered first
         if anno.getanno(node, anno.Static.KEEP_PYTHON):
+            # It keeps its own `break`; it still ends once its body has returned, at the end
+            # of that iteration (the guards skip the rest of it).
+            for flag in anno.getanno(node, anno.Basic.STOP, ()):
+                check = templates.replace("if flag:\n    break", flag=flag)
+                origin.mark(check + check[0].body, node.body[-1])
+                node.body = node.body + check
             return node
         continue_, body = self._lower(node.body, gast.Continue, "continue_")
         if continue_:
@@ -61,7 +67,7 @@ class _Transformer(gast.NodeTransformer):
         break_, node.body = self._lower(node.body, gast.Break, "break_")
         if not break_:
             return node
-        anno.setanno(node, anno.Basic.STOP, break_)
+        anno.setanno(node, anno.Basic.STOP, (*anno.getanno(node, anno.Basic.STOP, ()), break_))
         before = _assign(break_, False)
         origin.mark(before, node)
         after = []

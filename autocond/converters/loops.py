@@ -44,17 +44,17 @@ class _Transformer(gast.NodeTransformer):
 
     def _carried(self, node, assigned: set[str], first_read: set[str]) -> list[str]:
         live_after = anno.getanno(node, anno.Static.LIVE_IN_ORELSE)
-        stop = {anno.getanno(node, anno.Basic.STOP)} - {None}  # read by the operator itself
+        stop = set(anno.getanno(node, anno.Basic.STOP, ()))  # read by the operator itself
         return sorted((assigned & self.ctx.local_names & (first_read | live_after)) | stop)
 
     def _call(self, node, operator: str, head: list, carried: list[str]) -> gast.stmt:
-        """`carried = ac__.<operator>(*head, loop_body, (carried,), names[, stop=flag])`."""
+        """`carried = ac__.<operator>(*head, loop_body, (carried,), names[, stop=flags])`."""
         stop = anno.getanno(node, anno.Basic.STOP)
         call = templates.replace_as_expression(
             f"{RUNTIME_NAME}.{operator}(head, inputs, names)",
             head=head, inputs=functional.values(carried), names=functional.name_strings(carried))
         if stop:
-            call.keywords.append(gast.keyword(arg="stop", value=gast.Constant(value=stop, kind=None)))
+            call.keywords.append(gast.keyword(arg="stop", value=functional.name_strings(stop)))
         return functional.call(carried, call, set(carried) - anno.getanno(node, anno.Static.DEFINED_IN))
 
     def visit_While(self, node: gast.While):
@@ -63,7 +63,7 @@ class _Transformer(gast.NodeTransformer):
             test_name, body_name = self.ctx.namer.new("loop_test"), self.ctx.namer.new("loop_body")
         node = self.generic_visit(node)
         if reason:
-            node.test = unsupported.python_condition(node.test, reason)
+            node.test = unsupported.python_condition(node, reason)
             return node
         first_read = anno.getanno(node, anno.Static.LIVE_IN_BODY) | activity.reads(node.test)
         carried = self._carried(node, anno.getanno(node, anno.Static.MODIFIED), first_read)

@@ -1,4 +1,4 @@
-"""Lowers `return` inside `if`/`with`/`try` to a flag and a value.
+"""Lowers `return` inside compound statements to a flag and a value.
 
     if x > 0:                      do_return = False
         return x                   retval_ = ac__.UndefinedReturnValue()
@@ -11,12 +11,12 @@
                                        retval_ = y
                                    return retval_
 
-Runs before the analyses (they must see the flag and the value as ordinary variables) and
-before the control-flow converters (which then carry them like any other variable). A
-function with no `return` inside a compound statement is left as it is; one that returns
-from inside a loop too, for now: its loops and the `if`s around such a `return` stay Python
-(`unsupported.annotate`). Falling off the end is an explicit `return None`, so
-a traced `if` that returns a value on one path and nothing on the other is reported.
+A loop whose body may return stops on the flag (`STOP`, as for a lowered `break`), and what
+follows it runs under the guard. Runs before the analyses (they must see the flag and the
+value as ordinary variables) and before the control-flow converters (which then carry them
+like any other variable). A function with no `return` inside a compound statement is left
+as it is. Falling off the end is an explicit `return None`, so a traced `if` that returns a
+value on one path and nothing on the other is reported.
 """
 
 from __future__ import annotations
@@ -46,11 +46,12 @@ def _lowering(ctx: Context) -> tuple[guards.Lowering, str]:
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    found = guards.exits(node.body, gast.Return, enter_loops=True)
-    outside_loops = guards.exits(node.body, gast.Return, enter_loops=False)
-    if set(found) <= set(node.body) or len(outside_loops) < len(found):
-        return node  # no `return` inside a compound statement, or one inside a loop
+    if set(guards.exits(node.body, gast.Return, enter_loops=True)) <= set(node.body):
+        return node  # no `return` inside a compound statement
     lowering, value = _lowering(ctx)
+    for loop in gast.walk(node):  # a loop whose body may return stops on the flag
+        if isinstance(loop, guards.LOOPS) and guards.exits(loop.body, gast.Return, enter_loops=True):
+            anno.setanno(loop, anno.Basic.STOP, (lowering.flag,))
     body = node.body
     if not isinstance(body[-1], gast.Return):
         body = body + [gast.Return(value=None)]

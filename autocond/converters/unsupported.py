@@ -48,12 +48,12 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     return node
 
 
-def python_condition(test: gast.expr, reason: str) -> gast.expr:
-    """The test of a statement kept as Python: `ac__.python_bool(test, reason)`, on the test's
-    line, raises a clear error if the condition is traced."""
+def python_condition(node: gast.If | gast.While, reason: str) -> gast.expr:
+    """The test of an `if` or `while` kept as Python: `ac__.python_bool(test, reason)`, on the
+    statement's first line, raises a clear error if the condition is traced."""
     call = templates.replace_as_expression(f"{RUNTIME_NAME}.python_bool(test, reason)",
-                                           test=test, reason=gast.Constant(value=reason, kind=None))
-    origin.mark([call], test)
+                                           test=node.test, reason=gast.Constant(value=reason, kind=None))
+    origin.mark([call], node)
     return call
 
 
@@ -67,9 +67,6 @@ def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
 def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
     """Why `node` (an `if` or a loop) must stay plain Python, or None if it can be converted."""
     inside = activity.summarize(node.body + node.orelse)
-    if gast.Return in inside.exits:
-        return (f"it contains the `return` at {ctx.where(inside.exits[gast.Return])}, and "
-                f"`{ctx.qualname}` returns from inside a loop")
     # A loop's own `break`/`continue` are lowered to flags unless the loop stays Python for
     # another reason; then they remain, and an `if` around one must stay Python too.
     if isinstance(node, gast.If):

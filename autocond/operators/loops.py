@@ -15,10 +15,11 @@ from jax import lax
 
 from autocond import errors
 from autocond.operators import conditionals, index_arithmetic, staging
-from autocond.operators.variables import Undefined
+from autocond.operators.variables import Undefined, UndefinedReturnValue
 
-# A weak type can be promoted at most twice (int, then float, then complex).
-_MAX_TYPE_REFINEMENTS = 3
+# A return value can be filled in once, and a weak type promoted at most twice (int, then
+# float, then complex).
+_MAX_REFINEMENTS = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,22 +48,26 @@ def range_(range_fn: Callable, *args: Any) -> Any:
     return TracedRange(start, stop, step)
 
 
-def _stopped(state: tuple, names: Sequence[str], stop: str | None) -> Any:
-    """The loop's `break` flag (a Python bool or a traced one); False without one."""
-    return False if stop is None else state[names.index(stop)]
+def _stopped(state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
+    """Whether one of the loop's `break`/`return` flags is set: a Python bool, or a traced
+    one as soon as one flag is traced."""
+    flags = [state[names.index(flag)] for flag in stop]
+    if not any(map(staging.is_traced, flags)):
+        return any(flags)
+    return functools.reduce(jnp.logical_or, flags)
 
 
 def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str],
-               stop: str | None = None) -> Any:
+               stop: Sequence[str] = ()) -> Any:
     """Loops as Python does::
 
-        def while_stmt(test, body, inputs, names, stop=None):
+        def while_stmt(test, body, inputs, names, stop=()):
             state = inputs
-            while not state[names.index(stop)] and test(*state):  # (without `stop`: test only)
+            while not any(state[names.index(f)] for f in stop) and test(*state):
                 state = body(*state)
             return state
 
-    `stop` names the flag a lowered `break` sets.
+    `stop` names the flags lowered `break` and `return` statements set.
 
     While the condition is a Python value or a concrete array, that is exactly what runs (so
     a loop over a Python counter unrolls, as under `jax.jit`). From the first test that is
@@ -93,26 +98,26 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     def cond_fn(carry):
         current = loop.rebuild(carry)
         going = staging.predicate(test(*current), where)
-        return going if stop is None else going & ~_stopped(current, names, stop)
+        return going & ~_stopped(current, names, stop) if stop else going
 
     return loop.finish(lax.while_loop(cond_fn, loop.step, loop.init))
 
 
 def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
-             stop: str | None = None) -> Any:
+             stop: Sequence[str] = ()) -> Any:
     """Iterates as Python does::
 
-        def for_stmt(iterable, body, inputs, names, stop=None):
+        def for_stmt(iterable, body, inputs, names, stop=()):
             state = inputs
             for item in iterable:
-                if state[names.index(stop)]:  # (without `stop`: never)
+                if any(state[names.index(f)] for f in stop):
                     break
                 state = body(item, *state)
             return state
 
-    `stop` names the flag a lowered `break` sets; a range loop with one is a
-    `lax.while_loop` whose condition includes it, and once the flag is traced the remaining
-    iterations of another iterable each run under a traced `cond`.
+    `stop` names the flags lowered `break` and `return` statements set; a range loop with
+    them is a `lax.while_loop` whose condition includes them, and once a flag is traced the
+    remaining iterations of another iterable each run under a traced `cond`.
 
     A `range` with a traced argument runs as one `lax.fori_loop` (a `while` in the jaxpr),
     with the rules of `while_stmt` for the carried variables. A static `range` whose carried
@@ -156,7 +161,7 @@ def _rolled(r: range, body, inputs, names, where, stop) -> Callable[[], Any] | N
     return run if len(r) and index_arithmetic.exact(loop.traced.jaxpr, min(r), max(r)) else None
 
 
-def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: str) -> Any:
+def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
     """The remaining iterations of a Python iterable once the `break` flag is traced: each
     runs under a traced `cond` on the flag."""
     for item in items:
@@ -166,15 +171,16 @@ def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: st
     return staging.from_tuple(state, names)
 
 
-def _rollable(inputs: tuple, names: Sequence[str], stop: str | None) -> bool:
-    """Whether the variables are all arrays, some traced (the `break` flag, autocond's own,
-    may be a Python bool: carrying it as an array changes nothing)."""
-    leaves, _ = staging.flatten(tuple(v for n, v in zip(names, inputs) if n != stop))
+def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
+    """Whether the variables are all arrays, some traced (the `break`/`return` flags,
+    autocond's own, may be Python bools: carrying them as arrays changes nothing)."""
+    leaves, _ = staging.flatten(tuple(v for n, v in zip(names, inputs) if n not in stop))
+    leaves = [x for x in leaves if not isinstance(x, UndefinedReturnValue)]  # becomes zeros
     return (bool(leaves) and all(isinstance(x, jax.Array) for x in leaves)
             and any(staging.is_traced(x) for x in leaves))
 
 
-def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: str | None):
+def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str]):
     """The loop over `r`, traced: a `fori_loop`, or with a `break` flag a `while_loop` over
     the index whose condition includes the flag."""
     start, end, step = r.start, r.stop, r.step
@@ -198,7 +204,7 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: str | 
     def step_fn(k, carry):
         return loop.step(carry, staging.cast(index(k), index_type))
 
-    if stop is None:
+    if not stop:
         return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
 
     def cond_fn(carry):
@@ -218,15 +224,16 @@ class _Loop:
     """A loop body traced once on the carried variables' types, ready for `lax`.
 
     The body is traced with `jax.make_jaxpr`; if it turns a weakly typed variable into a
-    wider type, the initial value is promoted and the body traced again.
+    wider type, the initial value is promoted and the body traced again. A return value the
+    body may set (from a lowered `return`) is carried from zeros of the type the body gives
+    it: it is read only where the return flag is set.
     """
 
     def __init__(self, body, inputs, names, where, index_type=None):
         self.names, self.where = names, where
-        self.state = staging.State(inputs, carry_constants=True)
-        self.types = [jax.typeof(x) for x in self.state.operands]
+        self._start(inputs)
         index_types = [] if index_type is None else [index_type]
-        for _ in range(_MAX_TYPE_REFINEMENTS):
+        for _ in range(_MAX_REFINEMENTS):
 
             def flat_body(*args):
                 return staging.as_tuple(body(*args[:len(index_types)],
@@ -235,14 +242,28 @@ class _Loop:
             self.traced = staging.trace(flat_body, index_types + self.types)
             if not self._check():
                 break
+        else:
+            raise errors.StagingError(f"The types carried by {where} did not settle after "
+                                      f"{_MAX_REFINEMENTS} traces of its body.")
         self.init = [staging.cast(x, t) for x, t in zip(self.state.operands, self.types)]
 
+    def _start(self, inputs: tuple) -> None:
+        self.state = staging.State(inputs, carry_constants=True)
+        self.types = [jax.typeof(x) for x in self.state.operands]
+
     def _check(self) -> bool:
-        """Match the body's outputs to the carried variables; True if a type was promoted."""
+        """Match the body's outputs to the carried variables; True if the body must be traced
+        again (a type was promoted, or a return value filled in)."""
         self.sources, self.unbound_after = [], {}
         promoted = False
         types = iter(range(len(self.types)))
-        for name, before, after in zip(self.names, self.state.values, self.traced.outputs):
+        for k, (name, before, after) in enumerate(zip(self.names, self.state.values, self.traced.outputs)):
+            if isinstance(before, UndefinedReturnValue) and not isinstance(after, Undefined):
+                zeros = jax.tree_util.tree_map(
+                    lambda y: staging.cast(staging.resolve(staging.Zeros(y.aval), ()), y.aval)
+                    if isinstance(y, staging.Out) else y, after)
+                self._start(self.state.values[:k] + (zeros,) + self.state.values[k + 1:])
+                return True
             if isinstance(before, Undefined) and not staging.same_static(before, after):
                 self.unbound_after[name] = Undefined(
                     name, f"it is first assigned inside {self.where}, which may run zero "

@@ -36,7 +36,8 @@ class Basic(enum.Enum):
     MAYBE_UNDEFINED = "maybe_undefined"
     # True on functions generated from a block (converters enter them, not the user's).
     GENERATED = "generated"
-    # str on a loop: the flag its lowered `break` sets (the loop stops when it is true).
+    # tuple of str on a loop: the flags of lowered `break`s and `return`s that end it (the
+    # loop stops as soon as one is true).
     STOP = "stop"
     # (bool, bool) on an `if`: whether the function has returned at the end of each branch
     # (set by the lowering of `return`).
