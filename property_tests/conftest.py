@@ -1,0 +1,23 @@
+"""Hypothesis profiles for the property tests, chosen by `AUTOCOND_HYPOTHESIS_PROFILE`.
+
+- `ci` (the default): few examples, fast enough for every CI run; no example database, so a
+  run writes nothing to the checkout. A failure prints a `@reproduce_failure` blob.
+- `dev`: hypothesis' default number of examples, with the example database (`.hypothesis/`),
+  so a failure found once is replayed first on the next run.
+- `thorough`: long runs to hunt for bugs.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# Each example compiles a few XLA programs, so examples are slow and no deadline applies.
+_slow = dict(deadline=None, print_blob=True,
+             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+settings.register_profile("ci", max_examples=60, database=None, **_slow)
+settings.register_profile("dev", max_examples=100, **_slow)
+settings.register_profile("thorough", max_examples=10_000, **_slow)
+settings.load_profile(os.environ.get("AUTOCOND_HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,298 @@
+"""Random, well-defined programs over JAX scalars, as source text, and a loader for them.
+
+`programs()` draws the source of a function `def f(x, y, n):` (x, y float32 scalars, n an
+int32 scalar) whose body mixes assignments, `if`/`elif`/`else` (on traced and on static
+tests), `while` loops and `for ... in range(...)` loops (static and traced bounds), nested a
+few levels deep, with `return`s inside `if` branches outside loops. Every program is defined
+on every input the tests draw, so plain Python is the oracle:
+
+- every variable is assigned at the top, before any branch can read it;
+- every loop ends within a few iterations: `while` loops count a fresh counter up on every
+  path to a bound of at most 6, and `range` bounds are small or drawn from integers kept in
+  [0, 6] (`n`, and each integer variable is assigned a value `% 7`);
+- floats stay bounded: every float assignment goes through `jnp.tanh`, `jnp.sin`,
+  `jnp.cos` or `jnp.clip`, and there is no division;
+- a float variable only ever holds floats and an integer variable only integers, so each
+  traced value has one dtype.
+
+The generator favours its simplest choices first, so hypothesis shrinks failures to short
+programs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib.util
+import itertools
+import linecache
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+
+from hypothesis import strategies as st
+
+FLOAT_PARAMS = ("x", "y")
+INT_PARAMS = ("n",)
+FLOAT_VARS = ("a", "b", "c")
+INT_VARS = ("m", "p")
+MAX_DEPTH = 3  # nesting of compound statements
+INT_MODULUS = 7  # integer variables hold values in [0, INT_MODULUS)
+
+_HEADER = "import jax.numpy as jnp\n\n\n"
+
+# Thresholds for comparisons; none equals a clip bound, so saturated values do not tie.
+_THRESHOLDS = ("0.0", "0.3", "-0.3", "0.7", "-0.7", "1.2", "-1.2")
+_FLOAT_CONSTS = ("0.5", "-0.25", "1.5", "0.75", "-1.0", "2.0")
+_INT_CONSTS = ("0", "1", "2", "3", "4", "5", "6")
+_COMPARE = ("<", ">", "<=", ">=")
+
+# `range` arguments: each gives at most 7 iterations (n and integer variables are in [0, 6]).
+_STATIC_RANGES = ("3", "0", "1, 4", "0, 5, 2", "4, 0, -1", "3, -3, -2", "6")
+_TRACED_RANGES = ("{n}", "0, {n}, 2", "{n}, 0, -1", "{n}, -1, -2", "1, {n} + 1", "2, {n}",
+                  "{n} - 1, -1, -1", "{m}, {n}", "{n}, {m}, -1")
+
+
+@dataclasses.dataclass(frozen=True)
+class Program:
+    """A generated function's source; `repr` shows it, so hypothesis prints it on failure."""
+
+    source: str  # a module defining `f`
+    name: str = "f"
+
+    def __repr__(self) -> str:
+        return f"Program(source='''\n{self.source}''')"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis prints with this
+        printer.text(repr(self))
+
+
+@dataclasses.dataclass
+class _Scope:
+    """What the statements being drawn may read and do."""
+
+    ints: tuple[str, ...]  # readable integer names beyond the variables (loop indices, counters)
+    indices: tuple[str, ...] = ()  # `for` loop indices: the body may also assign them
+    depth: int = 0  # compound statements around
+    loops: int = 0  # loops around
+    counter: Iterator[int] = dataclasses.field(default_factory=itertools.count)
+
+    def enter(self, *ints: str, loop: bool = False, index: bool = False) -> _Scope:
+        return dataclasses.replace(self, ints=self.ints + ints, depth=self.depth + 1,
+                                   loops=self.loops + loop,
+                                   indices=self.indices + ints * index)
+
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}{next(self.counter)}"
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
+
+
+@st.composite
+def _int_atom(draw, scope: _Scope) -> str:
+    return draw(st.sampled_from(INT_PARAMS + INT_VARS + scope.ints + _INT_CONSTS))
+
+
+@st.composite
+def _int_expr(draw, scope: _Scope) -> str:
+    """An integer expression in [0, INT_MODULUS)."""
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        return draw(st.sampled_from(INT_PARAMS + INT_VARS + _INT_CONSTS))
+    terms = [draw(_int_atom(scope)) for _ in range(draw(st.integers(1, 3)))]
+    ops = [draw(st.sampled_from(("+", "-", "*"))) for _ in terms[1:]]
+    expr = terms[0] + "".join(f" {op} {t}" for op, t in zip(ops, terms[1:]))
+    return f"({expr}) % {INT_MODULUS}"
+
+
+@st.composite
+def _float_term(draw, scope: _Scope, first: bool) -> str:
+    floats = FLOAT_PARAMS + FLOAT_VARS
+    kind = draw(st.integers(0, 3))
+    atom = draw(st.sampled_from(floats))
+    if kind == 0:
+        return atom
+    if kind == 1:
+        return f"{draw(st.sampled_from(_FLOAT_CONSTS))} * {atom}"
+    if kind == 2:
+        return f"{atom} * {draw(st.sampled_from(floats))}"
+    if first:  # the first term is a float, so the expression is one whatever the others are
+        return f"{atom} * {draw(_int_atom(scope))}"
+    return draw(st.sampled_from((f"0.25 * {draw(_int_atom(scope))}", draw(_int_atom(scope)))))
+
+
+@st.composite
+def _float_sum(draw, scope: _Scope) -> str:
+    terms = [draw(_float_term(scope, first=i == 0)) for i in range(draw(st.integers(1, 3)))]
+    ops = [draw(st.sampled_from(("+", "-"))) for _ in terms[1:]]
+    return terms[0] + "".join(f" {op} {t}" for op, t in zip(ops, terms[1:]))
+
+
+@st.composite
+def _float_expr(draw, scope: _Scope) -> str:
+    """A float expression bounded by 2 in absolute value (or a constant, or a variable)."""
+    kind = draw(st.integers(0, 5))
+    if kind == 0:
+        return draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS))
+    if kind == 1:
+        return draw(st.sampled_from(_FLOAT_CONSTS))
+    inner = draw(_float_sum(scope))
+    if kind == 5:
+        return f"jnp.clip({inner}, -2.0, 2.0)"
+    return f"jnp.{('tanh', 'sin', 'cos', 'tanh')[kind - 2]}({inner})"
+
+
+@st.composite
+def _comparison(draw, scope: _Scope) -> str:
+    """A comparison of floats or of integers: a bool, traced or not."""
+    kind = draw(st.integers(0, 4))
+    if kind == 0:
+        return f"{draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS))} > {draw(st.sampled_from(_THRESHOLDS))}"
+    if kind == 1:
+        op = draw(st.sampled_from(_COMPARE))
+        return f"{draw(_float_sum(scope))} {op} {draw(st.sampled_from(_THRESHOLDS))}"
+    if kind == 2:
+        op = draw(st.sampled_from(_COMPARE))
+        return f"{draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS))} {op} {draw(_float_sum(scope))}"
+    if kind == 3:
+        op = draw(st.sampled_from(_COMPARE + ("==", "!=")))
+        return f"{draw(_int_atom(scope))} {op} {draw(_int_atom(scope))}"
+    return f"{draw(_int_expr(scope))} > {draw(st.sampled_from(_INT_CONSTS))}"
+
+
+@st.composite
+def _test(draw, scope: _Scope) -> str:
+    """A condition: a comparison, a static value, a number's truth, or `|`/`&` of comparisons."""
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        return draw(_comparison(scope))
+    if kind == 1:  # often static: constants, or loop indices of static ranges
+        const = draw(st.sampled_from(("True", "False", "2 > 1", "1 > 2", "0", "3")))
+        return draw(st.sampled_from((const, f"{draw(_int_atom(scope))} % 2 == 0")))
+    if kind == 2:  # the truth of a number
+        return draw(st.sampled_from(INT_PARAMS + INT_VARS + scope.ints + FLOAT_VARS))
+    op = draw(st.sampled_from(("|", "&")))
+    return f"({draw(_comparison(scope))}) {op} ({draw(_comparison(scope))})"
+
+
+@st.composite
+def _assign(draw, scope: _Scope) -> list[str]:
+    if draw(st.booleans()):
+        target = draw(st.sampled_from(FLOAT_VARS + FLOAT_PARAMS))
+        return [f"{target} = {draw(_float_expr(scope))}"]
+    # Assigning a `for` index changes it until the loop rebinds it (not the iterations).
+    target = draw(st.sampled_from(INT_VARS + INT_PARAMS + scope.indices))
+    return [f"{target} = {draw(_int_expr(scope))}"]
+
+
+@st.composite
+def _return(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+    values = []
+    for kind in signature:
+        if kind == "f":
+            values.append(draw(st.one_of(st.sampled_from(FLOAT_VARS + FLOAT_PARAMS), _float_expr(scope))))
+        else:
+            values.append(draw(st.one_of(st.sampled_from(INT_VARS + INT_PARAMS), _int_expr(scope))))
+    return [f"return {', '.join(values)}"]
+
+
+@st.composite
+def _if(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+    inner = scope.enter()
+    lines = [f"if {draw(_test(scope))}:", *_indent(draw(_block(inner, signature, in_if=True)))]
+    for _ in range(draw(st.integers(0, 2))):
+        lines += [f"elif {draw(_test(scope))}:", *_indent(draw(_block(inner, signature, in_if=True)))]
+    if draw(st.booleans()):
+        lines += ["else:", *_indent(draw(_block(inner, signature, in_if=True)))]
+    return lines
+
+
+@st.composite
+def _while(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+    """`while` on a fresh counter, incremented once on every path through the body."""
+    k = scope.fresh("k")
+    bound = draw(st.sampled_from(("3", "n", "1", "0", *INT_VARS, "n + 1")))
+    test = f"{k} < {bound}"
+    if draw(st.booleans()):  # an exit that depends on the data, the counter still bounding it
+        test = f"({test}) & ({draw(_comparison(scope))})"
+    body = draw(_block(scope.enter(k, loop=True), signature, in_if=False))
+    step = f"{k} = {k} + 1"
+    body = [step, *body] if draw(st.booleans()) else [*body, step]
+    return [f"{k} = 0", f"while {test}:", *_indent(body)]
+
+
+@st.composite
+def _for(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+    i = scope.fresh("i")
+    if draw(st.booleans()):
+        args = draw(st.sampled_from(_STATIC_RANGES))
+    else:
+        bounds = INT_PARAMS + INT_VARS
+        args = draw(st.sampled_from(_TRACED_RANGES)).format(
+            n=draw(st.sampled_from(bounds)), m=draw(st.sampled_from(bounds)))
+    body = draw(_block(scope.enter(i, loop=True, index=True), signature, in_if=False))
+    return [f"for {i} in range({args}):", *_indent(body)]
+
+
+@st.composite
+def _statement(draw, scope: _Scope, signature: tuple[str, ...], in_if: bool) -> list[str]:
+    kinds = ["assign"]
+    if scope.depth < MAX_DEPTH:
+        kinds += ["if", "while", "for"]
+    if in_if and scope.loops == 0:
+        kinds.append("return")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "assign":
+        return draw(_assign(scope))
+    if kind == "return":
+        return draw(_return(scope, signature))
+    return draw({"if": _if, "while": _while, "for": _for}[kind](scope, signature))
+
+
+@st.composite
+def _block(draw, scope: _Scope, signature: tuple[str, ...], in_if: bool) -> list[str]:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 3))):
+        lines += draw(_statement(scope, signature, in_if))
+    return lines
+
+
+@st.composite
+def programs(draw) -> Program:
+    """A `Program` whose `f(x, y, n)` returns a tuple of floats and integers."""
+    signature = tuple(draw(st.lists(st.sampled_from("fi"), min_size=1, max_size=3)))
+    scope = _Scope(ints=())
+    lines = [f"{v} = {draw(st.sampled_from(('x', 'y', '0.5', 'jnp.sin(x + y)', 'x * y')))}"
+             for v in FLOAT_VARS]
+    lines += [f"{v} = {draw(st.sampled_from(('n', '0', '2', f'(n + 1) % {INT_MODULUS}')))}"
+              for v in INT_VARS]
+    for _ in range(draw(st.integers(1, 4))):
+        lines += draw(_statement(scope, signature, in_if=False))
+    lines += draw(_return(scope, signature))
+    return Program(_HEADER + "def f(x, y, n):\n" + "\n".join(_indent(lines)) + "\n")
+
+
+_module_ids = itertools.count()
+
+
+@contextlib.contextmanager
+def loaded(program: Program) -> Iterator[Callable]:
+    """Write `program` to a fresh module file, import it and yield its function; remove both
+    after. autocond reads source through `inspect`, so the file must exist while converting."""
+    name = f"autocond_property_{os.getpid()}_{next(_module_ids)}"
+    with tempfile.TemporaryDirectory(prefix="autocond_property_") as directory:
+        path = os.path.join(directory, f"{name}.py")
+        with open(path, "w") as file:
+            file.write(program.source)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+            yield getattr(module, program.name)
+        finally:
+            del sys.modules[name]
+            linecache.checkcache(path)

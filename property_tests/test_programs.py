@@ -1,0 +1,77 @@
+"""Random programs (see `programs.py`): converted code must compute what plain Python does.
+
+The oracle is the plain function run eagerly on concrete JAX scalars, where Python's `if`
+and `while` read concrete values. Each program runs on a batch of inputs through
+`autocond.convert` eagerly, `autocond.jit`, `autocond.jit` with `n` static, and
+`jax.vmap(autocond.convert(f))`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+import autocond
+from property_tests import programs
+
+BATCH = 3
+
+_floats = st.floats(-2.0, 2.0, width=32, allow_subnormal=False)
+_inputs = st.lists(st.tuples(_floats, _floats, st.integers(0, 5)), min_size=BATCH, max_size=BATCH)
+
+# JAX keeps what it compiles for each program (jitted, and the primitives vmap runs eagerly)
+# in caches that grow by megabytes per program; long runs clear them now and then so memory
+# stays bounded. Clearing after every example would double the time.
+_CLEAR_CACHES_EVERY = 20
+_examples = itertools.count(1)
+
+
+def assert_same(want: Any, got: Any, how: str) -> None:
+    """`got` has `want`'s structure and values. Where plain Python gives an array of a strong
+    dtype, `got` must have that dtype; a Python number or a weakly typed array may come back
+    as an array of any dtype JAX promotes it to."""
+    want_leaves, want_tree = jax.tree_util.tree_flatten(want)
+    got_leaves, got_tree = jax.tree_util.tree_flatten(got)
+    assert want_tree == got_tree, f"{how}: structure: want {want_tree}, got {got_tree}"
+    for i, (w, g) in enumerate(zip(want_leaves, got_leaves)):
+        if isinstance(w, jax.Array) and not w.weak_type:
+            assert np.asarray(g).dtype == w.dtype, f"{how}: result {i}: want {w!r}, got {g!r}"
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-5, atol=1e-5,
+                                   err_msg=f"{how}: result {i}")
+
+
+@given(program=programs.programs(), inputs=_inputs)
+def test_converted_matches_python(program: programs.Program, inputs: list) -> None:
+    if next(_examples) % _CLEAR_CACHES_EVERY == 0:
+        jax.clear_caches()
+    note(program.source)
+    args = [(jnp.float32(x), jnp.float32(y), jnp.int32(n)) for x, y, n in inputs]
+    note(f"inputs (x, y, n): {inputs}")
+    with programs.loaded(program) as f:
+        wants = [f(*a) for a in args]
+        converted = autocond.convert(f)
+        note(f"converted:\n{autocond.to_source(f)}")
+        for a, want in zip(args, wants):
+            assert_same(want, converted(*a), f"convert{a}")
+
+        jitted = autocond.jit(f)
+        for a, want in zip(args, wants):
+            assert_same(want, jitted(*a), f"jit{a}")
+
+        # With `n` static, its loops and tests are Python again, around traced floats.
+        static_n = autocond.jit(f, static_argnames="n")
+        x, y, n = inputs[0]
+        assert_same(wants[0], static_n(args[0][0], args[0][1], n=n), f"jit, n={n} static")
+
+        # vmap turns every test on the inputs into a batched one. Outputs are made arrays so
+        # a constant returned by the function can be batched.
+        batched = jax.vmap(lambda *a: jax.tree_util.tree_map(jnp.asarray, converted(*a)))
+        got = batched(*(jnp.stack(column) for column in zip(*args)))
+        for b, want in enumerate(wants):
+            assert_same(want, jax.tree_util.tree_map(lambda v, b=b: v[b], got), f"vmap, row {b}")
