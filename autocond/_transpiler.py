@@ -12,6 +12,7 @@ from autocond.analysis import activity, definedness, liveness
 from autocond.converters import (
     conditionals,
     functional,
+    guards,
     loop_exits,
     loops,
     return_statements,
@@ -44,11 +45,13 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     # the tree the converters start from.
     node = unsupported.transform(node, ctx)  # first: refuse generators before any work
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
-    # `break`/`continue` become flags, except in loops that stay Python: asked first.
-    activity.analyze(node)
-    ctx.scan_scope(node)
-    unsupported.annotate(node, ctx)
-    node = loop_exits.transform(node, ctx)
+    if guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True):
+        # They become flags, except in loops that stay Python: asked first.
+        activity.analyze(node)
+        ctx.scan_scope(node)
+        unsupported.annotate(node, ctx)
+        node = loop_exits.transform(node, ctx)
+        activity.forget(node)  # the lowering changed the statements summarized
     _analyze(node, ctx)  # on the tree the converters start from
     node = variables.transform(node, ctx)  # after the analyses, before generated code exists
     # Loops, then conditionals. Each enters the functions the other generates, converting

@@ -179,12 +179,15 @@ def parameters(args: gast.arguments) -> set[str]:
     return {p.id for p in params}
 
 
-def analyze(fn: gast.FunctionDef) -> None:
-    """Annotate each `if` and loop with `MODIFIED`: the names its blocks bind or change in
-    place (a loop's `else` and a `for` target excluded). Summaries of an earlier version of
-    the tree are forgotten first."""
+def forget(fn: gast.FunctionDef) -> None:
+    """Drop the statement summaries, after a pass changed the statements."""
     for node in gast.walk(fn):
         anno.delanno(node, anno.Static.SUMMARY)
+
+
+def analyze(fn: gast.FunctionDef) -> None:
+    """Annotate each `if` and loop with `MODIFIED`: the names its blocks bind or change in
+    place (a loop's `else` and a `for` target excluded)."""
     for node in gast.walk(fn):
         if isinstance(node, gast.If):
             s = summarize(node.body + node.orelse)

@@ -70,8 +70,7 @@ def _stmt(node: gast.stmt, defined: _Defined) -> _Defined | None:
         for handler in node.handlers:
             _block(handler.body, defined | activity.binds(handler.name) if handler.name else defined)
         return defined
-    deleted = _deleted(node)
-    return (defined | activity.binds(node)) - deleted
+    return (defined | activity.summary(node).binds) - _deleted(node)
 
 
 def _always_bound(stmts: list[gast.stmt]) -> set[str]:
@@ -83,7 +82,7 @@ def _always_bound(stmts: list[gast.stmt]) -> set[str]:
         elif isinstance(node, (gast.With, gast.AsyncWith)):
             bound |= _always_bound(node.body)
         elif not isinstance(node, (gast.For, gast.AsyncFor, gast.While, gast.Try, gast.TryStar, gast.Match)):
-            bound = (bound | activity.binds(node)) - _deleted(node)
+            bound = (bound | activity.summary(node).binds) - _deleted(node)
     return bound
 
 

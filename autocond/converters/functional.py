@@ -58,27 +58,32 @@ def call(outputs: Sequence[str], expression: gast.expr, maybe_undefined: Iterabl
     return stmt
 
 
-def _undefined_inits(body: list[gast.stmt], params: Iterable[str]) -> list[gast.stmt]:
-    """`x = ac__.Undefined('x')` for each variable a generated call in `body` (this scope,
-    not nested functions) passes while `x` may be unbound, unless `x` is a parameter."""
-    names = set()
-    stack = list(body)
-    while stack:
-        node = stack.pop()
-        names |= anno.getanno(node, anno.Basic.MAYBE_UNDEFINED, frozenset())
-        if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)):
-            stack.extend(gast.iter_child_nodes(node))
-    inits = []
-    for name in sorted(names - set(params)):
-        inits += templates.replace(f"name = {RUNTIME_NAME}.Undefined(label)",
-                                   name=name, label=gast.Constant(value=name, kind=None))
-    return inits
+def _statements(body: list[gast.stmt]):
+    """The statements of a scope, nested blocks included, not those of nested functions."""
+    for stmt in body:
+        yield stmt
+        if not isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                yield from _statements(getattr(stmt, field, None) or [])
+            for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", []):
+                yield from _statements(part.body)
 
 
 def insert_undefined_inits(fn: gast.FunctionDef) -> None:
-    """Start `fn` and each function generated in it with the `Undefined` placeholders its
-    generated calls need. Runs after all converters: a converter may add calls inside the
-    functions another one generated."""
-    for node in gast.walk(fn):
-        if node is fn or (isinstance(node, gast.FunctionDef) and anno.getanno(node, anno.Basic.GENERATED)):
-            node.body = _undefined_inits(node.body, activity.parameters(node.args)) + node.body
+    """Start `fn` and each function generated in it with `x = ac__.Undefined('x')` for each
+    variable a generated call in it passes while `x` may be unbound (unless `x` is a
+    parameter). Runs after all converters: a converter may add calls inside the functions
+    another one generated."""
+    scopes = [fn]
+    while scopes:
+        scope = scopes.pop()
+        names = set()
+        for stmt in _statements(scope.body):
+            names |= anno.getanno(stmt, anno.Basic.MAYBE_UNDEFINED, frozenset())
+            if isinstance(stmt, gast.FunctionDef) and anno.getanno(stmt, anno.Basic.GENERATED):
+                scopes.append(stmt)
+        inits = []
+        for name in sorted(names - activity.parameters(scope.args)):
+            inits += templates.replace(f"name = {RUNTIME_NAME}.Undefined(label)",
+                                       name=name, label=gast.Constant(value=name, kind=None))
+        scope.body = inits + scope.body
