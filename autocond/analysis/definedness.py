@@ -15,7 +15,6 @@ from autocond.analysis import activity
 from autocond.pyct import anno
 
 _Defined = frozenset
-_EXITS = (gast.Return, gast.Raise, gast.Break, gast.Continue)
 
 
 def _meet(a: _Defined | None, b: _Defined | None) -> _Defined | None:
@@ -39,7 +38,7 @@ def _block(stmts: list[gast.stmt], defined: _Defined) -> _Defined | None:
 
 def _stmt(node: gast.stmt, defined: _Defined) -> _Defined | None:
     anno.setanno(node, anno.Static.DEFINED_IN, defined)
-    if isinstance(node, _EXITS):
+    if isinstance(node, activity.EXITS):
         return None
     if isinstance(node, gast.If):
         anno.setanno(node, anno.Static.BOUND_BY_BRANCHES,

@@ -19,18 +19,16 @@ from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
-_LOOPS = (gast.For, gast.While, gast.AsyncFor)
 
 
-def _inside(stmts: list[gast.stmt], enter_loops: bool) -> Iterator[gast.AST]:
-    """Nodes under `stmts` in the same function (and, unless `enter_loops`, the same loop)."""
+def _inside(stmts: list[gast.stmt]) -> Iterator[gast.AST]:
+    """Nodes under `stmts` in the same function."""
     stack = list(stmts)
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, _SCOPES) or (isinstance(node, _LOOPS) and not enter_loops):
-            continue
-        stack.extend(gast.iter_child_nodes(node))
+        if not isinstance(node, _SCOPES):
+            stack.extend(gast.iter_child_nodes(node))
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
@@ -38,7 +36,7 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
         raise errors.UnsupportedSyntaxError(
             f"`{ctx.qualname}` ({ctx.where(node)}) is an `async def`; autocond converts plain "
             "functions only. Call the converted function from your coroutine instead.")
-    for n in _inside(node.body, enter_loops=True):
+    for n in _inside(node.body):
         if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
             what = "`await`" if isinstance(n, gast.Await) else "`yield`"
             raise errors.UnsupportedSyntaxError(
