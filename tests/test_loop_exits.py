@@ -250,3 +250,27 @@ def test_traced_loop_with_return_is_one_while_loop():
     jaxpr = jax.make_jaxpr(autocond.convert(index_of_first_above))(F(1.0), I32(5), F(2.0)).jaxpr
     assert primitives(jaxpr).count("while") == 1
     assert primitives(jaxpr).count("mul") == 1  # the test `x * i` once: not unrolled
+
+
+def break_in_inner_for_else(x, n):
+    for _ in range(n):
+        for _ in range(n):
+            x = x + 1.0
+        else:
+            break  # leaves the outer loop
+    return x
+
+
+def test_break_in_the_else_of_a_nested_loop_leaves_the_outer_loop():
+    assert_matches_python(break_in_inner_for_else, F(1.0), I32(3))
+
+
+def return_in_for_with_else(x):
+    for _ in range(3):
+        return x
+    else:
+        return -x  # not run: the loop was left by `return`
+
+
+def test_a_return_in_a_loop_skips_its_else():
+    assert_matches_python(return_in_for_with_else, F(1.5))

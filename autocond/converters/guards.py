@@ -25,9 +25,13 @@ _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
 _BLOCKS = ("body", "orelse", "finalbody")
 
 
-def _blocks(stmt: gast.stmt) -> list[list[gast.stmt]]:
-    blocks = [getattr(stmt, f) for f in _BLOCKS if getattr(stmt, f, None)]
-    return blocks + [part.body for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", [])]
+def _blocks(stmt: gast.stmt, enter_loops: bool) -> list[tuple[str, list[gast.stmt]]]:
+    """The blocks of `stmt` (field, statements) whose exits belong to the code around it:
+    all of them, but for a loop when not `enter_loops` only its `else` (the exits of its
+    body are its own)."""
+    fields = ("orelse",) if isinstance(stmt, LOOPS) and not enter_loops else _BLOCKS
+    blocks = [(f, getattr(stmt, f)) for f in fields if getattr(stmt, f, None)]
+    return blocks + [("", part.body) for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", [])]
 
 
 def exits(stmts: list[gast.stmt], exit: type, enter_loops: bool) -> list[gast.stmt]:
@@ -36,8 +40,8 @@ def exits(stmts: list[gast.stmt], exit: type, enter_loops: bool) -> list[gast.st
     for stmt in stmts:
         if isinstance(stmt, exit):
             found.append(stmt)
-        elif not isinstance(stmt, _SCOPES) and (enter_loops or not isinstance(stmt, LOOPS)):
-            for block in _blocks(stmt):
+        elif not isinstance(stmt, _SCOPES):
+            for _, block in _blocks(stmt, enter_loops):
                 found += exits(block, exit, enter_loops)
     return found
 
@@ -86,13 +90,9 @@ class Lowering:
         # A compound statement around an exit. Only an `if` whose branches both always exit
         # is known to always exit; after any other, a guard follows.
         may, always = False, {}
-        for field in _BLOCKS:
-            if getattr(stmt, field, None):
-                lowered, block_may, always[field] = self.block(getattr(stmt, field))
-                setattr(stmt, field, lowered)
-                may = may or block_may
-        for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", []):
-            part.body, block_may, _ = self.block(part.body)
+        for field, block in _blocks(stmt, self.enter_loops):
+            lowered, block_may, always[field] = self.block(block)
+            block[:] = lowered
             may = may or block_may
         if not isinstance(stmt, gast.If):
             return [stmt], may, False

@@ -49,14 +49,22 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     if set(guards.exits(node.body, gast.Return, enter_loops=True)) <= set(node.body):
         return node  # no `return` inside a compound statement
     lowering, value = _lowering(ctx)
-    for loop in gast.walk(node):  # a loop whose body may return stops on the flag
-        if isinstance(loop, guards.LOOPS) and guards.exits(loop.body, gast.Return, enter_loops=True):
-            anno.setanno(loop, anno.Basic.STOP, (lowering.flag,))
+    # A loop whose body may return stops on the flag, and its `else` runs only if it did not.
+    loops = [loop for loop in gast.walk(node)
+             if isinstance(loop, guards.LOOPS) and guards.exits(loop.body, gast.Return, enter_loops=True)]
+    for loop in loops:
+        anno.setanno(loop, anno.Basic.STOP, (lowering.flag,))
     body = node.body
     if not isinstance(body[-1], gast.Return):
         body = body + [gast.Return(value=None)]
         origin.mark(body[-1:], body[-2])
     lowered, _, _ = lowering.block(body)
+    for loop in loops:
+        if loop.orelse:
+            loop.orelse = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    orelse",
+                                            flag=lowering.flag, orelse=loop.orelse)
+            origin.mark(loop.orelse, loop.orelse[0].body[0])
+            lowering.on_guard(loop.orelse[0])
     prologue = templates.replace(f"flag = False\nretval = {RUNTIME_NAME}.UndefinedReturnValue()",
                                  flag=lowering.flag, retval=value)
     epilogue = templates.replace("return retval", retval=value)
