@@ -2,18 +2,23 @@
 
 `programs()` draws the source of a function `def f(x, y, n):` (x, y float32 scalars, n an
 int32 scalar) whose body mixes assignments, `if`/`elif`/`else` (on traced and on static
-tests), `while` loops and `for ... in range(...)` loops (static and traced bounds), nested a
-few levels deep, with `return`s inside `if` branches outside loops. Every program is defined
-on every input the tests draw, so plain Python is the oracle:
+tests), `while` loops (on a counter, or `while True:` left by a `break`) and
+`for ... in range(...)` loops (static and traced bounds), nested a few levels deep. Loop
+bodies may `break` and `continue` (under `if`s on traced or static tests), loops may have an
+`else:` block (which may itself `break`, `continue` or `return`), and `return`s appear
+inside `if` branches and anywhere inside loops, at any depth of nesting. Every program is
+defined on every input the tests draw, so plain Python is the oracle:
 
 - every variable is assigned at the top, before any branch can read it;
 - every loop ends within a few iterations: `while` loops count a fresh counter up on every
-  path to a bound of at most 6, and `range` bounds are small or drawn from integers kept in
-  [0, 6] (`n`, and each integer variable is assigned a value `% 7`);
+  path to a bound of at most 7 (a `while True:` loop increments it and breaks on it first
+  thing in its body; a body that may `continue` increments it first thing, so a `continue`
+  cannot skip it), and `range` bounds are small or drawn from integers kept in [0, 6] (`n`,
+  and each integer variable is assigned a value `% 7`);
 - floats stay bounded: every float assignment goes through `jnp.tanh`, `jnp.sin`,
   `jnp.cos` or `jnp.clip`, and there is no division;
 - a float variable only ever holds floats and an integer variable only integers, so each
-  traced value has one dtype.
+  traced value has one dtype, and every `return` gives a tuple of the same kinds.
 
 The generator favours its simplest choices first, so hypothesis shrinks failures to short
 programs.
@@ -76,12 +81,16 @@ class _Scope:
     indices: tuple[str, ...] = ()  # `for` loop indices: the body may also assign them
     depth: int = 0  # compound statements around
     loops: int = 0  # loops around
+    can_continue: bool = False  # the innermost loop around may `continue`
     counter: Iterator[int] = dataclasses.field(default_factory=itertools.count)
 
-    def enter(self, *ints: str, loop: bool = False, index: bool = False) -> _Scope:
+    def enter(self, *ints: str, loop: bool = False, index: bool = False,
+              can_continue: bool = True) -> _Scope:
+        """The scope of a nested block; of a loop's body where `loop`."""
         return dataclasses.replace(self, ints=self.ints + ints, depth=self.depth + 1,
                                    loops=self.loops + loop,
-                                   indices=self.indices + ints * index)
+                                   indices=self.indices + ints * index,
+                                   can_continue=can_continue if loop else self.can_continue)
 
     def fresh(self, prefix: str) -> str:
         return f"{prefix}{next(self.counter)}"
@@ -211,17 +220,41 @@ def _if(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
 
 
 @st.composite
+def _loop_else(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+    """Sometimes an `else:` block for a loop drawn in `scope`: it runs unless a `break` left."""
+    if draw(st.integers(0, 3)) != 3:
+        return []
+    return ["else:", *_indent(draw(_block(scope.enter(), signature, in_if=True)))]
+
+
+@st.composite
 def _while(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
-    """`while` on a fresh counter, incremented once on every path through the body."""
+    """`while` on a fresh counter, incremented once on every path through the body.
+
+    Forms: the counter bounds the test and is incremented last (the body may not
+    `continue`, which would skip it) or first; or `while True:` with the increment and a
+    `break` on the counter first in the body, or last (and no `continue`)."""
     k = scope.fresh("k")
     bound = draw(st.sampled_from(("3", "n", "1", "0", *INT_VARS, "n + 1")))
-    test = f"{k} < {bound}"
-    if draw(st.booleans()):  # an exit that depends on the data, the counter still bounding it
-        test = f"({test}) & ({draw(_comparison(scope))})"
-    body = draw(_block(scope.enter(k, loop=True), signature, in_if=False))
+    form = draw(st.integers(0, 3))
     step = f"{k} = {k} + 1"
-    body = [step, *body] if draw(st.booleans()) else [*body, step]
-    return [f"{k} = 0", f"while {test}:", *_indent(body)]
+    inner = scope.enter(k, loop=True, can_continue=form in (1, 2))
+    if form < 2:
+        test = f"{k} < {bound}"
+        if draw(st.booleans()):  # an exit that depends on the data, the counter still bounding it
+            test = f"({test}) & ({draw(_comparison(scope))})"
+        body = draw(_block(inner, signature, in_if=False))
+        body = [*body, step] if form == 0 else [step, *body]
+        head = f"while {test}:"
+    else:
+        stop = f"{k} > {bound}" if form == 2 else f"{k} >= {bound}"
+        if draw(st.booleans()):  # also leave on the data
+            stop = f"({stop}) | ({draw(_comparison(inner))})"
+        exit_ = [step, f"if {stop}:", "    break"]
+        body = draw(_block(inner, signature, in_if=False))
+        body = [*exit_, *body] if form == 2 else [*body, *exit_]
+        head = "while True:"
+    return [f"{k} = 0", head, *_indent(body), *draw(_loop_else(scope, signature))]
 
 
 @st.composite
@@ -234,7 +267,7 @@ def _for(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
         args = draw(st.sampled_from(_TRACED_RANGES)).format(
             n=draw(st.sampled_from(bounds)), m=draw(st.sampled_from(bounds)))
     body = draw(_block(scope.enter(i, loop=True, index=True), signature, in_if=False))
-    return [f"for {i} in range({args}):", *_indent(body)]
+    return [f"for {i} in range({args}):", *_indent(body), *draw(_loop_else(scope, signature))]
 
 
 @st.composite
@@ -242,13 +275,17 @@ def _statement(draw, scope: _Scope, signature: tuple[str, ...], in_if: bool) -> 
     kinds = ["assign"]
     if scope.depth < MAX_DEPTH:
         kinds += ["if", "while", "for"]
-    if in_if and scope.loops == 0:
+    if in_if and scope.loops:  # `break` and `continue` under an `if` in a loop
+        kinds += ["break", "continue"] if scope.can_continue else ["break"]
+    if in_if or (scope.loops and draw(st.integers(0, 3)) == 3):  # in branches; rarer bare in loops
         kinds.append("return")
     kind = draw(st.sampled_from(kinds))
-    if kind == "assign":
-        return draw(_assign(scope))
+    if kind in ("break", "continue"):
+        return [kind]
     if kind == "return":
         return draw(_return(scope, signature))
+    if kind == "assign":
+        return draw(_assign(scope))
     return draw({"if": _if, "while": _while, "for": _for}[kind](scope, signature))
 
 
