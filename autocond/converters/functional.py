@@ -13,8 +13,22 @@ from collections.abc import Iterable, Sequence
 import gast
 
 from autocond.analysis import activity
+from autocond.converters.context import Context
 from autocond.pyct import anno, templates
 from autocond.pyct.loader import RUNTIME_NAME
+
+
+class Transformer(gast.NodeTransformer):
+    """A control-flow converter: it enters the functions generated from blocks (they hold
+    user code, maybe converted by an earlier pass), not the user's own nested functions."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_FunctionDef(self, node):
+        return self.generic_visit(node) if anno.getanno(node, anno.Basic.GENERATED) else node
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
 
 def _name(name: str) -> gast.Name:
