@@ -26,12 +26,14 @@ programs.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
+import hashlib
 import importlib.util
 import itertools
-import linecache
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -312,24 +314,26 @@ def programs(draw) -> Program:
     return Program(_HEADER + "def f(x, y, n):\n" + "\n".join(_indent(lines)) + "\n")
 
 
-_module_ids = itertools.count()
+_DIRECTORY = tempfile.mkdtemp(prefix="autocond_property_")
+atexit.register(shutil.rmtree, _DIRECTORY, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def loaded(program: Program) -> Iterator[Callable]:
-    """Write `program` to a fresh module file, import it and yield its function; remove both
-    after. autocond reads source through `inspect`, so the file must exist while converting."""
-    name = f"autocond_property_{os.getpid()}_{next(_module_ids)}"
-    with tempfile.TemporaryDirectory(prefix="autocond_property_") as directory:
-        path = os.path.join(directory, f"{name}.py")
-        with open(path, "w") as file:
-            file.write(program.source)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-            yield getattr(module, program.name)
-        finally:
-            del sys.modules[name]
-            linecache.checkcache(path)
+    """Write `program` to a module file, import it and yield its function; remove both after.
+    autocond reads source through `inspect`, so the file must exist while converting. The
+    file is named after the source, so a failure hypothesis replays raises at the same
+    `file:line` (or it would call the test flaky instead of reporting the program)."""
+    name = f"autocond_property_{hashlib.sha256(program.source.encode()).hexdigest()[:16]}"
+    path = os.path.join(_DIRECTORY, f"{name}.py")
+    with open(path, "w") as file:
+        file.write(program.source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield getattr(module, program.name)
+    finally:
+        del sys.modules[name]
+        os.remove(path)

@@ -418,13 +418,118 @@ def test_loop_changing_a_list_in_place_stays_python():
         autocond.jit(while_appending)(F(0.0), I32(3))
 
 
-def first_assigned_in_loop(x, n):
+# --- variables first assigned inside a traced loop ------------------------------------------------
+
+
+def first_assigned_in_for(x, n):
     for i in range(n):
         y = x + i
     return y
 
 
-def test_variable_first_assigned_in_traced_loop_is_unbound_after():
-    assert_matches_python(first_assigned_in_loop, F(1.0), 3, static_argnames=("n",))
-    with pytest.raises(autocond.errors.UndefinedVariableError, match="`y`"):
-        autocond.jit(first_assigned_in_loop)(F(1.0), I32(3))
+def first_assigned_in_while(x, n):
+    i = 0
+    while i < n:
+        y = x * i
+        i += 1
+    return y, i
+
+
+def first_assigned_in_inner_loop(x, n, m):
+    for i in range(n):
+        for j in range(m):
+            y = x * i + j
+    return y
+
+
+def first_assigned_then_guarded(x, n):
+    for i in range(n):
+        y = x[i]
+    if n > 0:
+        x = x * y
+    return x
+
+
+def first_assigned_then_maybe_replaced(n, c):
+    for i in range(n):
+        y = i * 2.0
+    if c > 0:
+        y = -1.0
+    return y
+
+
+def first_assigned_then_carried(n, m):
+    for i in range(n):
+        y = i * 2.0
+    total = 0.0
+    for _ in range(m):
+        total = total + y
+    return total
+
+
+def first_assigned_then_closure(n):
+    for i in range(n):
+        y = i * 2.0
+    return (lambda: y + 1)()
+
+
+@pytest.mark.parametrize("fn, args", [
+    (first_assigned_in_for, (F(1.5), I32(1))),
+    (first_assigned_in_for, (F(1.5), I32(4))),
+    (first_assigned_in_while, (F(1.5), I32(1))),
+    (first_assigned_in_while, (F(1.5), I32(4))),
+    (first_assigned_in_inner_loop, (F(1.5), I32(3), I32(2))),
+    (first_assigned_then_guarded, (jnp.arange(3.0), I32(0))),
+    (first_assigned_then_guarded, (jnp.arange(1.0, 4.0), I32(3))),
+    (first_assigned_then_maybe_replaced, (I32(0), I32(1))),
+    (first_assigned_then_maybe_replaced, (I32(3), I32(0))),
+    (first_assigned_then_maybe_replaced, (I32(3), I32(1))),
+    (first_assigned_then_carried, (I32(0), I32(0))),
+    (first_assigned_then_carried, (I32(3), I32(2))),
+    (first_assigned_then_closure, (I32(2),)),
+])
+def test_variable_first_assigned_in_traced_loop(fn, args):
+    """Bound after a loop that ran: its value from the last iteration, as in Python; a loop
+    that ran zero times is fine as long as nothing reads the variable."""
+    assert_matches_python(fn, *args)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (first_assigned_in_for, (F(1.5), I32(0))),
+    (first_assigned_in_while, (F(1.5), I32(0))),
+    (first_assigned_in_inner_loop, (F(1.5), I32(3), I32(0))),
+    (first_assigned_in_inner_loop, (F(1.5), I32(0), I32(2))),
+    (first_assigned_then_maybe_replaced, (I32(0), I32(0))),
+    (first_assigned_then_carried, (I32(0), I32(2))),
+    (first_assigned_then_closure, (I32(0),)),
+])
+def test_reading_a_variable_whose_traced_loop_ran_zero_times_raises(fn, args):
+    """Python raises `UnboundLocalError`; so does the converted function, eagerly, and under
+    `jax.jit` the call fails at run time with the same message."""
+    with pytest.raises(NameError, match="y"):  # UnboundLocalError; in a closure, NameError
+        fn(*args)
+    with pytest.raises(autocond.errors.UndefinedVariableError, match="`y` has no value"):
+        autocond.convert(fn)(*args)
+    with pytest.raises(jax.errors.JaxRuntimeError, match="`y` has no value at .* which ran zero times"):
+        autocond.jit(fn)(*args)
+
+
+def test_zero_iteration_check_under_vmap_is_per_element():
+    batched = jax.jit(jax.vmap(autocond.convert(first_assigned_in_for), in_axes=(None, 0)))
+    want = jnp.stack([first_assigned_in_for(F(1.5), n) for n in (1, 3)])
+    assert_same(want, batched(F(1.5), jnp.array([1, 3], jnp.int32)))
+    with pytest.raises(jax.errors.JaxRuntimeError, match="`y` has no value"):
+        batched(F(1.5), jnp.array([1, 0], jnp.int32))
+
+
+def test_loop_that_runs_at_least_once_adds_no_check():
+    def static_trips(x):
+        for i in range(3):
+            y = x * i + x
+        return y
+
+    assert_matches_python(static_trips, F(2.0))
+    assert "debug_callback" not in primitives(jax.make_jaxpr(autocond.convert(static_trips))(F(2.0)).jaxpr)
+    # Where the loop may run zero times, the one read has the check.
+    jaxpr = jax.make_jaxpr(autocond.convert(first_assigned_in_for))(F(1.0), I32(3)).jaxpr
+    assert primitives(jaxpr).count("debug_callback") == 1

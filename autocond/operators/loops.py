@@ -15,7 +15,7 @@ from jax import lax
 
 from autocond import errors
 from autocond.operators import conditionals, index_arithmetic, staging
-from autocond.operators.variables import Undefined, UndefinedReturnValue
+from autocond.operators.variables import MaybeUnbound, Undefined, UndefinedReturnValue, align_bound
 
 # A return value can be filled in once, and a weak type promoted at most twice (int, then
 # float, then complex).
@@ -199,7 +199,8 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
         dtype = jnp.result_type(lower, upper)
         lower, upper = jnp.asarray(lower, dtype), jnp.asarray(upper, dtype)
     index_type = functools.reduce(staging.join, map(jax.typeof, (start, end, step)))
-    loop = _Loop(body, inputs, names, where, index_type)
+    at_least_once = isinstance(r, range) and len(r) > 0 and _stopped(inputs, names, stop) is False
+    loop = _Loop(body, inputs, names, where, index_type, at_least_once)
 
     def step_fn(k, carry):
         return loop.step(carry, staging.cast(index(k), index_type))
@@ -224,13 +225,12 @@ class _Loop:
     """A loop body traced once on the carried variables' types, ready for `lax`.
 
     The body is traced with `jax.make_jaxpr`; if it turns a weakly typed variable into a
-    wider type, the initial value is promoted and the body traced again. A return value the
-    body may set (from a lowered `return`) is carried from zeros of the type the body gives
-    it: it is read only where the return flag is set.
+    wider type, the initial value is promoted and the body traced again. So it is when the
+    body assigns a variable unbound before the loop (`_first_value`).
     """
 
-    def __init__(self, body, inputs, names, where, index_type=None):
-        self.names, self.where = names, where
+    def __init__(self, body, inputs, names, where, index_type=None, at_least_once=False):
+        self.names, self.where, self.at_least_once = names, where, at_least_once
         self._start(inputs)
         index_types = [] if index_type is None else [index_type]
         for _ in range(_MAX_REFINEMENTS):
@@ -258,17 +258,17 @@ class _Loop:
         promoted = False
         types = iter(range(len(self.types)))
         for k, (name, before, after) in enumerate(zip(self.names, self.state.values, self.traced.outputs)):
-            if isinstance(before, UndefinedReturnValue) and not isinstance(after, Undefined):
-                zeros = jax.tree_util.tree_map(
-                    lambda y: staging.cast(staging.resolve(staging.Zeros(y.aval), ()), y.aval)
-                    if isinstance(y, staging.Out) else y, after)
-                self._start(self.state.values[:k] + (zeros,) + self.state.values[k + 1:])
-                return True
-            if isinstance(before, Undefined) and not staging.same_static(before, after):
-                self.unbound_after[name] = Undefined(
-                    name, f"it is first assigned inside {self.where}, which may run zero "
-                    f"times. Assign `{name}` before the loop")
+            if isinstance(before, Undefined):
+                if not isinstance(after, Undefined):
+                    self._restart(k, self._first_value(name, before, after))
+                    return True
+                if not staging.same_static(before, after):  # unbound on some path of the body
+                    self.unbound_after[name] = after
                 continue
+            before, after = align_bound([before, after])
+            if before is not self.state.values[k]:  # may be unbound after the body, not before
+                self._restart(k, before)
+                return True
             (in_leaves, in_tree), (out_leaves, out_tree) = staging.flatten(before), staging.flatten(after)
             if in_tree != out_tree:
                 raise errors.StagingError(
@@ -287,6 +287,21 @@ class _Loop:
                 self.sources.append(y)
                 promoted |= self._check_leaf(path, k, y)
         return promoted
+
+    def _first_value(self, name: str, before: Undefined, after: Any) -> Any:
+        """The value a variable the body assigns first is carried from: zeros of the type the
+        body gives it, which no one reads. A return value is read only where the return flag
+        is set; another variable, if the loop may run zero times, is `MaybeUnbound`."""
+        zeros = jax.tree_util.tree_map(
+            lambda y: staging.cast(staging.resolve(staging.Zeros(y.aval), ()), y.aval)
+            if isinstance(y, staging.Out) else y, after)
+        if isinstance(before, UndefinedReturnValue) or self.at_least_once or isinstance(zeros, MaybeUnbound):
+            return zeros
+        return MaybeUnbound(zeros, False, name, (self.where,))
+
+    def _restart(self, k: int, value: Any) -> None:
+        """Carry `value` as the initial value of the `k`th variable instead."""
+        self._start(self.state.values[:k] + (value,) + self.state.values[k + 1:])
 
     def _check_leaf(self, path: str, k: int, out: Any) -> bool:
         before = self.types[k]

@@ -22,7 +22,7 @@ from jax._src.lax.lax import _convert_element_type  # the one weak-type-preservi
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from autocond import errors
-from autocond.operators.variables import Undefined, UndefinedReturnValue
+from autocond.operators.variables import Undefined, UndefinedReturnValue, align_bound
 
 _PYTHON_NUMBERS = (bool, int, float, complex)
 
@@ -224,7 +224,7 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
     """
     plan = Merge([], [[] for _ in branches], [])
     for k, name in enumerate(names):
-        values = [branch[k] for branch in branches]
+        values = align_bound([branch[k] for branch in branches])
         unbound = [isinstance(v, Undefined) for v in values]
         if all(unbound):  # unbound whatever the branch: it stays so
             plan.outputs.append(next((v for v in values if v.reason), values[0]))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
+from collections.abc import Sequence
 from typing import Any
 
 import jax
+import numpy as np
 
 from autocond import errors
 
@@ -50,12 +53,77 @@ class Undefined:
         raise self.error(sys._getframe(1))
 
 
+class MaybeUnbound:
+    """A variable first assigned inside a traced loop that may run zero times: its value after
+    the last iteration, and a traced bool `bound`, false when the loop did not run.
+
+    Python would raise `UnboundLocalError` on reading the variable after a loop that did not
+    run; a read (`ld`, or any use of the value) therefore checks `bound` at run time, with a
+    `jax.debug.callback` that raises `UndefinedVariableError` when it is false. Passing the
+    variable along (into and out of branch and loop functions) is not a read: it carries
+    both, so the check happens where, and only if, the program reads it. `loops` describes
+    the loops that may have left it unbound, for the error.
+    """
+
+    __slots__ = ("value", "bound", "name", "loops")
+
+    def __init__(self, value: Any, bound: Any, name: str, loops: tuple[str, ...]):
+        self.value, self.bound, self.name, self.loops = value, bound, name, loops
+
+    def __repr__(self) -> str:
+        return f"<`{self.name}`, unless {' or '.join(self.loops)} ran zero times>"
+
+    def read(self, frame: types.FrameType) -> Any:
+        error = Undefined(self.name, f"it is first assigned inside {' or '.join(self.loops)}, "
+                          f"which ran zero times. Assign `{self.name}` before the loop").error(frame)
+        if isinstance(self.bound, jax.core.Tracer):
+            jax.debug.callback(functools.partial(_check_bound, error), self.bound)
+        elif not self.bound:
+            raise error
+        return self.value
+
+
+def _check_bound(error: Exception, bound: np.ndarray) -> None:
+    if not np.all(bound):  # under `vmap`, one element per call
+        raise error
+
+
+def _reading(method: str):
+    def use(self: MaybeUnbound, *args):
+        value = self.read(sys._getframe(1))
+        return value if method == "__jax_array__" else getattr(value, method)(*args)
+    return use
+
+
+# Any other use of the value reads it too (a closure reads the variable without `ld`).
+for _method in ("bool index int float complex len iter getitem contains jax_array neg pos abs "
+                "invert lt le gt ge add radd sub rsub mul rmul truediv rtruediv floordiv "
+                "rfloordiv mod rmod pow rpow matmul rmatmul and rand or ror xor rxor").split():
+    setattr(MaybeUnbound, f"__{_method}__", _reading(f"__{_method}__"))
+del _method
+
+
+def align_bound(values: Sequence[Any]) -> list:
+    """One variable's values on several paths (branches; before and after a loop body): if it
+    may be unbound on one (`MaybeUnbound`), it is so on all, bound where it has a plain value."""
+    maybe = [v for v in values if isinstance(v, MaybeUnbound)]
+    if not maybe:
+        return list(values)
+    loops = tuple(sorted({loop for v in maybe for loop in v.loops}))
+    return [v if isinstance(v, Undefined) or getattr(v, "loops", None) == loops else
+            MaybeUnbound(v.value, v.bound, v.name, loops) if isinstance(v, MaybeUnbound) else
+            MaybeUnbound(v, True, maybe[0].name, loops) for v in values]
+
+
 def ld(value: Any) -> Any:
     """A read of a variable that may be unbound here: Python raises `UnboundLocalError`, and so
     does this (an `UndefinedVariableError`, which subclasses it) when the value is a
-    placeholder. Otherwise the value itself."""
+    placeholder, or (at run time) a `MaybeUnbound` whose loop did not run. Otherwise the value
+    itself."""
     if isinstance(value, Undefined):
         raise value.error(sys._getframe(1))
+    if isinstance(value, MaybeUnbound):
+        return value.read(sys._getframe(1))
     return value
 
 
@@ -78,4 +146,8 @@ jax.tree_util.register_pytree_node(
 )
 jax.tree_util.register_pytree_node(
     UndefinedReturnValue, lambda u: ((), None), lambda aux, _: UndefinedReturnValue()
+)
+jax.tree_util.register_pytree_node(
+    MaybeUnbound, lambda m: ((m.value, m.bound), (m.name, m.loops)),
+    lambda aux, children: MaybeUnbound(*children, *aux)
 )
