@@ -678,7 +678,7 @@ RETURNS = [
 
             def if_false(do_return, retval_):
                 return (do_return, retval_)
-            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), ())})
 
             def if_true_1(retval_):
                 y = -x
@@ -688,7 +688,7 @@ RETURNS = [
 
             def if_false_1(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True))
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((5,), (3,))})
             return retval_
         """,
         id="early-return",
@@ -717,7 +717,7 @@ RETURNS = [
                 do_return = True
                 retval_ = -x
                 return retval_
-            retval_ = ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True))
+            retval_ = ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((3,), (5,))})
             return retval_
         """,
         id="return-in-both-branches",
@@ -741,7 +741,7 @@ RETURNS = [
 
             def if_false(do_return, retval_):
                 return (do_return, retval_)
-            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), ())})
 
             def if_true_1(retval_):
                 do_return = True
@@ -750,7 +750,7 @@ RETURNS = [
 
             def if_false_1(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True))
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((0,), (3,))})
             return retval_
         """,
         id="falls-off-the-end",
@@ -779,7 +779,7 @@ RETURNS = [
 
                 def if_false_1(do_return, retval_):
                     return (do_return, retval_)
-                do_return, retval_ = ac__.if_stmt(x > 10, if_true_1, if_false_1, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+                do_return, retval_ = ac__.if_stmt(x > 10, if_true_1, if_false_1, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((4,), ())})
 
                 def if_true_2(x):
                     x = x + 1
@@ -792,7 +792,7 @@ RETURNS = [
 
             def if_false(do_return, retval_, x):
                 return (do_return, retval_, x)
-            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'))
+            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), return_lines={'retval_': ((4,), ())})
 
             def if_true_3(retval_):
                 do_return = True
@@ -801,7 +801,7 @@ RETURNS = [
 
             def if_false_3(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True))
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
             return retval_
         """,
         id="return-nested-two-levels",
@@ -832,7 +832,7 @@ RETURNS = [
 
             def if_false(do_return, retval_, x):
                 return (do_return, retval_, x)
-            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), returned=(True, False))
+            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), returned=(True, False), return_lines={'retval_': ((4,), ())})
 
             def if_true_1(do_return, retval_, x):
                 x = x - 1
@@ -844,7 +844,7 @@ RETURNS = [
 
                 def if_false_2(do_return, retval_):
                     return (do_return, retval_)
-                do_return, retval_ = ac__.if_stmt(x < -5, if_true_2, if_false_2, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+                do_return, retval_ = ac__.if_stmt(x < -5, if_true_2, if_false_2, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((7,), (4,))})
 
                 def if_true_3(retval_):
                     do_return = True
@@ -853,12 +853,12 @@ RETURNS = [
 
                 def if_false_3(retval_):
                     return retval_
-                retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True))
+                retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((8,), (4, 7))})
                 return retval_
 
             def if_false_1(do_return, retval_, x):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (do_return, retval_, x), ('retval_',), returned=(False, True))
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (do_return, retval_, x), ('retval_',), returned=(False, True), return_lines={'retval_': ((7, 8), (4,))})
             return retval_
         """,
         id="guard-around-a-returning-if",
@@ -891,9 +891,9 @@ RETURNS = [
 
                 def if_false_1(do_return, retval_):
                     return (do_return, retval_)
-                do_return, retval_ = ac__.if_stmt(x < 0, if_true_1, if_false_1, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+                do_return, retval_ = ac__.if_stmt(x < 0, if_true_1, if_false_1, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((5,), (3,))})
                 return (do_return, retval_)
-            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), (5,))})
 
             def if_true_2(retval_):
                 do_return = True
@@ -902,7 +902,7 @@ RETURNS = [
 
             def if_false_2(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True))
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (3, 5))})
             return retval_
         """,
         id="returns-in-elif-chain",
@@ -1278,7 +1278,7 @@ LOOP_EXITS = [
 
                 def if_false(do_return, retval_):
                     return (do_return, retval_)
-                do_return, retval_ = ac__.if_stmt(x > 10, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False))
+                do_return, retval_ = ac__.if_stmt(x > 10, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((4,), ())})
 
                 def if_true_1(x):
                     x = x - 1
@@ -1297,7 +1297,7 @@ LOOP_EXITS = [
 
             def if_false_2(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True))
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
             return retval_
         """,
         id="return-in-while",

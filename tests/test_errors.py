@@ -189,6 +189,50 @@ def test_branches_give_a_variable_different_structures():
     assert "same structure" in message
 
 
+def _returns_pair_or_one(x):
+    if x > 0:
+        return x, x
+    return x
+
+
+def _returns_in_loop_or_after(x, n):
+    for i in range(n):
+        if x > i:
+            return x, i
+    return x
+
+
+def _returns_or_falls_off(x):
+    if x > 0:
+        return x
+    x = x + 1
+
+
+@pytest.mark.parametrize("fn, args, first, second", [
+    (_returns_pair_or_one, (1.0,), ("PyTreeDef(*)", "return x\n"),
+     (r"PyTreeDef((*, *))", "return x, x")),
+    (_returns_in_loop_or_after, (1.0, 3), ("PyTreeDef(*)", "return x\n"),
+     ("PyTreeDef((*, *))", "return x, i")),
+])
+def test_returns_of_different_structures_name_both_returns(fn, args, first, second):
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(fn)(*map(jnp.asarray, args))
+    message = _message(info)
+    assert re.search(
+        f"The function returns a different structure on the paths through the traced `if` at "
+        f"{_FILE}: {re.escape(first[0])} from the `return` at {_at(fn, first[1])}, "
+        f"{re.escape(second[0])} from the `return` at {_at(fn, second[1])}\\. Every `return` "
+        "must give the same structure", message), message
+
+
+def test_return_and_falling_off_the_end_name_both():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_returns_or_falls_off)(jnp.asarray(1.0))
+    assert re.search(f"PyTreeDef\\(None\\) from falling off the end of the function \\(`None`\\), "
+                     f"PyTreeDef\\(\\*\\) from the `return` at {_at(_returns_or_falls_off, 'return x')}",
+                     _message(info))
+
+
 def test_branches_give_a_dict_entry_different_shapes():
     def update(x):
         state = {"a": x, "b": jnp.zeros(2)}

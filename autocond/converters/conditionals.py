@@ -43,6 +43,9 @@ class _Transformer(functional.Transformer):
         inputs = sorted(assigned & (read_first | passed_through))
         returned = anno.getanno(node, anno.Basic.RETURNED, (False, False))
         returned = f", returned={returned}" if any(returned) else ""
+        if self.ctx.return_value in outputs:  # for errors: which `return`s each branch's value is from
+            lines = (self._return_lines(node.body, node), self._return_lines(node.orelse, node))
+            returned += f", return_lines={{{self.ctx.return_value!r}: {lines}}}"
         generated = [
             functional.function(true_name, inputs, node.body, functional.pack(outputs)),
             functional.function(false_name, inputs, node.orelse, functional.pack(outputs)),
@@ -56,6 +59,14 @@ class _Transformer(functional.Transformer):
         ]
         origin.mark(generated, node)
         return generated
+
+    @staticmethod
+    def _return_lines(block: list[gast.stmt], node: gast.If) -> tuple[int, ...]:
+        """The lines of the `return`s whose value the return value may hold at the end of
+        `block`: those in it, or if none, those before `node`."""
+        inside = [anno.getanno(n, anno.Basic.RETURN_LINE) for stmt in block for n in gast.walk(stmt)
+                  if anno.hasanno(n, anno.Basic.RETURN_LINE)]
+        return tuple(sorted(set(inside or anno.getanno(node, anno.Basic.RETURNS_BEFORE, ()))))
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

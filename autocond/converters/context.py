@@ -18,9 +18,14 @@ class Context:
     first_line: int  # file line of the function's line 1
     local_names: frozenset[str] = frozenset()  # the function's own variables (carried state)
     outer_names: frozenset[str] = frozenset()  # declared `global` or `nonlocal`
+    return_value: str | None = None  # the variable lowered `return` statements assign
+
+    def line(self, node: gast.AST) -> int:
+        """`node`'s line in the file."""
+        return self.first_line + node.lineno - 1
 
     def where(self, node: gast.AST) -> str:
-        return f"{self.filename}:{self.first_line + node.lineno - 1}"
+        return f"{self.filename}:{self.line(node)}"
 
     def scan_scope(self, fn: gast.FunctionDef) -> None:
         """Record which names are the function's local variables."""

@@ -29,18 +29,29 @@ from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
 
-def _lowering(ctx: Context) -> tuple[guards.Lowering, str]:
+def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str]:
     flag, value = ctx.namer.new("do_return"), ctx.namer.new("retval_")
 
+    lowered_so_far = []  # the assignments of the return value, in order
+
     def lower(stmt: gast.Return) -> list[gast.stmt]:
-        return templates.replace("flag = True\nretval = value", flag=flag, retval=value,
-                                 value=stmt.value or gast.Constant(value=None, kind=None))
+        lowered = templates.replace("flag = True\nretval = value", flag=flag, retval=value,
+                                    value=stmt.value or gast.Constant(value=None, kind=None))
+        anno.setanno(lowered[1], anno.Basic.RETURN_LINE, 0 if stmt is implicit else ctx.line(stmt))
+        lowered_so_far.append(lowered[1])
+        return lowered
+
+    def returns_before(node: gast.If) -> tuple[int, ...]:
+        inside = {id(n) for n in gast.walk(node)}
+        return tuple(anno.getanno(n, anno.Basic.RETURN_LINE) for n in lowered_so_far if id(n) not in inside)
 
     def on_guard(guard: gast.If) -> None:  # its `else` is where the function has returned
         anno.setanno(guard, anno.Basic.RETURNED, (False, True))
+        anno.setanno(guard, anno.Basic.RETURNS_BEFORE, returns_before(guard))
 
     def on_if(node: gast.If, always: tuple[bool, bool]) -> None:
         anno.setanno(node, anno.Basic.RETURNED, always)
+        anno.setanno(node, anno.Basic.RETURNS_BEFORE, returns_before(node))
 
     return guards.Lowering(gast.Return, flag, lower, True, on_guard, on_if), value
 
@@ -48,7 +59,8 @@ def _lowering(ctx: Context) -> tuple[guards.Lowering, str]:
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     if set(guards.exits(node.body, gast.Return, enter_loops=True)) <= set(node.body):
         return node  # no `return` inside a compound statement
-    lowering, value = _lowering(ctx)
+    implicit = gast.Return(value=None)  # falling off the end
+    lowering, value = _lowering(ctx, implicit)
     # A loop whose body may return stops on the flag, and its `else` runs only if it did not.
     loops = [loop for loop in gast.walk(node)
              if isinstance(loop, guards.LOOPS) and guards.exits(loop.body, gast.Return, enter_loops=True)]
@@ -56,9 +68,10 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
         anno.setanno(loop, anno.Basic.STOP, (lowering.flag,))
     body = node.body
     if not isinstance(body[-1], gast.Return):
-        body = body + [gast.Return(value=None)]
+        body = body + [implicit]
         origin.mark(body[-1:], body[-2])
     lowered, _, _ = lowering.block(body)
+    ctx.return_value = value
     for loop in loops:
         if loop.orelse:
             loop.orelse = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    orelse",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from jax import lax
@@ -13,7 +13,8 @@ from autocond.operators import staging
 
 
 def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
-            names: Sequence[str], returned: tuple[bool, bool] = (False, False)) -> Any:
+            names: Sequence[str], returned: tuple[bool, bool] = (False, False),
+            return_lines: Mapping[str, tuple[Sequence[int], Sequence[int]]] = {}) -> Any:
     """Runs one branch, as Python does::
 
         def if_stmt(test, if_true, if_false, inputs, names):
@@ -32,10 +33,13 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     `returned` marks the branches after which the function has returned (a branch ending in
     a lowered `return`, or the `else` of the `if not do_return:` guards that follow one): no
     variable is read again on such a path, so what it leaves unbound may carry zeros.
+    `return_lines` maps the variable lowered `return` statements assign to the lines of
+    those whose value it may hold after each branch (0: falling off the end), for errors.
     """
     if not staging.is_traced(test):
         return if_true(*inputs) if test else if_false(*inputs)
-    where = f"the traced `if` at {staging.site()}"
+    here = staging.site()
+    where = f"the traced `if` at {here}"
     pred = staging.predicate(test, where)
     state = staging.State(inputs)
     avals = [op.aval for op in state.operands]
@@ -43,8 +47,13 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
         staging.trace(lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names), avals)
         for branch in (if_true, if_false)
     ]
+    file = here.rpartition(":")[0]
+    returns = {name: [" or ".join(f"the `return` at {file}:{line}" if line else
+                                  "falling off the end of the function (`None`)" for line in branch)
+                      or "an earlier `return`" for branch in lines]
+               for name, lines in return_lines.items()}
     plan = staging.merge([t.outputs for t in traced], names, where,
-                         ("the `if` branch", "the `else` branch"), returned)
+                         ("the `if` branch", "the `else` branch"), returned, returns)
     if plan.types or any(t.jaxpr.effects for t in traced):
         true_fn, false_fn = (functools.partial(staging.evaluate, t, s, plan.types)
                              for t, s in zip(traced, plan.sources))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import reprlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -217,10 +217,11 @@ class Merge:
 
 
 def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: Sequence[str],
-          returned: Sequence[bool]) -> Merge:
+          returned: Sequence[bool], returns: Mapping[str, Sequence[str]] = {}) -> Merge:
     """Plan how the outputs of several traced branches become one set of values.
 
     `returned[b]` says branch `b` is a path on which the function has already returned.
+    `returns` maps the return value's variable to where each branch's value comes from.
     """
     plan = Merge([], [[] for _ in branches], [])
     for k, name in enumerate(names):
@@ -245,8 +246,17 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
                     "before the `if` or in every branch"))
                 continue
         flat = [flatten(v) for v in values]
-        for label, (_, tree) in zip(labels[1:], flat[1:]):
+        for b, (_, tree) in enumerate(flat[1:], 1):
+            if tree != flat[0][1] and name in returns:
+                raise errors.StagingError(
+                    f"The function returns a different structure on the paths through {where}: "
+                    f"{flat[0][1]} from {returns[name][0]}, {tree} from {returns[name][b]}. "
+                    "Every `return` must give the same "
+                    "structure (containers, lengths, keys) where a traced condition picks "
+                    "between them; make them agree, or make the condition static (e.g. "
+                    "`static_argnames`).")
             if tree != flat[0][1]:
+                label = labels[b]
                 raise errors.StagingError(
                     f"`{name}` has a different structure in the branches of {where}: "
                     f"{flat[0][1]} in {labels[0]}, {tree} in {label}. Every branch of a traced "

@@ -42,6 +42,11 @@ class Basic(enum.Enum):
     # (bool, bool) on an `if`: whether the function has returned at the end of each branch
     # (set by the lowering of `return`).
     RETURNED = "returned"
+    # int on the assignment a lowered `return` leaves: the `return`'s line in the file, 0 for
+    # the implicit `return None` at the end of the function.
+    RETURN_LINE = "return_line"
+    # tuple of such lines on an `if`: the `return`s before it, whose value it may pass on.
+    RETURNS_BEFORE = "returns_before"
 
 
 def getanno(node: Any, key: enum.Enum, default: Any = None) -> Any:
