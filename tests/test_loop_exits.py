@@ -274,3 +274,22 @@ def return_in_for_with_else(x):
 
 def test_a_return_in_a_loop_skips_its_else():
     assert_matches_python(return_in_for_with_else, F(1.5))
+
+
+def return_after_break(x, n):
+    for i in range(n):
+        if x > i:
+            return x
+    else:
+        for _ in range(3):
+            x = x + 1.0
+            break
+            return -x  # unreachable: the loop never sets the return flag
+    return x * 2.0
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_an_unreachable_return_in_a_loop_in_a_loop_else(n):
+    # Regression (property tests): the inner loop, under the guard of the outer's `return`,
+    # carried the return flag it never sets, which made the flag a local of the guard.
+    assert_matches_python(return_after_break, F(2.5), I32(n))

@@ -35,12 +35,18 @@ class _Transformer(functional.Transformer):
 
     def _carried(self, node, assigned: set[str], first_read: set[str]) -> list[str]:
         live_after = anno.getanno(node, anno.Static.LIVE_IN_ORELSE)
-        stop = set(anno.getanno(node, anno.Basic.STOP, ()))  # read by the operator itself
-        return sorted((assigned & self.ctx.local_names & (first_read | live_after)) | stop)
+        carried = assigned & self.ctx.local_names & (first_read | live_after)
+        return sorted(carried | set(self._stop(node, assigned)))
+
+    @staticmethod
+    def _stop(node, assigned: set[str]) -> list[str]:
+        """The loop's `break`/`return` flags that its body sets, read by the operator itself
+        (a `return` after a `break` is dropped as unreachable, and its flag never set here)."""
+        return [flag for flag in anno.getanno(node, anno.Basic.STOP, ()) if flag in assigned]
 
     def _call(self, node, operator: str, head: list, carried: list[str]) -> gast.stmt:
         """`carried = ac__.<operator>(*head, loop_body, (carried,), names[, stop=flags])`."""
-        stop = anno.getanno(node, anno.Basic.STOP)
+        stop = self._stop(node, set(carried))
         call = templates.replace_as_expression(
             f"{RUNTIME_NAME}.{operator}(head, inputs, names)",
             head=head, inputs=functional.values(carried), names=functional.name_strings(carried))

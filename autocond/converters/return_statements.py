@@ -21,6 +21,8 @@ value on one path and nothing on the other is reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import gast
 
 from autocond.converters import guards
@@ -29,7 +31,7 @@ from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
 
-def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str]:
+def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str, Callable]:
     flag, value = ctx.namer.new("do_return"), ctx.namer.new("retval_")
 
     lowered_so_far = []  # the assignments of the return value, in order
@@ -41,9 +43,15 @@ def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str
         lowered_so_far.append(lowered[1])
         return lowered
 
-    def returns_before(node: gast.If) -> tuple[int, ...]:
+    def returns_before(node: gast.If, within: gast.stmt | None = None) -> tuple[int, ...]:
+        """The lines of the `return`s lowered so far outside `node` (and, given `within`, up
+        to the last one inside it)."""
+        entries = lowered_so_far
+        if within is not None:
+            in_within = {id(n) for n in gast.walk(within)}
+            entries = entries[:max(k for k, n in enumerate(entries) if id(n) in in_within) + 1]
         inside = {id(n) for n in gast.walk(node)}
-        return tuple(anno.getanno(n, anno.Basic.RETURN_LINE) for n in lowered_so_far if id(n) not in inside)
+        return tuple(anno.getanno(n, anno.Basic.RETURN_LINE) for n in entries if id(n) not in inside)
 
     def on_guard(guard: gast.If) -> None:  # its `else` is where the function has returned
         anno.setanno(guard, anno.Basic.RETURNED, (False, True))
@@ -53,14 +61,14 @@ def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str
         anno.setanno(node, anno.Basic.RETURNED, always)
         anno.setanno(node, anno.Basic.RETURNS_BEFORE, returns_before(node))
 
-    return guards.Lowering(gast.Return, flag, lower, True, on_guard, on_if), value
+    return guards.Lowering(gast.Return, flag, lower, True, on_guard, on_if), value, returns_before
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     if set(guards.exits(node.body, gast.Return, enter_loops=True)) <= set(node.body):
         return node  # no `return` inside a compound statement
     implicit = gast.Return(value=None)  # falling off the end
-    lowering, value = _lowering(ctx, implicit)
+    lowering, value, returns_before = _lowering(ctx, implicit)
     # A loop whose body may return stops on the flag, and its `else` runs only if it did not.
     loops = [loop for loop in gast.walk(node)
              if isinstance(loop, guards.LOOPS) and guards.exits(loop.body, gast.Return, enter_loops=True)]
@@ -78,6 +86,8 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
                                             flag=lowering.flag, orelse=loop.orelse)
             origin.mark(loop.orelse, loop.orelse[0].body[0])
             lowering.on_guard(loop.orelse[0])
+            # Added last: the `return`s before it are those up to the end of the loop's body.
+            anno.setanno(loop.orelse[0], anno.Basic.RETURNS_BEFORE, returns_before(loop.orelse[0], loop))
     prologue = templates.replace(f"flag = False\nretval = {RUNTIME_NAME}.UndefinedReturnValue()",
                                  flag=lowering.flag, retval=value)
     epilogue = templates.replace("return retval", retval=value)
