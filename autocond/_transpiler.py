@@ -16,6 +16,7 @@ from autocond.converters import (
     loop_exits,
     loops,
     return_statements,
+    slices,
     unsupported,
     variables,
 )
@@ -44,6 +45,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     # The ordered passes. Each converter reads the annotations of the analyses, which run on
     # the tree the converters start from.
     node = unsupported.transform(node, ctx)  # first: refuse generators before any work
+    node = slices.transform(node, ctx)  # before the analyses: `x[i] = v` rebinds `x`
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
     if guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True):
         # They become flags, except in loops that stay Python: asked first.

@@ -316,9 +316,9 @@ def dict_item_assigned_in_branch(x):
 
 def test_item_assignment_in_a_traced_branch_is_a_clear_error():
     # A traced branch works on a copy of the dict, so the change could not reach other
-    # references to it: the `if` stays Python, which a traced condition cannot drive.
+    # references to it: `setitem` refuses to make it while the branch is traced.
     assert_matches_python(dict_item_assigned_in_branch, 1.0, jit=False)  # static: Python
-    message = r"changes `state` in place at .*test_conditionals.py:\d+"
+    message = r"`state\[\"a\"\] = x \* 2` at .*test_conditionals.py:\d+ changes a dict in place"
     with pytest.raises(errors.NotConvertedError, match=message):
         autocond.jit(dict_item_assigned_in_branch)(F(1.0))
 

@@ -910,6 +910,32 @@ RETURNS = [
 ]
 
 
+SLICES = [
+    pytest.param(
+        # Item assignments rebind the variable (a JAX array's items are updated as
+        # `.at[...]`); keys with slices are written as in the subscript; nested items are set
+        # from the inside out; a name the function does not bind (a global) is left alone.
+        """
+        def f(x, i):
+            x[i] = 0.0
+            x[i, 1:] += 2.0
+            x[i][0] = 1.0
+            g[i] = x
+            return x
+        """,
+        """
+        def f(x, i):
+            x = ac__.setitem(x, i, 0.0)
+            x = ac__.setitem(x, ac__.index[i, 1:], 2.0, '+')
+            x = ac__.setitem(x, i, ac__.setitem(x[i], 0, 1.0))
+            g[i] = x
+            return x
+        """,
+        id="item-assignments",
+    ),
+]
+
+
 VARIABLES = [
     pytest.param(
         """
@@ -1402,6 +1428,11 @@ def test_loops(src, expected):
 
 @pytest.mark.parametrize(("src", "expected"), RETURNS)
 def test_return_statements(src, expected):
+    assert_converts(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), SLICES)
+def test_slices(src, expected):
     assert_converts(src, expected)
 
 

@@ -293,3 +293,20 @@ def test_an_unreachable_return_in_a_loop_in_a_loop_else(n):
     # Regression (property tests): the inner loop, under the guard of the outer's `return`,
     # carried the return flag it never sets, which made the flag a local of the guard.
     assert_matches_python(return_after_break, F(2.5), I32(n))
+
+
+def loop_after_a_return(x):
+    if x > 0:
+        return x
+    else:
+        return -x
+        while x < 3:  # unreachable, dropped
+            return x
+        else:
+            x = x + 1
+
+
+def test_a_returning_loop_in_unreachable_code():
+    # Regression (property tests): the dropped loop's `else` guard looked for its returns.
+    assert_matches_python(loop_after_a_return, F(1.0))
+    assert_matches_python(loop_after_a_return, F(-1.0))

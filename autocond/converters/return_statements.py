@@ -49,7 +49,7 @@ def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str
         entries = lowered_so_far
         if within is not None:
             in_within = {id(n) for n in gast.walk(within)}
-            entries = entries[:max(k for k, n in enumerate(entries) if id(n) in in_within) + 1]
+            entries = entries[:max((k for k, n in enumerate(entries) if id(n) in in_within), default=-1) + 1]
         inside = {id(n) for n in gast.walk(node)}
         return tuple(anno.getanno(n, anno.Basic.RETURN_LINE) for n in entries if id(n) not in inside)
 

@@ -7,6 +7,8 @@ from autocond.operators.logical import not_ as not_
 from autocond.operators.loops import for_stmt as for_stmt
 from autocond.operators.loops import range_ as range_
 from autocond.operators.loops import while_stmt as while_stmt
+from autocond.operators.slices import index as index
+from autocond.operators.slices import setitem as setitem
 from autocond.operators.variables import Undefined as Undefined
 from autocond.operators.variables import UndefinedReturnValue as UndefinedReturnValue
 from autocond.operators.variables import ld as ld

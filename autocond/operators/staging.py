@@ -10,6 +10,7 @@ error about positional outputs.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import reprlib
 import sys
@@ -103,6 +104,14 @@ class Traced:
     outputs: tuple  # the function's outputs, with traced leaves replaced by `Out`
 
 
+_tracing = contextvars.ContextVar("autocond_tracing", default=False)
+
+
+def tracing() -> bool:
+    """Whether a branch or loop body is being traced (by `trace`) here."""
+    return _tracing.get()
+
+
 def trace(fn: Callable[..., tuple], avals: Sequence[Any]) -> Traced:
     """Trace `fn` on abstract arguments of the given types."""
     outputs = []
@@ -117,7 +126,11 @@ def trace(fn: Callable[..., tuple], avals: Sequence[Any]) -> Traced:
         return traced
 
     specs = [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in avals]
-    jaxpr = jax.make_jaxpr(flat_fn)(*specs)
+    token = _tracing.set(True)
+    try:
+        jaxpr = jax.make_jaxpr(flat_fn)(*specs)
+    finally:
+        _tracing.reset(token)
     return Traced(jaxpr, outputs[0])
 
 
