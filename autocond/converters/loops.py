@@ -94,11 +94,16 @@ class _Transformer(functional.Transformer):
 
 
 def _iterable(node: gast.expr) -> gast.expr:
-    """`range(...)` becomes `ac__.range_(range, ...)`, which accepts traced arguments."""
-    if (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "range"
+    """`range(...)` becomes `ac__.range_(range, ...)`, which accepts traced arguments;
+    `enumerate`, `zip` and `reversed` become `ac__.iterate(enumerate, ...)`, which gives the
+    items of JAX arrays as one traced loop can take them (their arguments too, inside out)."""
+    if (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id in ("range", "enumerate", "zip", "reversed")
             and not node.keywords and not any(isinstance(a, gast.Starred) for a in node.args)):
+        operator = "range_" if node.func.id == "range" else "iterate"
         return templates.replace_as_expression(
-            f"{RUNTIME_NAME}.range_(range, args)", args=node.args)
+            f"{RUNTIME_NAME}.{operator}(fn, args)", fn=node.func.id,
+            args=[_iterable(a) for a in node.args])
     return node
 
 

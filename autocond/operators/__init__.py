@@ -5,6 +5,7 @@ from autocond.operators.conditionals import if_stmt as if_stmt
 from autocond.operators.conditionals import python_bool as python_bool
 from autocond.operators.logical import not_ as not_
 from autocond.operators.loops import for_stmt as for_stmt
+from autocond.operators.loops import iterate as iterate
 from autocond.operators.loops import range_ as range_
 from autocond.operators.loops import while_stmt as while_stmt
 from autocond.operators.slices import index as index

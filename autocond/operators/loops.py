@@ -48,6 +48,57 @@ def range_(range_fn: Callable, *args: Any) -> Any:
     return TracedRange(start, stop, step)
 
 
+@dataclasses.dataclass(frozen=True)
+class Count:
+    """`enumerate`'s counter among the parts of `Items`."""
+
+    start: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Items:
+    """The items of JAX arrays iterated along their leading axis (`for x in xs`, and through
+    `enumerate`, `zip` and `reversed`). `parts` is a pytree of arrays and `Count`s: item `k`
+    has row `k` of each array and `start + k` for each count."""
+
+    parts: Any
+    length: int
+
+    def item(self, k: Any) -> Any:
+        return jax.tree_util.tree_map(lambda p: p.start + k if isinstance(p, Count) else p[k], self.parts)
+
+    def __iter__(self):
+        return (self.item(k) for k in range(self.length))
+
+    def traced(self) -> bool:
+        return any(map(staging.is_traced, jax.tree_util.tree_leaves(self.parts)))
+
+
+def _parts(value: Any) -> Any:
+    """The `Items` parts of a JAX array or `Items`; None for any other iterable."""
+    if isinstance(value, Items):
+        return value.parts
+    if isinstance(value, jax.Array) and value.ndim:
+        return value
+    return None
+
+
+def iterate(fn: Callable, *args: Any) -> Any:
+    """`fn(*args)`, where `fn` is what the name `enumerate`, `zip` or `reversed` means in the
+    user's code; when it is that builtin over JAX arrays, their `Items` (which `for_stmt`
+    can run as one traced loop)."""
+    parts = [_parts(a) for a in args]
+    if args and all(p is not None for p in parts):
+        lengths = [a.length if isinstance(a, Items) else len(a) for a in args]
+        if fn is enumerate and len(args) == 1:
+            return Items((Count(0), parts[0]), lengths[0])
+        if fn is zip:
+            return Items(tuple(parts), min(lengths))
+        if fn is reversed and len(args) == 1 and isinstance(args[0], jax.Array):
+            return Items(args[0][::-1], lengths[0])
+    return fn(*args)
+
+
 def _stopped(state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
     """Whether one of the loop's `break`/`return` flags is set: a Python bool, or a traced
     one as soon as one flag is traced."""
@@ -132,7 +183,13 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     if isinstance(iterable, TracedRange):
         _, run = _range_loop(iterable, body, inputs, names, where, stop)
         return run()
-    if isinstance(iterable, range) and len(iterable) > 1 and _rollable(inputs, names, stop):
+    items_traced = False
+    if _parts(iterable) is not None:  # a loop over the indices of the items
+        items = iterable if isinstance(iterable, Items) else Items(iterable, len(iterable))
+        items_traced, iterable = items.traced(), range(items.length)
+        body = functools.partial(_item_body, items, body)
+    if (isinstance(iterable, range) and len(iterable) > 1
+            and _rollable(inputs, names, stop, items_traced)):
         run = _rolled(iterable, body, inputs, names, where, stop)
         if run:
             return run()
@@ -151,9 +208,16 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     return staging.from_tuple(state, names)
 
 
+def _item_body(items: Items, body: Callable, k: Any, *state: Any) -> Any:
+    return body(items.item(k), *state)
+
+
 def _rolled(r: range, body, inputs, names, where, stop) -> Callable[[], Any] | None:
     """The traced loop over a static range, if the body traces with a traced index and
-    computes with it as Python's ints would; None if it must be unrolled."""
+    computes with it as Python's ints would, and leaves no Python number a different
+    Python number (`count += 1` must stay a Python int); None if it must be unrolled."""
+    if not _numbers_stay_or_become_traced(body, inputs, names):
+        return None
     try:
         loop, run = _range_loop(r, body, inputs, names, where, stop)
     except Exception:
@@ -171,13 +235,32 @@ def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Se
     return staging.from_tuple(state, names)
 
 
-def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
-    """Whether the variables are all arrays, some traced (the `break`/`return` flags,
-    autocond's own, may be Python bools: carrying them as arrays changes nothing)."""
+def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str], items_traced: bool) -> bool:
+    """Whether the variables are all arrays or numbers, and some of them or the items are
+    traced (the `break`/`return` flags, autocond's own, may be Python bools: carrying them
+    as arrays changes nothing)."""
     leaves, _ = staging.flatten(tuple(v for n, v in zip(names, inputs) if n not in stop))
     leaves = [x for x in leaves if not isinstance(x, UndefinedReturnValue)]  # becomes zeros
-    return (bool(leaves) and all(isinstance(x, jax.Array) for x in leaves)
-            and any(staging.is_traced(x) for x in leaves))
+    return (bool(leaves) and all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
+            and (items_traced or any(staging.is_traced(x) for x in leaves)))
+
+
+def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequence[str]) -> bool:
+    """Whether one iteration, traced with Python numbers kept Python, leaves each of them
+    unchanged or traced. A traced loop carries them as arrays: that is what unrolling would
+    compute too, unless the body keeps one a Python number that changes."""
+    state = staging.State(inputs)
+    if all(state.dynamic) or not any(map(staging.is_constant, state.leaves)):
+        return True
+    try:
+        traced = staging.trace(lambda k, *ops: staging.as_tuple(body(k, *state.rebuild(ops)), names),
+                               [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands])
+    except Exception:
+        return False  # unrolled, it raises where Python does
+    after, tree = staging.flatten(traced.outputs)
+    return tree == state.tree and all(
+        not staging.is_constant(x) or isinstance(y, staging.Out) or staging.same_static(x, y)
+        for x, y in zip(state.leaves, after))
 
 
 def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str]):

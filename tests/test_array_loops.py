@@ -1,0 +1,119 @@
+"""Loops over JAX arrays (`for x in xs`, `enumerate`, `zip`, `reversed`): one traced loop
+over the leading axis; plain Python, iterating the same arrays, is the oracle."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import autocond
+from tests.support import assert_matches_python, primitives
+
+F = jnp.float32
+
+
+def rows(n: int, seed: int = 0) -> jax.Array:
+    return jnp.asarray(np.random.default_rng(seed).normal(size=(n, 3)), F)
+
+
+def signed_sum(xs):
+    total = jnp.zeros(3)
+    for x in xs:
+        if x.sum() > 0:
+            total = total + x
+        else:
+            total = total - 2 * x
+    return total
+
+
+def enumerated(xs):
+    total = 0.0
+    for i, x in enumerate(xs):
+        total = total + i * x[0]
+    return total
+
+
+def zipped(xs, ys):
+    total = 0.0
+    for a, b in zip(xs, ys):
+        total = total + jnp.dot(a, b[:3])
+    return total
+
+
+def nested_unpacking(xs, ys):
+    best, where = -jnp.inf, -1
+    for i, (a, b) in enumerate(zip(xs, ys)):
+        score = a[0] * b[1]
+        if score > best:
+            best, where = score, i
+    return best, where
+
+
+def backwards(xs):
+    acc = jnp.zeros(3)
+    for x in reversed(xs):
+        acc = acc * 0.5 + x
+    return acc
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7])
+@pytest.mark.parametrize("fn", [signed_sum, enumerated, backwards])
+def test_loop_over_rows(fn, n):
+    assert_matches_python(fn, rows(n))
+
+
+@pytest.mark.parametrize("n, m", [(0, 3), (1, 1), (5, 5), (6, 4)])
+@pytest.mark.parametrize("fn", [zipped, nested_unpacking])
+def test_loop_over_zipped_rows(fn, n, m):
+    assert_matches_python(fn, rows(n), jnp.concatenate([rows(m, 1), rows(m, 2)], axis=1))
+
+
+@pytest.mark.parametrize("fn", [signed_sum, enumerated, backwards])
+def test_compiled_size_does_not_depend_on_the_length(fn):
+    sizes = [len(jax.make_jaxpr(autocond.convert(fn))(rows(n)).eqns) for n in (10, 1000)]
+    assert sizes[0] == sizes[1]
+    assert "scan" in primitives(jax.make_jaxpr(autocond.convert(fn))(rows(10)).jaxpr)
+
+
+def test_a_python_count_stays_a_python_int():
+    def count_rows(xs):
+        count = 0
+        for _ in xs:
+            count += 1
+        return jnp.zeros(count)  # needs a static count, as in plain Python
+
+    assert_matches_python(count_rows, rows(4))
+
+
+def first_negative(xs):
+    for i, x in enumerate(xs):
+        if x < 0:
+            return i, x
+    return -1, 0.0
+
+
+@pytest.mark.parametrize("values", [[-1.0, 2.0, 3.0], [1.0, -2.0, 3.0], [1.0, 2.0, -3.0],
+                                    [1.0, 2.0, 3.0]])
+def test_return_inside_a_loop_over_an_array(values):
+    assert_matches_python(first_negative, jnp.asarray(values, F))
+    assert "while" in primitives(jax.make_jaxpr(autocond.convert(first_negative))(jnp.ones(5, F)).jaxpr)
+
+
+def over_python_list(x):
+    for scale in [1.0, 2.0, 3.0]:
+        x = x * scale
+    return x
+
+
+def over_numpy(x):
+    for row in np.arange(6.0).reshape(3, 2):
+        x = x + row
+    return x
+
+
+@pytest.mark.parametrize("fn", [over_python_list, over_numpy])
+def test_python_and_numpy_iterables_stay_python(fn):
+    assert_matches_python(fn, jnp.ones(2, F))
+    assert "scan" not in primitives(jax.make_jaxpr(autocond.convert(fn))(jnp.ones(2, F)).jaxpr)
