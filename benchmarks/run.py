@@ -329,6 +329,45 @@ def damped_lax(x):
     return lax.fori_loop(0, 200, lambda i, x: 0.99 * x + 0.01 * jnp.sin(x + i), x)
 
 
+def first_above(x):
+    found = -1
+    for i in range(x.shape[0]):
+        if x[i] > 3.9:
+            found = i
+            break
+    return found
+
+
+def first_above_lax(x):
+    def cond(carry):
+        i, found = carry
+        return (i < x.shape[0]) & (found < 0)
+
+    def body(carry):
+        i, found = carry
+        return i + 1, jnp.where(x[i] > 3.9, i, found)
+
+    return lax.while_loop(cond, body, (0, -1))[1]
+
+
+def row_walk(x):
+    rows = x.reshape(-1, 16)
+    acc = jnp.zeros(16)
+    for row in rows:
+        if row[0] > 2.0:
+            acc = acc * 0.5 + row
+        else:
+            acc = acc - row
+    return acc
+
+
+def row_walk_lax(x):
+    def step(acc, row):
+        return lax.cond(row[0] > 2.0, lambda: acc * 0.5 + row, lambda: acc - row), None
+
+    return lax.scan(step, jnp.zeros(16), x.reshape(-1, 16))[0]
+
+
 def _interleaved_median(fns: Sequence[Callable], x: jax.Array, rounds: int) -> list[float]:
     """Median seconds per call of each function, timed in alternating blocks so that drift in
     the machine's speed affects all alike."""
@@ -368,6 +407,8 @@ def bench_runtime(quick: bool) -> None:
         ("traced if vs lax.cond", branchy, branchy_lax),
         ("traced while (Newton sqrt) vs lax.while_loop", newton_sqrt, newton_sqrt_lax),
         ("static range(200) vs lax.fori_loop", damped, damped_lax),
+        ("range with break vs lax.while_loop", first_above, first_above_lax),
+        ("for row in array vs lax.scan", row_walk, row_walk_lax),
     ]
     time_rows, eqn_rows, notes = [], [], []
     for name, fn, hand in cases:
