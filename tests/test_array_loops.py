@@ -117,3 +117,68 @@ def over_numpy(x):
 def test_python_and_numpy_iterables_stay_python(fn):
     assert_matches_python(fn, jnp.ones(2, F))
     assert "scan" not in primitives(jax.make_jaxpr(autocond.convert(fn))(jnp.ones(2, F)).jaxpr)
+
+
+# --- lists that grow in the loop ---------------------------------------------------------------
+
+
+def trajectory(xs):
+    pos = jnp.zeros(3)
+    path = []
+    for x in xs:
+        if x.sum() > 0:
+            pos = pos + x
+        else:
+            pos = pos - 0.5 * x
+        path.append(pos)
+    return path
+
+
+def both_branches_append(xs):
+    out = [jnp.float32(-1.0)]
+    for x in xs:
+        if x[0] > 0:
+            out.append(x[0] * 2)
+        else:
+            out.append(-x[1])
+    return out
+
+
+def appends_pairs(n, x):
+    pairs = []
+    for i in range(n):
+        x = x * 0.5 + i
+        pairs.append((i, x))
+    return pairs
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7])
+@pytest.mark.parametrize("fn", [trajectory, both_branches_append])
+def test_appending_in_a_loop_over_rows(fn, n):
+    assert_matches_python(fn, rows(n))
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_appending_pytrees_in_a_static_range(n):
+    assert_matches_python(appends_pairs, n, F(1.0), static_argnames=("n",))
+
+
+def test_appending_loop_is_one_scan():
+    for n in (10, 1000):
+        prims = primitives(jax.make_jaxpr(autocond.convert(trajectory))(rows(n)).jaxpr)
+        assert prims.count("scan") == 1 and prims.count("cond") == 1
+
+
+def aliased_list(xs):
+    path = []
+    alias = path
+    for x in xs:
+        if x.sum() > 0:
+            path.append(x)
+    return alias
+
+
+def test_a_list_another_variable_holds_keeps_python_appends():
+    assert_matches_python(aliased_list, rows(3), jit=False)
+    with pytest.raises(autocond.errors.NotConvertedError, match="changes `path` in place"):
+        autocond.jit(aliased_list)(rows(3))

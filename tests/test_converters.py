@@ -236,8 +236,28 @@ CONDITIONALS = [
         id="two-ifs-fresh-names",
     ),
     pytest.param(
-        # A local list changed in place: a traced branch would change a copy, so the `if`
-        # stays Python (and raises a clear error if its condition is traced).
+        # A list another variable holds, changed in place: a traced branch would change a
+        # copy, so the `if` stays Python (and raises a clear error if its condition is traced).
+        """
+        def f(x):
+            acc = []
+            seen = acc
+            if x > 0:
+                acc.append(x)
+            return seen
+        """,
+        """
+        def f(x):
+            acc = []
+            seen = acc
+            if ac__.python_bool(x > 0, 'it changes `acc` in place at <test>:5'):
+                acc.append(x)
+            return seen
+        """,
+        id="if-mutating-local-list",
+    ),
+    pytest.param(
+        # A list only this variable holds: `append` rebinds it, and the branch carries it.
         """
         def f(x):
             acc = []
@@ -248,11 +268,17 @@ CONDITIONALS = [
         """
         def f(x):
             acc = []
-            if ac__.python_bool(x > 0, 'it changes `acc` in place at <test>:4'):
-                acc.append(x)
+
+            def if_true(acc):
+                acc = ac__.append(acc, x)
+                return acc
+
+            def if_false(acc):
+                return acc
+            acc = ac__.if_stmt(x > 0, if_true, if_false, (acc,), ('acc',))
             return acc
         """,
-        id="if-mutating-local-list",
+        id="if-appending-owned-list",
     ),
 ]
 

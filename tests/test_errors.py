@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import types
 
 import jax
 import jax.numpy as jnp
@@ -348,22 +349,55 @@ def test_generator_function_is_refused():
 
 
 def _countdown_logging(x):
-    seen = []
+    log = types.SimpleNamespace(last=None)
     while x > 0:
-        seen.append(x)
+        log.last = x
         x = x - 1
     return x
 
 
-def test_traced_condition_on_a_while_loop_changing_a_list():
+def test_traced_condition_on_a_while_loop_changing_an_object():
     assert autocond.convert(_countdown_logging)(3) == _countdown_logging(3) == 0  # static
     with pytest.raises(errors.NotConvertedError, match="is traced, but autocond keeps this") as info:
         autocond.jit(_countdown_logging)(jnp.array(3.0))
     message = _message(info)
     assert re.search(f"The condition at {_FILE}", message)
-    assert re.search(f"because it changes `seen` in place at {_at(_countdown_logging, 'seen.append')}",
+    assert re.search(f"because it changes `log` in place at {_at(_countdown_logging, 'log.last =')}",
                      message)
     assert "Make the condition static (e.g. with `static_argnames`)" in message
+
+
+def _countdown_collecting(x):
+    seen = []
+    while x > 0:
+        seen.append(x)
+        x = x - 1
+    return seen
+
+
+def test_a_list_growing_in_a_loop_with_a_traced_trip_count():
+    assert autocond.convert(_countdown_collecting)(2) == _countdown_collecting(2) == [2, 1]
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_countdown_collecting)(jnp.array(3.0))
+    assert re.search(f"`seen` grows by one item per iteration of the traced `while` loop at "
+                     f"{_at(_countdown_collecting, 'while x > 0')}, but its trip count is traced, so "
+                     r"the list would have a traced length\. Preallocate an array", _message(info))
+
+
+def _append_in_one_branch(x):
+    ys = []
+    if x > 0:
+        ys.append(x)
+    return ys
+
+
+def test_append_in_one_traced_branch():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_append_in_one_branch)(jnp.array(1.0))
+    assert re.search(f"`ys` has a different structure in the branches of the traced `if` at "
+                     f"{_at(_append_in_one_branch, 'if x > 0')}: PyTreeDef\\(\\[\\*\\]\\) in the `if` "
+                     r"branch, PyTreeDef\(\[\]\) in the `else` branch\..*append to a list in every "
+                     "branch or in none", _message(info))
 
 
 def test_traced_condition_on_an_if_assigning_a_nonlocal():

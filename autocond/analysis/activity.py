@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 import gast
 
 from autocond.pyct import anno
+from autocond.pyct.loader import RUNTIME_NAME
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda,
            gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
@@ -117,7 +118,7 @@ def _mutations(nodes: Iterable[gast.AST]) -> dict[str, gast.AST]:
               and n.func.attr in _MUTATING_METHODS):
             target = n.func.value
         name = target is not None and base_name(target)
-        if name:
+        if name and name != RUNTIME_NAME:  # `ac__.append(xs, v)` is the converted form
             names.setdefault(name, n)
     return names
 

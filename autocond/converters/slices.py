@@ -1,12 +1,14 @@
-"""Item assignments to local variables become rebinding calls to `ac__.setitem`.
+"""Item assignments and appends to local variables become rebinding calls.
 
     x[i] = v               →     x = ac__.setitem(x, i, v)
     x[i, 1:] += v          →     x = ac__.setitem(x, ac__.index[i, 1:], v, '+')
     x[i][j] = v            →     x = ac__.setitem(x, i, ac__.setitem(x[i], j, v))
+    xs.append(v)           →     xs = ac__.append(xs, v)
 
 `setitem` changes a list, dict or NumPy array in place, as Python does, and returns a JAX
-array's updated copy (`.at[...]`); rebinding the variable makes both mean what the user
-wrote. (`ac__.index[...]` is NumPy's `s_`: the key written with slices, as written.)
+array's updated copy (`.at[...]`); `append` appends. Rebinding the variable makes both mean
+what the user wrote, also where a traced branch or loop works on a copy of the value.
+(`ac__.index[...]` is NumPy's `s_`: the key written with slices, as written.)
 
 Runs before the lowerings and analyses: the variable is then simply assigned, so branches
 and loops carry it like any other. Only a local variable is rebound (rebinding a global or
@@ -32,8 +34,8 @@ _SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Po
 
 
 class _Transformer(gast.NodeTransformer):
-    def __init__(self, local_names: set[str]):
-        self.local_names = local_names
+    def __init__(self, local_names: set[str], appendable: set[str]):
+        self.local_names, self.appendable = local_names, appendable
 
     def visit_FunctionDef(self, node):
         return node  # a nested function's variables are its own
@@ -43,6 +45,16 @@ class _Transformer(gast.NodeTransformer):
     def visit_Assign(self, node: gast.Assign):
         if len(node.targets) == 1:
             return self._rebind(node, node.targets[0], node.value, None) or node
+        return node
+
+    def visit_Expr(self, node: gast.Expr):
+        name = _appended(node)
+        if name in self.appendable:
+            call = node.value
+            assign = templates.replace(f"name = {RUNTIME_NAME}.append(name, value)",
+                                       name=name, value=call.args[0])
+            origin.mark(assign, node)
+            return assign[0]
         return node
 
     def visit_AugAssign(self, node: gast.AugAssign):
@@ -92,9 +104,51 @@ def _plain(node: gast.expr) -> bool:
                               gast.USub, gast.Slice)) for n in gast.walk(node))
 
 
+def _appended(node: gast.AST) -> str | None:
+    """The name `node` appends to, if it is a statement `name.append(value)`."""
+    call = node.value if isinstance(node, gast.Expr) else None
+    if (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+            and call.func.attr == "append" and isinstance(call.func.value, gast.Name)
+            and len(call.args) == 1 and not call.keywords
+            and not isinstance(call.args[0], gast.Starred)):
+        return call.func.value.id
+    return None
+
+
+def _appendable(fn: gast.FunctionDef) -> set[str]:
+    """The lists the function owns: variables bound only to list displays (`xs = []`),
+    never read before their last `append` but by it. A traced branch or loop works on a copy
+    of such a list, which then reaches every reader; a list someone else may hold (a
+    parameter, one read into another variable first) keeps Python's in-place `append`."""
+    appends, receivers = {}, set()
+    for n in gast.walk(fn):
+        name = _appended(n)
+        if name:
+            appends.setdefault(name, []).append(n.lineno)
+            receivers.add(id(n.value.func.value))
+    displays = {t.id for n in gast.walk(fn) if isinstance(n, gast.Assign) and isinstance(n.value, gast.List)
+                for t in n.targets if isinstance(t, gast.Name)}
+    owned = set(appends) & displays - activity.parameters(fn.args) - activity.declared_outer(fn)
+    for scope in gast.walk(fn):  # a closure could hold the list
+        if scope is not fn and isinstance(scope, _SCOPES):
+            owned -= {n.id for n in gast.walk(scope) if isinstance(n, gast.Name)}
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Assign) and not isinstance(n.value, gast.List):
+            owned -= activity.binds(n)
+        elif isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.For, gast.With, gast.Delete,
+                            gast.NamedExpr, gast.comprehension, gast.ExceptHandler, gast.Import,
+                            gast.ImportFrom)):
+            owned -= activity.binds(n) | {getattr(n, "name", None)}
+        elif (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in owned
+              and id(n) not in receivers and n.lineno <= max(appends[n.id])):
+            owned.discard(n.id)
+    return owned
+
+
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     local_names = activity.parameters(node.args) | activity.summarize(node.body).binds
     local_names -= activity.declared_outer(node)
     activity.forget(node)  # the summaries of statements about to change
-    node.body = [_Transformer(local_names).visit(stmt) for stmt in node.body]
+    transformer = _Transformer(local_names, _appendable(node))
+    node.body = [transformer.visit(stmt) for stmt in node.body]
     return node

@@ -8,6 +8,7 @@ from autocond.operators.loops import for_stmt as for_stmt
 from autocond.operators.loops import iterate as iterate
 from autocond.operators.loops import range_ as range_
 from autocond.operators.loops import while_stmt as while_stmt
+from autocond.operators.slices import append as append
 from autocond.operators.slices import index as index
 from autocond.operators.slices import setitem as setitem
 from autocond.operators.variables import Undefined as Undefined

@@ -151,6 +151,7 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         going = staging.predicate(test(*current), where)
         return going & ~_stopped(current, names, stop) if stop else going
 
+    loop.check_no_appends("its trip count is traced")
     return loop.finish(lax.while_loop(cond_fn, loop.step, loop.init))
 
 
@@ -236,12 +237,12 @@ def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Se
 
 
 def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str], items_traced: bool) -> bool:
-    """Whether the variables are all arrays or numbers, and some of them or the items are
-    traced (the `break`/`return` flags, autocond's own, may be Python bools: carrying them
-    as arrays changes nothing)."""
+    """Whether the variables are all arrays or numbers (lists that grow are stacked), and
+    some of them or the items are traced (the `break`/`return` flags, autocond's own, may be
+    Python bools: carrying them as arrays changes nothing)."""
     leaves, _ = staging.flatten(tuple(v for n, v in zip(names, inputs) if n not in stop))
     leaves = [x for x in leaves if not isinstance(x, UndefinedReturnValue)]  # becomes zeros
-    return (bool(leaves) and all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
+    return (all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
             and (items_traced or any(staging.is_traced(x) for x in leaves)))
 
 
@@ -257,7 +258,8 @@ def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequenc
                                [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands])
     except Exception:
         return False  # unrolled, it raises where Python does
-    after, tree = staging.flatten(traced.outputs)
+    outputs = tuple(a[:-1] if _appended_to(b, a) else a for b, a in zip(state.values, traced.outputs))
+    after, tree = staging.flatten(outputs)
     return tree == state.tree and all(
         not staging.is_constant(x) or isinstance(y, staging.Out) or staging.same_static(x, y)
         for x, y in zip(state.leaves, after))
@@ -288,6 +290,16 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
     def step_fn(k, carry):
         return loop.step(carry, staging.cast(index(k), index_type))
 
+    if loop.appended:  # the appended items are the stacked outputs of a `scan`
+        if stop:
+            loop.check_no_appends("it may be left early (`break`, `return`)")
+        if not isinstance(r, range):
+            loop.check_no_appends("its trip count is traced")
+
+        def scan_fn(carry, k):
+            return loop.step(carry, staging.cast(index(k), index_type), stacked=True)
+
+        return loop, lambda: loop.finish(*lax.scan(scan_fn, loop.init, jnp.arange(lower, upper)), len(r))
     if not stop:
         return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
 
@@ -337,7 +349,7 @@ class _Loop:
     def _check(self) -> bool:
         """Match the body's outputs to the carried variables; True if the body must be traced
         again (a type was promoted, or a return value filled in)."""
-        self.sources, self.unbound_after = [], {}
+        self.sources, self.unbound_after, self.appended = [], {}, {}
         promoted = False
         types = iter(range(len(self.types)))
         for k, (name, before, after) in enumerate(zip(self.names, self.state.values, self.traced.outputs)):
@@ -352,6 +364,15 @@ class _Loop:
             if before is not self.state.values[k]:  # may be unbound after the body, not before
                 self._restart(k, before)
                 return True
+            if _appended_to(before, after):  # carried without its new item, which is stacked
+                self.appended[name] = staging.flatten(after[-1])
+                for leaf in self.appended[name][0]:
+                    if not (isinstance(leaf, staging.Out) or staging.is_constant(leaf)):
+                        raise errors.StagingError(
+                            f"`{name}` gets {staging.describe(leaf)} appended in {self.where}. "
+                            "A traced loop can stack only arrays and numbers; append the "
+                            "others in a Python loop.")
+                after = after[:-1]
             (in_leaves, in_tree), (out_leaves, out_tree) = staging.flatten(before), staging.flatten(after)
             if in_tree != out_tree:
                 raise errors.StagingError(
@@ -413,13 +434,36 @@ class _Loop:
     def rebuild(self, carry) -> tuple:
         return self.state.rebuild(carry)
 
-    def step(self, carry, *index):
-        return staging.evaluate(self.traced, self.sources, self.types, [*index, *carry])
+    def step(self, carry, *index, stacked=False):
+        """The carried values after one iteration; with `stacked`, and the items appended."""
+        leaves = [leaf for _, (leaves, _) in self.appended.items() for leaf in leaves] if stacked else []
+        types = [staging.aval_of(leaf) for leaf in leaves]
+        out = staging.evaluate(self.traced, self.sources + leaves, self.types + types, [*index, *carry])
+        return (out[:len(self.sources)], out[len(self.sources):]) if stacked else out
 
-    def finish(self, carry) -> Any:
+    def check_no_appends(self, why: str) -> None:
+        for name in self.appended:
+            raise errors.StagingError(
+                f"`{name}` grows by one item per iteration of {self.where}, but {why}, so the "
+                "list would have a traced length. Preallocate an array of the largest length "
+                f"before the loop and assign items (`{name}[i] = value`), or make the trip "
+                "count static.")
+
+    def finish(self, carry, stacked=(), length=0) -> Any:
         values = list(self.rebuild(carry))
+        rows = iter(stacked)
         for k, name in enumerate(self.names):
             if name in self.unbound_after:
                 values[k] = self.unbound_after[name]
+            if name in self.appended:
+                leaves, tree = self.appended[name]
+                columns = [next(rows) for _ in leaves]
+                values[k] = values[k] + [tree.unflatten([c[j] for c in columns]) for j in range(length)]
         return staging.from_tuple(values, self.names)
+
+
+def _appended_to(before: Any, after: Any) -> bool:
+    """Whether `after` is the list `before` with one more item (from `append`)."""
+    return (isinstance(before, list) and isinstance(after, list) and len(after) == len(before) + 1
+            and staging.flatten(before)[1] == staging.flatten(after[:-1])[1])
 

@@ -1,10 +1,11 @@
-"""Runtime of converted item assignments: `x[i] = v` and `x[i] op= v`."""
+"""Runtime of converted changes to local containers: `x[i] = v`, `x[i] op= v`, `xs.append(v)`."""
 
 from __future__ import annotations
 
 import linecache
 import operator
 import sys
+import types
 from typing import Any
 
 import jax
@@ -52,19 +53,41 @@ def setitem(target: Any, index: Any, value: Any, op: str | None = None) -> Any:
     if isinstance(target, jax.Array):
         return _update_array(target, index, value, op)
     if staging.tracing():
-        frame = sys._getframe(1)
-        statement = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-        raise errors.NotConvertedError(
-            f"`{statement}` at {frame.f_code.co_filename}:{frame.f_lineno} changes a "
-            f"{type(target).__name__} in place inside a traced branch or loop, which autocond "
-            "traces on a copy, so the change could not reach other references to it. Use a JAX "
-            "array (its items are updated as `.at[...]`), or rebind the variable to a new "
-            "container (`d = {**d, k: v}`, `xs = xs[:i] + [v] + xs[i + 1:]`).")
+        raise _in_place_error(target, sys._getframe(1))
     if op is None:
         target[index] = value
     else:
         target[index] = _OPERATORS[op][0](target[index], value)
     return target
+
+
+def append(target: Any, value: Any) -> Any:
+    """Appends as Python does, and returns `target`::
+
+        def append(target, value):
+            target.append(value)
+            return target
+
+    The converter rebinds the variable to the result (`xs = ac__.append(xs, v)`). Inside a
+    traced branch or loop body a list is a copy of the variable's value (autocond passes
+    values in and out), so the append reaches the variable and no other reference to the
+    list; a traced loop stacks what each iteration appends. Another object with `append`
+    cannot change there: that raises a clear error.
+    """
+    if staging.tracing() and not isinstance(target, list):
+        raise _in_place_error(target, sys._getframe(1))
+    target.append(value)
+    return target
+
+
+def _in_place_error(target: Any, frame: types.FrameType) -> errors.NotConvertedError:
+    statement = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return errors.NotConvertedError(
+        f"`{statement}` at {frame.f_code.co_filename}:{frame.f_lineno} changes a "
+        f"{type(target).__name__} in place inside a traced branch or loop, which autocond "
+        "traces on a copy, so the change could not reach other references to it. Use a JAX "
+        "array (its items are updated as `.at[...]`), or rebind the variable to a new "
+        "container (`d = {**d, k: v}`, `xs = xs[:i] + [v] + xs[i + 1:]`).")
 
 
 def _update_array(target: jax.Array, index: Any, value: Any, op: str | None) -> jax.Array:

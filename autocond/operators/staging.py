@@ -269,11 +269,12 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
                     "between them; make them agree, or make the condition static (e.g. "
                     "`static_argnames`).")
             if tree != flat[0][1]:
-                label = labels[b]
+                lists = all(isinstance(v, list) for v in values)
                 raise errors.StagingError(
                     f"`{name}` has a different structure in the branches of {where}: "
-                    f"{flat[0][1]} in {labels[0]}, {tree} in {label}. Every branch of a traced "
-                    "`if` must give it the same structure (containers, lengths, keys).")
+                    f"{flat[0][1]} in {labels[0]}, {tree} in {labels[b]}. Every branch of a traced "
+                    "`if` must give it the same structure (containers, lengths, keys)"
+                    + ("; append to a list in every branch or in none." if lists else "."))
         paths = leaf_paths(name, values[0])
         merged = []
         for path, leaves in zip(paths, zip(*(leaves for leaves, _ in flat))):
