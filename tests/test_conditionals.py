@@ -308,19 +308,34 @@ def dict_state(x, v):
 
 
 def dict_item_assigned_in_branch(x):
-    state = {"a": x}
+    state = {"a": x, "b": 0.0}
     if x > 0:
         state["a"] = x * 2
+    else:
+        state["b"] += 1.0
     return state
 
 
-def test_item_assignment_in_a_traced_branch_is_a_clear_error():
-    # A traced branch works on a copy of the dict, so the change could not reach other
-    # references to it: `setitem` refuses to make it while the branch is traced.
-    assert_matches_python(dict_item_assigned_in_branch, 1.0, jit=False)  # static: Python
+@pytest.mark.parametrize("x", [1.0, -1.0])
+def test_item_assignment_in_a_traced_branch_on_a_dict_the_function_owns(x):
+    assert_matches_python(dict_item_assigned_in_branch, F(x))
+
+
+def dict_held_twice(x):
+    state = {"a": x}
+    before = state
+    if x > 0:
+        state["a"] = x * 2
+    return before
+
+
+def test_item_assignment_in_a_traced_branch_on_a_shared_dict_is_a_clear_error():
+    # A traced branch works on a copy of the dict, so the change could not reach `before`:
+    # `setitem` refuses to make it while the branch is traced.
+    assert_matches_python(dict_held_twice, 1.0, jit=False)  # static: Python
     message = r"`state\[\"a\"\] = x \* 2` at .*test_conditionals.py:\d+ changes a dict in place"
     with pytest.raises(errors.NotConvertedError, match=message):
-        autocond.jit(dict_item_assigned_in_branch)(F(1.0))
+        autocond.jit(dict_held_twice)(F(1.0))
 
 
 def augmented_assignment_in_both_branches(x):

@@ -212,13 +212,60 @@ def _set_global(v):
 def list_in_traced_loop(x, n):
     xs = [0.0, 0.0]
     for _ in range(n):
-        xs[0] = x
+        xs[0] = xs[0] + x
     return xs
 
 
-def test_a_list_changed_in_a_traced_loop_is_a_clear_error():
-    assert list_in_traced_loop(1.0, 2) == [1.0, 0.0]
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_list_the_function_owns_changed_in_a_traced_loop(n):
+    assert_same(list_in_traced_loop(1.0, n), autocond.jit(list_in_traced_loop)(F(1.0), I32(n)))
+
+
+def shared_list_in_traced_loop(x, n):
+    xs = [0.0, 0.0]
+    ys = xs
+    for _ in range(n):
+        xs[0] = x
+    return ys
+
+
+def test_a_shared_list_changed_in_a_traced_loop_is_a_clear_error():
+    assert shared_list_in_traced_loop(1.0, 2) == [1.0, 0.0]
     with pytest.raises(errors.NotConvertedError,
                        match=r"`xs\[0\] = x` at .*test_slices.py:\d+ changes a list in place inside "
                              r"a traced branch or loop"):
-        autocond.jit(list_in_traced_loop)(F(1.0), I32(2))
+        autocond.jit(shared_list_in_traced_loop)(F(1.0), I32(2))
+
+
+def keys_by_branch(x):
+    d = {}
+    if x > 0:
+        d["pos"] = x
+    else:
+        d["neg"] = x
+    return d
+
+
+def test_branches_setting_different_keys_name_the_key():
+    with pytest.raises(errors.StagingError,
+                       match=r"`d\['neg'\]` is set in the `else` branch of the traced `if` at "
+                             r".*test_slices.py:\d+ but not in the `if` branch\. Every branch of a "
+                             r"traced `if` must give `d` the same keys"):
+        autocond.jit(keys_by_branch)(F(1.0))
+
+
+def dict_accumulator(xs):
+    acc = {"sum": 0.0, "max": -jnp.inf}
+    for x in xs:
+        acc["sum"] += x
+        if x > acc["max"]:
+            acc["max"] = x
+    return acc
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_dict_state_in_a_loop_over_an_array(n):
+    xs = jnp.asarray(np.random.default_rng(n).normal(size=n), F)
+    want = dict_accumulator(xs)
+    assert_same(want, autocond.convert(dict_accumulator)(xs))
+    assert_same(want, autocond.jit(dict_accumulator)(xs))

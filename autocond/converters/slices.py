@@ -34,8 +34,8 @@ _SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Po
 
 
 class _Transformer(gast.NodeTransformer):
-    def __init__(self, local_names: set[str], appendable: set[str]):
-        self.local_names, self.appendable = local_names, appendable
+    def __init__(self, local_names: set[str], owned: set[str]):
+        self.local_names, self.owned = local_names, owned
 
     def visit_FunctionDef(self, node):
         return node  # a nested function's variables are its own
@@ -49,7 +49,7 @@ class _Transformer(gast.NodeTransformer):
 
     def visit_Expr(self, node: gast.Expr):
         name = _appended(node)
-        if name in self.appendable:
+        if name in self.owned:
             call = node.value
             assign = templates.replace(f"name = {RUNTIME_NAME}.append(name, value)",
                                        name=name, value=call.args[0])
@@ -76,6 +76,8 @@ class _Transformer(gast.NodeTransformer):
                 container=_load(sub.value), key=_key(sub.slice), value=value)
             if k == 0 and op is not None:
                 call.args.append(gast.Constant(value=op, kind=None))
+            if root.id in self.owned:
+                call.keywords.append(gast.keyword(arg="owned", value=gast.Constant(value=True, kind=None)))
             value = call
         assign = templates.replace("name = value", name=root.id, value=value)
         origin.mark(assign, node)
@@ -115,32 +117,48 @@ def _appended(node: gast.AST) -> str | None:
     return None
 
 
-def _appendable(fn: gast.FunctionDef) -> set[str]:
-    """The lists the function owns: variables bound only to list displays (`xs = []`),
-    never read before their last `append` but by it. A traced branch or loop works on a copy
-    of such a list, which then reaches every reader; a list someone else may hold (a
-    parameter, one read into another variable first) keeps Python's in-place `append`."""
-    appends, receivers = {}, set()
+def _root(target: gast.expr) -> gast.Name | None:
+    """The variable an item assignment changes: `x` in `x[i][j] = v`."""
+    while isinstance(target, gast.Subscript):
+        target = target.value
+    return target if isinstance(target, gast.Name) else None
+
+
+def _owned(fn: gast.FunctionDef) -> set[str]:
+    """The containers the function owns: variables bound only to list and dict displays
+    (`xs = []`, `d = {}`), never read before their last `append` or item assignment but by
+    them or to read an item. A traced branch or loop works on a copy of such a container, which then reaches
+    every reader; one someone else may hold (a parameter, one read into another variable
+    first) keeps Python's in-place meaning."""
+    changes, receivers = {}, set()
     for n in gast.walk(fn):
         name = _appended(n)
-        if name:
-            appends.setdefault(name, []).append(n.lineno)
-            receivers.add(id(n.value.func.value))
-    displays = {t.id for n in gast.walk(fn) if isinstance(n, gast.Assign) and isinstance(n.value, gast.List)
+        receiver = n.value.func.value if name else None
+        if isinstance(n, (gast.Assign, gast.AugAssign)):
+            targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+            single = len(targets) == 1 and isinstance(targets[0], gast.Subscript)
+            receiver = _root(targets[0]) if single else None
+        if receiver is not None:
+            changes.setdefault(receiver.id, []).append(n.lineno)
+            receivers.add(id(receiver))
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and isinstance(n.value, gast.Name):
+            receivers.add(id(n.value))  # reading an item does not hold the container
+    displays = {t.id for n in gast.walk(fn)
+                if isinstance(n, gast.Assign) and isinstance(n.value, (gast.List, gast.Dict))
                 for t in n.targets if isinstance(t, gast.Name)}
-    owned = set(appends) & displays - activity.parameters(fn.args) - activity.declared_outer(fn)
-    for scope in gast.walk(fn):  # a closure could hold the list
+    owned = set(changes) & displays - activity.parameters(fn.args) - activity.declared_outer(fn)
+    for scope in gast.walk(fn):  # a closure could hold the container
         if scope is not fn and isinstance(scope, _SCOPES):
             owned -= {n.id for n in gast.walk(scope) if isinstance(n, gast.Name)}
     for n in gast.walk(fn):
-        if isinstance(n, gast.Assign) and not isinstance(n.value, gast.List):
+        if isinstance(n, gast.Assign) and not isinstance(n.value, (gast.List, gast.Dict)):
             owned -= activity.binds(n)
         elif isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.For, gast.With, gast.Delete,
                             gast.NamedExpr, gast.comprehension, gast.ExceptHandler, gast.Import,
                             gast.ImportFrom)):
             owned -= activity.binds(n) | {getattr(n, "name", None)}
         elif (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in owned
-              and id(n) not in receivers and n.lineno <= max(appends[n.id])):
+              and id(n) not in receivers and n.lineno <= max(changes[n.id])):
             owned.discard(n.id)
     return owned
 
@@ -149,6 +167,6 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     local_names = activity.parameters(node.args) | activity.summarize(node.body).binds
     local_names -= activity.declared_outer(node)
     activity.forget(node)  # the summaries of statements about to change
-    transformer = _Transformer(local_names, _appendable(node))
+    transformer = _Transformer(local_names, _owned(node))
     node.body = [transformer.visit(stmt) for stmt in node.body]
     return node

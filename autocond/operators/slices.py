@@ -28,7 +28,7 @@ _OPERATORS = {
 }
 
 
-def setitem(target: Any, index: Any, value: Any, op: str | None = None) -> Any:
+def setitem(target: Any, index: Any, value: Any, op: str | None = None, owned: bool = False) -> Any:
     """Assigns an item as Python does, and returns `target`::
 
         def setitem(target, index, value, op=None):
@@ -47,12 +47,15 @@ def setitem(target: Any, index: Any, value: Any, op: str | None = None) -> Any:
     NumPy casts it (`x[0] = 2.5` on integers stores 2). A boolean mask of `target`'s shape with a
     scalar `value` becomes `jnp.where`, so the mask may be traced.
 
-    A container that is not a JAX array cannot change in place inside a traced branch or
-    loop body (it is traced on a copy): that raises a clear error.
+    Inside a traced branch or loop body, a container is a copy of the variable's value
+    (autocond passes values in and out). `owned` says no other reference to it exists (the
+    converter's `_owned`): then the change reaches every reader, and branches may assign
+    keys, which must then agree. Otherwise the change could not reach the others: that
+    raises a clear error.
     """
     if isinstance(target, jax.Array):
         return _update_array(target, index, value, op)
-    if staging.tracing():
+    if staging.tracing() and not owned:
         raise _in_place_error(target, sys._getframe(1))
     if op is None:
         target[index] = value

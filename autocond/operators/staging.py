@@ -268,6 +268,14 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
                     "structure (containers, lengths, keys) where a traced condition picks "
                     "between them; make them agree, or make the condition static (e.g. "
                     "`static_argnames`).")
+            if tree != flat[0][1] and all(isinstance(v, dict) for v in (values[0], values[b])):
+                key = min(set(values[0]) ^ set(values[b]), key=repr, default=None)
+                if key is not None:
+                    has, lacks = (0, b) if key in values[0] else (b, 0)
+                    raise errors.StagingError(
+                        f"`{name}[{key!r}]` is set in {labels[has]} of {where} but not in "
+                        f"{labels[lacks]}. Every branch of a traced `if` must give `{name}` the "
+                        f"same keys: set `{name}[{key!r}]` before the `if` or in every branch.")
             if tree != flat[0][1]:
                 lists = all(isinstance(v, list) for v in values)
                 raise errors.StagingError(
