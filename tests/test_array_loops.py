@@ -182,3 +182,57 @@ def test_a_list_another_variable_holds_keeps_python_appends():
     assert_matches_python(aliased_list, rows(3), jit=False)
     with pytest.raises(autocond.errors.NotConvertedError, match="changes `path` in place"):
         autocond.jit(aliased_list)(rows(3))
+
+
+def stacked_trajectory(xs):
+    pos = jnp.zeros(3)
+    path = []
+    for x in xs:
+        if x.sum() > 0:
+            pos = pos + x
+        else:
+            pos = pos - 0.5 * x
+        path.append(pos)
+    return jnp.stack(path), jnp.array(path), jnp.asarray(path)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_stacking_the_appended_list(n):
+    assert_matches_python(stacked_trajectory, rows(n))
+
+
+def test_stacking_an_empty_list_raises_as_in_python():
+    with pytest.raises(ValueError, match="Need at least one array to stack"):
+        stacked_trajectory(rows(0))
+    with pytest.raises(ValueError, match="Need at least one array to stack"):
+        autocond.jit(stacked_trajectory)(rows(0))
+
+
+def test_acceptance_rows_with_traced_if_and_append_give_a_jaxpr_independent_of_the_rows():
+    def walk(xs):
+        pos = jnp.zeros(3)
+        path = []
+        for x in xs:
+            if x.sum() > 0:
+                pos = pos + x
+            else:
+                pos = pos - 0.5 * x
+            path.append(pos)
+        return jnp.stack(path)
+
+    sizes = {n: len(jax.make_jaxpr(autocond.convert(walk))(rows(n)).eqns) for n in (10, 1000)}
+    assert sizes[10] == sizes[1000], sizes
+    assert_matches_python(walk, rows(1000))
+
+
+def used_as_a_list(xs):
+    ys = []
+    for x in xs:
+        ys.append(x[0] * 2)
+    ys.append(jnp.float32(-1.0))
+    return len(ys), ys[0], ys[-2:], sum(ys), [y for y in reversed(ys)]
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_the_appended_list_is_a_list(n):
+    assert_matches_python(used_as_a_list, rows(n))

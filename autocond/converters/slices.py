@@ -42,12 +42,23 @@ class _Transformer(gast.NodeTransformer):
 
     visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
+    def visit_Call(self, node: gast.Call):
+        node = self.generic_visit(node)
+        if (isinstance(node.func, gast.Attribute) and node.func.attr in ("stack", "array", "asarray")
+                and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], gast.Name)
+                and node.args[0].id in self.owned):
+            return templates.replace_as_expression(f"{RUNTIME_NAME}.stacked(fn, items)",
+                                                   fn=node.func, items=node.args[0])
+        return node
+
     def visit_Assign(self, node: gast.Assign):
+        node = self.generic_visit(node)
         if len(node.targets) == 1:
             return self._rebind(node, node.targets[0], node.value, None) or node
         return node
 
     def visit_Expr(self, node: gast.Expr):
+        node = self.generic_visit(node)
         name = _appended(node)
         if name in self.owned:
             call = node.value
@@ -58,6 +69,7 @@ class _Transformer(gast.NodeTransformer):
         return node
 
     def visit_AugAssign(self, node: gast.AugAssign):
+        node = self.generic_visit(node)
         return self._rebind(node, node.target, node.value, _SYMBOLS[type(node.op)]) or node
 
     def _rebind(self, node, target, value, op: str | None) -> gast.stmt | None:

@@ -11,6 +11,7 @@ from autocond.operators.loops import while_stmt as while_stmt
 from autocond.operators.slices import append as append
 from autocond.operators.slices import index as index
 from autocond.operators.slices import setitem as setitem
+from autocond.operators.slices import stacked as stacked
 from autocond.operators.variables import Undefined as Undefined
 from autocond.operators.variables import UndefinedReturnValue as UndefinedReturnValue
 from autocond.operators.variables import ld as ld

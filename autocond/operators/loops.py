@@ -15,7 +15,13 @@ from jax import lax
 
 from autocond import errors
 from autocond.operators import conditionals, index_arithmetic, staging
-from autocond.operators.variables import MaybeUnbound, Undefined, UndefinedReturnValue, align_bound
+from autocond.operators.variables import (
+    MaybeUnbound,
+    StackedList,
+    Undefined,
+    UndefinedReturnValue,
+    align_bound,
+)
 
 # A return value can be filled in once, and a weak type promoted at most twice (int, then
 # float, then complex).
@@ -457,8 +463,7 @@ class _Loop:
                 values[k] = self.unbound_after[name]
             if name in self.appended:
                 leaves, tree = self.appended[name]
-                columns = [next(rows) for _ in leaves]
-                values[k] = values[k] + [tree.unflatten([c[j] for c in columns]) for j in range(length)]
+                values[k] = StackedList(values[k], [next(rows) for _ in leaves], tree, length)
         return staging.from_tuple(values, self.names)
 
 

@@ -6,6 +6,7 @@ import linecache
 import operator
 import sys
 import types
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -14,6 +15,7 @@ import numpy as np
 
 from autocond import errors
 from autocond.operators import staging
+from autocond.operators.variables import StackedList
 
 index = np.s_  # `index[i, 1:]` is the key `(i, slice(1, None))`, written as in a subscript
 
@@ -81,6 +83,17 @@ def append(target: Any, value: Any) -> Any:
         raise _in_place_error(target, sys._getframe(1))
     target.append(value)
     return target
+
+
+def stacked(fn: Callable, items: Any) -> Any:
+    """`fn(items)`, where `fn` is what `jnp.stack`, `jnp.array` or `jnp.asarray` means in the
+    user's code. On the list a traced loop appended arrays to, the same result computed from
+    the loop's stacked output, without a slice per item in the program."""
+    if fn in (jnp.stack, jnp.array, jnp.asarray) and isinstance(items, StackedList):
+        array = items.stacked()
+        if array is not None:
+            return fn(array)
+    return fn(items)
 
 
 def _in_place_error(target: Any, frame: types.FrameType) -> errors.NotConvertedError:

@@ -23,7 +23,7 @@ from jax._src.lax.lax import _convert_element_type  # the one weak-type-preservi
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from autocond import errors
-from autocond.operators.variables import Undefined, UndefinedReturnValue, align_bound
+from autocond.operators.variables import StackedList, Undefined, UndefinedReturnValue, align_bound
 
 _PYTHON_NUMBERS = (bool, int, float, complex)
 
@@ -46,7 +46,13 @@ def is_constant(value: Any) -> bool:
 
 
 def flatten(value: Any):
-    return jax.tree_util.tree_flatten(value, is_leaf=lambda x: isinstance(x, Undefined))
+    """Leaves and structure, with `Undefined` placeholders as leaves, and a `StackedList` as
+    the plain list it is (so that its structure is a list's)."""
+    leaves, tree = jax.tree_util.tree_flatten(
+        value, is_leaf=lambda x: isinstance(x, (Undefined, StackedList)))
+    if any(isinstance(x, StackedList) for x in leaves):
+        return flatten(tree.unflatten([list(x) if isinstance(x, StackedList) else x for x in leaves]))
+    return leaves, tree
 
 
 def as_tuple(value: Any, names: Sequence[str]) -> tuple:

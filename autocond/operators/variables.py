@@ -127,6 +127,47 @@ def ld(value: Any) -> Any:
     return value
 
 
+class StackedList(list):
+    """The list a traced loop appended to: `prefix` (its items before the loop), then one item
+    per iteration, the rows of the loop's stacked outputs `columns` (`tree` gives each
+    item's structure). It is a `list`, filled on first use, so that `stacked` can hand
+    `jnp.stack(xs)` the stacked array without one slice per item in the program."""
+
+    def __init__(self, prefix: list, columns: list, tree: Any, length: int):
+        super().__init__()
+        self._pending = (prefix, columns, tree, length)
+
+    def stacked(self) -> Any:
+        """The stacked items, if the list is as the loop left it, not empty, with no prefix,
+        and its items arrays; else None."""
+        if self._pending is None:
+            return None
+        prefix, columns, tree, length = self._pending
+        whole = not prefix and length and tree.num_leaves == 1 and tree.num_nodes == 1
+        return columns[0] if whole else None
+
+    def _fill(self) -> StackedList:
+        if self._pending is not None:
+            prefix, columns, tree, length = self._pending
+            self._pending = None
+            super().extend(prefix + [tree.unflatten([c[j] for c in columns]) for j in range(length)])
+        return self
+
+
+def _filling(method: str):
+    def use(self: StackedList, *args, **kwargs):
+        return getattr(list, method)(self._fill(), *args, **kwargs)
+    return use
+
+
+for _method in ("__len__ __iter__ __reversed__ __getitem__ __setitem__ __delitem__ __contains__ "
+                "__eq__ __ne__ __lt__ __le__ __gt__ __ge__ __add__ __iadd__ __mul__ __rmul__ "
+                "__imul__ __repr__ __reduce_ex__ __sizeof__ append extend insert pop remove index "
+                "count sort reverse copy clear").split():
+    setattr(StackedList, _method, _filling(_method))
+del _method
+
+
 class UndefinedReturnValue(Undefined):
     """The return value before any `return` ran.
 
@@ -150,4 +191,7 @@ jax.tree_util.register_pytree_node(
 jax.tree_util.register_pytree_node(
     MaybeUnbound, lambda m: ((m.value, m.bound), (m.name, m.loops)),
     lambda aux, children: MaybeUnbound(*children, *aux)
+)
+jax.tree_util.register_pytree_node(
+    StackedList, lambda s: (list(s), None), lambda _, items: list(items)
 )
