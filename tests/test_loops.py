@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+
 import jax
 import jax.extend.core
 import jax.numpy as jnp
@@ -533,3 +536,34 @@ def test_loop_that_runs_at_least_once_adds_no_check():
     # Where the loop may run zero times, the one read has the check.
     jaxpr = jax.make_jaxpr(autocond.convert(first_assigned_in_for))(F(1.0), I32(3)).jaxpr
     assert primitives(jaxpr).count("debug_callback") == 1
+
+
+# --- pytree state ---------------------------------------------------------------------------------
+
+Particle = collections.namedtuple("Particle", "pos vel")
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass
+class Body:
+    pos: jax.Array
+    vel: jax.Array
+
+
+def pytree_state(x, n):
+    p = Particle(x, x * 0)
+    b = Body(x, x * 0)
+    for _ in range(n):
+        if p.pos > 0:
+            p = Particle(p.pos - 1.0, p.vel + 1)
+            b = Body(b.pos - 1.0, b.vel + 1)
+        else:
+            p = p._replace(pos=p.pos + 0.5)
+            b = dataclasses.replace(b, pos=b.pos + 0.5)
+    return p, b
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_namedtuple_and_dataclass_state_in_branches_and_loops(n):
+    assert_matches_python(pytree_state, F(2.0), I32(n))
+    assert_matches_python(pytree_state, F(2.0), n, static_argnames=("n",))

@@ -269,3 +269,10 @@ def test_dict_state_in_a_loop_over_an_array(n):
     want = dict_accumulator(xs)
     assert_same(want, autocond.convert(dict_accumulator)(xs))
     assert_same(want, autocond.jit(dict_accumulator)(xs))
+
+
+@pytest.mark.parametrize("shape", [(0,), (1,), (0, 3), (1, 3)])
+@pytest.mark.parametrize("fn", [set_slice, set_mask, add, multiply])
+def test_updates_on_empty_and_one_row_arrays(fn, shape):
+    index = slice(0, 1) if fn in (add, multiply) else None
+    assert_matches_numpy(fn, np.ones(shape, np.float32), index)
