@@ -240,9 +240,10 @@ def _range_loop_fn(n: int) -> Callable:
     return body
 
 
-def _compile_seconds(jit: Callable, n: int, x: jax.Array) -> tuple[float, float, float]:
+def _compile_seconds(jit: Callable, n: int, x: jax.Array,
+                     make: Callable[[int], Callable] = _range_loop_fn) -> tuple[float, float, float]:
     """(trace, lower, compile) seconds of a fresh function: `jit(f).lower(x).compile()` in steps."""
-    jitted = jit(_range_loop_fn(n))
+    jitted = jit(make(n))
     t0 = time.perf_counter()
     traced = jitted.trace(x)
     t1 = time.perf_counter()
@@ -281,6 +282,52 @@ def bench_compile(quick: bool) -> None:
     print()
     print(table(["N", "plain eqns (top)", "plain eqns (all)", "autocond eqns (top)", "autocond eqns (all)",
                  "autocond lowering"], eqn_rows))
+
+
+def _rows_fn(traced_if: bool) -> Callable[[int], Callable]:
+    """Factories of new function objects: a walk over the rows of an array with an `if` per
+    row and an `append`; plain `jax.jit` needs the `if` as `jnp.where`, and unrolls."""
+
+    def make(_: int) -> Callable:
+        def walk(xs):
+            pos = jnp.zeros(3)
+            path = []
+            for x in xs:
+                if x.sum() > 0:
+                    pos = pos + x
+                else:
+                    pos = pos - 0.5 * x
+                path.append(pos)
+            return jnp.stack(path)
+
+        def walk_where(xs):
+            pos = jnp.zeros(3)
+            path = []
+            for x in xs:
+                pos = jnp.where(x.sum() > 0, pos + x, pos - 0.5 * x)
+                path.append(pos)
+            return jnp.stack(path)
+
+        return walk if traced_if else walk_where
+
+    return make
+
+
+def bench_compile_rows(quick: bool) -> None:
+    section("b2) compile time: a loop over N rows with an `if` and an `append` per row")
+    sizes = (10, 30) if quick else (10, 100)
+    rows = []
+    for n in sizes:
+        xs = jnp.ones((n, 3), jnp.float32)
+        plain = sum(_compile_seconds(jax.jit, n, xs, _rows_fn(False)))
+        ours = sum(_compile_seconds(autocond.jit, n, xs, _rows_fn(True)))
+        p_top, _, _ = equation_counts(_rows_fn(False)(n), xs)
+        a_top, _, _ = equation_counts(autocond.convert(_rows_fn(True)(n)), xs)
+        rows.append([n, f"{plain:.3f}", f"{ours:.3f}", f"{plain / ours:.1f}x", p_top, a_top])
+    print("plain: jax.jit of the loop with `jnp.where` (a traced `if` fails there), unrolled;")
+    print("autocond: autocond.jit of the loop as written. Seconds to trace, lower and compile, once.")
+    print(table(["N", "plain s", "autocond s", "plain/autocond", "plain eqns (top)", "autocond eqns (top)"],
+                rows))
 
 
 # --- c) run time against hand-written lax -----------------------------------------------------
@@ -453,6 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     bench_conversion(args.quick)
     bench_compile(args.quick)
+    bench_compile_rows(args.quick)
     bench_runtime(args.quick)
     print(f"\ntotal benchmark time: {time.perf_counter() - start:.1f} s")
     return 0
