@@ -4,10 +4,14 @@
     x[i, 1:] += v          →     x = ac__.setitem(x, ac__.index[i, 1:], v, '+')
     x[i][j] = v            →     x = ac__.setitem(x, i, ac__.setitem(x[i], j, v))
     xs.append(v)           →     xs = ac__.append(xs, v)
+    jnp.stack(xs)          →     ac__.stacked(jnp.stack, xs)
 
 `setitem` changes a list, dict or NumPy array in place, as Python does, and returns a JAX
 array's updated copy (`.at[...]`); `append` appends. Rebinding the variable makes both mean
-what the user wrote, also where a traced branch or loop works on a copy of the value.
+what the user wrote, also where a traced branch or loop works on a copy of the value: so
+does `append`, and a marked (`owned=True`) `setitem`, on a container the function owns
+(`_owned`); on another, that raises. `stacked` hands `jnp.stack`, `jnp.array` and
+`jnp.asarray` of such a list the stacked output of the traced loop that appended to it.
 (`ac__.index[...]` is NumPy's `s_`: the key written with slices, as written.)
 
 Runs before the lowerings and analyses: the variable is then simply assigned, so branches
