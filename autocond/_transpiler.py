@@ -13,6 +13,7 @@ from autocond.converters import (
     conditionals,
     functional,
     guards,
+    logical,
     loop_exits,
     loops,
     return_statements,
@@ -60,6 +61,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     # inner statements first; the order only decides which of them wraps the other's output.
     node = loops.transform(node, ctx)
     node = conditionals.transform(node, ctx)
+    node = logical.transform(node, ctx)  # after them: the expressions are where they end up
     functional.insert_undefined_inits(node)  # last: placeholders for every scope
     return origin.fill_locations(gast.gast_to_ast(node))
 

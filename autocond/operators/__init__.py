@@ -3,7 +3,11 @@ between plain Python and a `lax` control-flow primitive."""
 
 from autocond.operators.conditionals import if_stmt as if_stmt
 from autocond.operators.conditionals import python_bool as python_bool
+from autocond.operators.logical import and_ as and_
+from autocond.operators.logical import compare as compare
+from autocond.operators.logical import if_exp as if_exp
 from autocond.operators.logical import not_ as not_
+from autocond.operators.logical import or_ as or_
 from autocond.operators.loops import for_stmt as for_stmt
 from autocond.operators.loops import iterate as iterate
 from autocond.operators.loops import range_ as range_

@@ -39,21 +39,28 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     if not staging.is_traced(test):
         return if_true(*inputs) if test else if_false(*inputs)
     here = staging.site()
-    where = f"the traced `if` at {here}"
-    pred = staging.predicate(test, where)
-    state = staging.State(inputs)
-    avals = [op.aval for op in state.operands]
-    traced = [
-        staging.trace(lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names), avals)
-        for branch in (if_true, if_false)
-    ]
     file = here.rpartition(":")[0]
     returns = {name: [" or ".join(f"the `return` at {file}:{line}" if line else
                                   "falling off the end of the function (`None`)" for line in branch)
                       or "an earlier `return`" for branch in lines]
                for name, lines in return_lines.items()}
-    plan = staging.merge([t.outputs for t in traced], names, where,
-                         ("the `if` branch", "the `else` branch"), returned, returns)
+    return staged(test, (if_true, if_false), inputs, names, f"the traced `if` at {here}",
+                  ("the `if` branch", "the `else` branch"), returned, returns)
+
+
+def staged(test: Any, branches: tuple[Callable, Callable], inputs: tuple, names: Sequence[str],
+           where: str, labels: tuple[str, str], returned: tuple[bool, bool] = (False, False),
+           returns: Mapping[str, Sequence[str]] = {}) -> Any:
+    """`if_stmt` for a traced `test`: both branches traced, `lax.cond` picking one. `where`
+    and `labels` name the construct and its branches in errors."""
+    pred = staging.predicate(test, where)
+    state = staging.State(inputs)
+    avals = [op.aval for op in state.operands]
+    traced = [
+        staging.trace(lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names), avals)
+        for branch in branches
+    ]
+    plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns)
     if plan.types or any(t.jaxpr.effects for t in traced):
         true_fn, false_fn = (functools.partial(staging.evaluate, t, s, plan.types)
                              for t, s in zip(traced, plan.sources))

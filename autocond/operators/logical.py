@@ -1,12 +1,84 @@
-"""Runtime of logical operators on possibly traced values."""
+"""Runtime of logical operators and conditional expressions on possibly traced values.
+
+Where the deciding operand is a Python value or a concrete array, each runs exactly as
+Python does, short-circuit included. Where it is traced, Python would raise
+(`TracerBoolConversionError`); these instead evaluate the operand Python might skip (its
+Python code runs while tracing) and let `lax.cond` pick the value at run time.
+"""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
 
-from autocond.operators import staging
+from autocond.operators import conditionals, staging
+
+_COMPARISONS = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+    ">=": operator.ge, "is": operator.is_, "is not": operator.is_not,
+    "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+}
+
+
+def if_exp(test: Any, if_true: Callable[[], Any], if_false: Callable[[], Any]) -> Any:
+    """A conditional expression, as Python evaluates it::
+
+        def if_exp(test, if_true, if_false):
+            return if_true() if test else if_false()
+
+    With `test` traced, both are traced and `lax.cond` picks one (not `jnp.where`, whose
+    gradient would see the untaken side's NaNs); they must agree in structure and shape, and
+    dtypes are promoted as `jnp` would.
+    """
+    return _pick(test, if_true, if_false, f"the traced conditional expression at {staging.site()}")
+
+
+def _pick(test: Any, if_true: Callable[[], Any], if_false: Callable[[], Any], where: str) -> Any:
+    if not staging.is_traced(test):
+        return if_true() if test else if_false()
+    return conditionals.staged(test, (if_true, if_false), (), ("the value",), where,
+                               ("the value if true", "the value if false"))
+
+
+def and_(value: Any, *rest: Callable[[], Any]) -> Any:
+    """`value and rest[0]() and rest[1]() ...`, as Python evaluates it: the first falsy
+    operand, or the last one; later operands are evaluated only when needed."""
+    where = f"the traced `and` at {staging.site()}"
+    for operand in rest:
+        if not staging.is_traced(value) and not value:
+            return value
+        value = _pick(value, operand, lambda v=value: v, where)
+    return value
+
+
+def or_(value: Any, *rest: Callable[[], Any]) -> Any:
+    """`value or rest[0]() or rest[1]() ...`, as Python evaluates it: the first truthy
+    operand, or the last one; later operands are evaluated only when needed."""
+    where = f"the traced `or` at {staging.site()}"
+    for operand in rest:
+        if not staging.is_traced(value) and value:
+            return value
+        value = _pick(value, lambda v=value: v, operand, where)
+    return value
+
+
+def compare(left: Any, *rest: Any) -> Any:
+    """A chained comparison `left op1 right1 op2 right2 ...` (`rest` alternates operator
+    symbols and functions computing the operands), as Python evaluates it: each operand
+    once, the comparisons joined by `and`."""
+    where = f"the traced comparison at {staging.site()}"
+    result = None
+    for symbol, operand in zip(rest[::2], rest[1::2]):
+        if result is not None and not staging.is_traced(result) and not result:
+            return result
+        right = operand()
+        value = _COMPARISONS[symbol](left, right)
+        result = value if result is None else _pick(result, lambda v=value: v, lambda r=result: r, where)
+        left = right
+    return result
 
 
 def not_(value: Any) -> Any:

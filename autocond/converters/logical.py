@@ -1,0 +1,72 @@
+"""Boolean operators, `not`, chained comparisons and conditional expressions become calls
+that decide at trace time, like the statements:
+
+    a and b and c          →     ac__.and_(a, lambda: b, lambda: c)
+    a or b                 →     ac__.or_(a, lambda: b)
+    not a                  →     ac__.not_(a)
+    a < b <= c             →     ac__.compare(a, '<', lambda: b, '<=', lambda: c)
+    x if c else y          →     ac__.if_exp(c, lambda: x, lambda: y)
+
+The operands Python may skip become functions, so a static deciding operand short-circuits
+exactly as in Python. Runs after the control-flow converters, which leave the user's
+expressions in place (tests become arguments of the generated calls): the analyses never see
+the functions added here. An operand assigning a variable (`:=`) would assign it inside the
+function instead: such an expression stays as written.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from autocond.converters import functional
+from autocond.converters.context import Context
+from autocond.pyct import templates
+from autocond.pyct.loader import RUNTIME_NAME
+
+_SYMBOLS = {gast.Eq: "==", gast.NotEq: "!=", gast.Lt: "<", gast.LtE: "<=", gast.Gt: ">",
+            gast.GtE: ">=", gast.Is: "is", gast.IsNot: "is not", gast.In: "in", gast.NotIn: "not in"}
+
+
+def _deferred(node: gast.expr) -> gast.expr:
+    return templates.replace_as_expression("lambda: value", value=node)
+
+
+def _call(operator: str, args: list[gast.expr]) -> gast.expr:
+    return templates.replace_as_expression(f"{RUNTIME_NAME}.{operator}(args)", args=args)
+
+
+def _assigns(nodes: list[gast.expr]) -> bool:
+    return any(isinstance(n, gast.NamedExpr) for node in nodes for n in gast.walk(node))
+
+
+class _Transformer(functional.Transformer):
+
+    def visit_BoolOp(self, node: gast.BoolOp):
+        node = self.generic_visit(node)
+        if _assigns(node.values[1:]):
+            return node
+        operator = "and_" if isinstance(node.op, gast.And) else "or_"
+        return _call(operator, [node.values[0], *map(_deferred, node.values[1:])])
+
+    def visit_UnaryOp(self, node: gast.UnaryOp):
+        node = self.generic_visit(node)
+        return _call("not_", [node.operand]) if isinstance(node.op, gast.Not) else node
+
+    def visit_Compare(self, node: gast.Compare):
+        node = self.generic_visit(node)
+        if len(node.ops) == 1 or _assigns(node.comparators):
+            return node
+        args = [node.left]
+        for op, right in zip(node.ops, node.comparators):
+            args += [gast.Constant(value=_SYMBOLS[type(op)], kind=None), _deferred(right)]
+        return _call("compare", args)
+
+    def visit_IfExp(self, node: gast.IfExp):
+        node = self.generic_visit(node)
+        if _assigns([node.body, node.orelse]):
+            return node
+        return _call("if_exp", [node.test, _deferred(node.body), _deferred(node.orelse)])
+
+
+def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    return _Transformer(ctx).generic_visit(node)

@@ -1,0 +1,161 @@
+"""`and`, `or`, `not`, chained comparisons and conditional expressions on traced and static
+operands in every position: plain Python, on the same concrete values, is the oracle."""
+
+from __future__ import annotations
+
+import itertools
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+import autocond
+from autocond import errors
+from tests.support import assert_matches_python, primitives
+
+F = jnp.float32
+
+
+def both(a, b):
+    return a and b
+
+
+def either(a, b):
+    return a or b
+
+
+def three(a, b, c):
+    return a and b or c
+
+
+def negate(a):
+    return not a
+
+
+def chain(a, b, c):
+    return a < b <= c
+
+
+def ternary(a, b, c):
+    return a if c else b
+
+
+def in_if(a, b):
+    if a > 0 and b < 1:
+        return 1.0
+    elif not a > 0 or b == 2:
+        return 2.0
+    return 3.0
+
+
+def in_while(a, b):
+    steps = 0
+    while a > 0 and b < 10:
+        a = a - 1
+        b = b + 2
+        steps += 1
+    return steps, a, b
+
+
+def _value(v, kind):
+    """`v` as a Python number, a traced scalar, or a traced array of shape (1,)."""
+    return {"python": v, "scalar": F(v), "one": jnp.full((1,), v, F)}[kind]
+
+
+KINDS = ("python", "scalar", "one")
+
+
+def _kinds(count: int) -> list[tuple[str, ...]]:
+    """Every mix of Python and traced scalar operands in every position, and all operands of
+    shape (1,). (Python's result has the shape of the operand that decides; with a traced
+    (1,) operand and a scalar one, a traced choice cannot keep that: see
+    test_operands_of_different_shapes.)"""
+    return [k for k in itertools.product(KINDS, repeat=count) if "one" not in k or set(k) == {"one"}]
+
+
+def _check(fn, kinds, values):
+    """Converted and plain `fn` agree, the Python operands static under `jax.jit`."""
+    static = tuple(name for name, kind in zip("abc", kinds) if kind == "python")
+    assert_matches_python(fn, *(_value(v, k) for v, k in zip(values, kinds)), static_argnames=static)
+
+
+@pytest.mark.parametrize("fn", [both, either])
+@pytest.mark.parametrize("kinds", _kinds(2), ids="-".join)
+@pytest.mark.parametrize("values", [(0.0, 2.0), (3.0, 0.0), (3.0, 2.0), (0.0, 0.0)])
+def test_and_or(fn, kinds, values):
+    _check(fn, kinds, values)
+
+
+@pytest.mark.parametrize("kinds", _kinds(3), ids="-".join)
+@pytest.mark.parametrize("values", [(0.0, 2.0, 5.0), (1.0, 0.0, 0.0), (1.0, 2.0, 3.0)])
+def test_and_or_three_operands(kinds, values):
+    _check(three, kinds, values)
+
+
+@pytest.mark.parametrize("kinds", _kinds(3), ids="-".join)
+@pytest.mark.parametrize("values", [(0.0, 2.0, 5.0), (1.0, 0.0, 0.0), (1.0, 2.0, 3.0)])
+def test_chained_comparison(kinds, values):
+    _check(chain, kinds, values)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("value", [0.0, 2.0])
+def test_not(kind, value):
+    assert_matches_python(negate, _value(value, kind))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("c", [0.0, 1.0])
+def test_conditional_expression(kind, c):
+    assert_matches_python(ternary, F(1.5), F(-2.0), _value(c, kind))
+
+
+def test_conditional_expression_is_one_cond_not_a_select():
+    jaxpr = jax.make_jaxpr(autocond.convert(ternary))(F(1.5), F(-2.0), F(1.0)).jaxpr
+    assert primitives(jaxpr).count("cond") == 1 and "select_n" not in primitives(jaxpr)
+
+
+def test_gradient_of_the_untaken_side_does_not_leak():
+    def safe_log(x):
+        return jnp.log(x) if x > 0 else 0.0
+
+    grad = jax.grad(autocond.convert(safe_log))
+    assert grad(F(0.0)) == 0.0 and grad(F(2.0)) == 0.5
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 0.0), (1.0, 2.0), (-1.0, 2.0), (-1.0, 0.0)])
+def test_in_an_if_test(a, b):
+    assert_matches_python(in_if, F(a), F(b))
+
+
+@pytest.mark.parametrize("a, b", [(0.0, 0.0), (3.0, 0.0), (3.0, 8.0)])
+def test_in_a_while_test(a, b):
+    assert_matches_python(in_while, F(a), F(b))
+
+
+def test_static_operands_short_circuit_as_in_python():
+    calls = []
+
+    def side(v):
+        calls.append(v)
+        return v
+
+    def f(x):
+        return (x > 0 and side(1)) or side(2)
+
+    autocond.convert(f)(-1.0)
+    assert calls == [2]
+
+
+def test_operands_of_different_shapes():
+    def pick(c, x):
+        return x if c else 0.0  # a scalar and a vector: Python picks one, a traced cond cannot
+
+    assert_matches_python(pick, 1.0, jnp.ones(3, F), jit=False)
+    with pytest.raises(errors.StagingError, match="different shape in the branches of the traced "
+                                                  "conditional expression at .*test_expressions.py"):
+        autocond.jit(pick)(F(1.0), jnp.ones(3, F))
+    with pytest.raises(errors.StagingError, match=r"shape in the branches of the traced `and` at "
+                                                  r".*test_expressions.py:\d+: f32\[\] in the value if "
+                                                  r"true, f32\[1\] in the value if false"):
+        autocond.jit(both)(jnp.ones(1, F), F(2.0))
