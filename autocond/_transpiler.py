@@ -11,6 +11,7 @@ import gast
 from autocond.analysis import activity, definedness, liveness
 from autocond.converters import (
     conditionals,
+    debugging,
     functional,
     guards,
     logical,
@@ -62,6 +63,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = loops.transform(node, ctx)
     node = conditionals.transform(node, ctx)
     node = logical.transform(node, ctx)  # after them: the expressions are where they end up
+    node = debugging.transform(node, ctx)  # `assert` and `print`, likewise
     functional.insert_undefined_inits(node)  # last: placeholders for every scope
     return origin.fill_locations(gast.gast_to_ast(node))
 

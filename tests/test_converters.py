@@ -192,17 +192,17 @@ CONDITIONALS = [
         """
         def f(x):
             if x > 0:
-                print('pos')
+                log('pos')
             else:
-                print('neg')
+                log('neg')
         """,
         """
         def f(x):
             def if_true():
-                print('pos')
+                log('pos')
                 return ()
             def if_false():
-                print('neg')
+                log('neg')
                 return ()
             ac__.if_stmt(x > 0, if_true, if_false, (), ())
         """,
@@ -936,6 +936,32 @@ RETURNS = [
 ]
 
 
+EXPRESSIONS = [
+    pytest.param(
+        # Operands Python may skip become functions; `assert` and `print` become calls that
+        # decide at trace time.
+        """
+        def f(a, b, c):
+            assert a > 0, 'a must be positive'
+            print('a =', a)
+            return (a and b or not c, 0 < a <= b, a if c else b)
+        """,
+        """
+        def f(a, b, c):
+            ac__.assert_(a > 0, lambda: 'a must be positive')
+            ac__.print_(print, 'a =', a)
+            return (ac__.or_(ac__.and_(a, lambda: b), lambda: ac__.not_(c)), ac__.compare(0, '<', lambda: a, '<=', lambda: b), ac__.if_exp(c, lambda: a, lambda: b))
+        """,
+        id="operators-assert-print",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), EXPRESSIONS)
+def test_expressions(src, expected):
+    assert_converts(src, expected)
+
+
 SLICES = [
     pytest.param(
         # Item assignments rebind the variable (a JAX array's items are updated as
@@ -1403,7 +1429,7 @@ UNCHANGED = [
         """
         def f(x):
             y = x + 1
-            print(y)
+            log(y)
             return y * 2
         """,
         id="no-control-flow",

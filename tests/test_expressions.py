@@ -11,7 +11,7 @@ import pytest
 
 import autocond
 from autocond import errors
-from tests.support import assert_matches_python, primitives
+from tests.support import assert_matches_python, line_of, primitives
 
 F = jnp.float32
 
@@ -159,3 +159,84 @@ def test_operands_of_different_shapes():
                                                   r".*test_expressions.py:\d+: f32\[\] in the value if "
                                                   r"true, f32\[1\] in the value if false"):
         autocond.jit(both)(jnp.ones(1, F), F(2.0))
+
+
+# --- assert and print ---------------------------------------------------------------------------
+
+
+def checked(x):
+    assert x > 0, "x must be positive"
+    return x * 2
+
+
+def checked_without_message(x):
+    assert x > 0
+    return x * 2
+
+
+def test_a_static_assert_is_pythons():
+    assert autocond.convert(checked)(2.0) == 4.0
+    with pytest.raises(AssertionError, match="^x must be positive$"):
+        autocond.convert(checked)(-1.0)
+    with pytest.raises(AssertionError, match="^$"):
+        autocond.convert(checked_without_message)(-1.0)
+
+
+def test_a_traced_assert_that_holds():
+    assert autocond.jit(checked)(F(2.0)) == 4.0
+
+
+def test_a_traced_assert_that_fails_names_the_message_and_the_line():
+    line = line_of(checked, "assert x > 0")
+    with pytest.raises(jax.errors.JaxRuntimeError,
+                       match=rf"AssertionError: the `assert` at .*test_expressions.py:{line} failed: "
+                             "x must be positive"):
+        autocond.jit(checked)(F(-1.0))
+
+
+def test_a_traced_assert_in_an_untaken_branch_does_not_fire():
+    def guarded(x):
+        if x > 0:
+            assert x < 10, "too big"
+        return x
+
+    assert autocond.jit(guarded)(F(-50.0)) == -50.0
+    with pytest.raises(jax.errors.JaxRuntimeError, match="too big"):
+        autocond.jit(guarded)(F(50.0))
+
+
+def test_no_assert_no_callback():
+    jaxpr = jax.make_jaxpr(autocond.convert(ternary))(F(1), F(2), F(3)).jaxpr
+    assert "debug_callback" not in primitives(jaxpr)
+
+
+def reporting(x, n):
+    print("x is", x)
+    for i in range(n):
+        x = x + 1
+        print("step", i, x, sep=":")
+    return x
+
+
+def test_print_of_traced_values_prints_them_once_per_call(capsys):
+    fn = autocond.jit(reporting, static_argnames="n")
+    capsys.readouterr()
+    for x in (1.0, 5.0):
+        fn(F(x), 2)
+        jax.effects_barrier()
+    out = capsys.readouterr().out
+    for x in (1.0, 5.0):
+        reporting(F(x), 2)
+    assert out == capsys.readouterr().out  # the same lines as plain Python, in order
+
+
+def test_print_of_static_values_prints_while_tracing(capsys):
+    def once(x):
+        print("tracing")
+        return x + 1
+
+    fn = autocond.jit(once)
+    fn(F(1.0))
+    fn(F(2.0))
+    jax.effects_barrier()
+    assert capsys.readouterr().out == "tracing\n"

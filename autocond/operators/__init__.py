@@ -3,6 +3,8 @@ between plain Python and a `lax` control-flow primitive."""
 
 from autocond.operators.conditionals import if_stmt as if_stmt
 from autocond.operators.conditionals import python_bool as python_bool
+from autocond.operators.debugging import assert_ as assert_
+from autocond.operators.debugging import print_ as print_
 from autocond.operators.logical import and_ as and_
 from autocond.operators.logical import compare as compare
 from autocond.operators.logical import if_exp as if_exp

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 import types
 from collections.abc import Sequence
 from typing import Any
 
 import jax
-import numpy as np
 
 from autocond import errors
+from autocond.operators import checks
 
 
 class Undefined:
@@ -76,16 +75,8 @@ class MaybeUnbound:
     def read(self, frame: types.FrameType) -> Any:
         error = Undefined(self.name, f"it is first assigned inside {' or '.join(self.loops)}, "
                           f"which ran zero times. Assign `{self.name}` before the loop").error(frame)
-        if isinstance(self.bound, jax.core.Tracer):
-            jax.debug.callback(functools.partial(_check_bound, error), self.bound)
-        elif not self.bound:
-            raise error
+        checks.check(self.bound, error)
         return self.value
-
-
-def _check_bound(error: Exception, bound: np.ndarray) -> None:
-    if not np.all(bound):  # under `vmap`, one element per call
-        raise error
 
 
 def _reading(method: str):
