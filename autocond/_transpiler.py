@@ -17,6 +17,7 @@ from autocond.converters import (
     logical,
     loop_exits,
     loops,
+    match_statements,
     return_statements,
     slices,
     unsupported,
@@ -48,6 +49,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     # the tree the converters start from.
     node = unsupported.transform(node, ctx)  # first: refuse generators before any work
     node = slices.transform(node, ctx)  # before the analyses: `x[i] = v` rebinds `x`
+    node = match_statements.transform(node, ctx)  # before the lowerings: they see `if`s
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
     if guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True):
         # They become flags, except in loops that stay Python: asked first.

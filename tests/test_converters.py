@@ -954,6 +954,36 @@ EXPRESSIONS = [
         """,
         id="operators-assert-print",
     ),
+    pytest.param(
+        # A `match` on literals is the `if`/`elif` chain it means, and a chain comparing one
+        # variable with int constants is one `switch_stmt` (the default branch last).
+        """
+        def f(k, x):
+            match k:
+                case 0:
+                    x = x + 1
+                case 1 | -2:
+                    x = x * 2
+            return x
+        """,
+        """
+        def f(k, x):
+
+            def case(x):
+                x = x + 1
+                return x
+
+            def case_1(x):
+                x = x * 2
+                return x
+
+            def case_2(x):
+                return x
+            x = ac__.switch_stmt(k, ((0,), (1, -2)), (case, case_1, case_2), (x,), ('x',))
+            return x
+        """,
+        id="match-as-switch",
+    ),
 ]
 
 

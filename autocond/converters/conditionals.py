@@ -28,19 +28,16 @@ class _Transformer(functional.Transformer):
 
     def visit_If(self, node: gast.If):
         reason = anno.getanno(node, anno.Static.KEEP_PYTHON)
+        chain = None if reason else _switch_chain(node)
+        if chain:
+            return self._switch(node, *chain)
         if not reason:  # named before inner statements, so outer blocks get the plain names
             true_name, false_name = self.ctx.namer.new("if_true"), self.ctx.namer.new("if_false")
         node = self.generic_visit(node)
         if reason:
             node.test = unsupported.python_condition(node, reason)
             return node
-        assigned = anno.getanno(node, anno.Static.MODIFIED) & self.ctx.local_names
-        live_out = anno.getanno(node, anno.Static.LIVE_OUT)
-        read_first = (anno.getanno(node, anno.Static.LIVE_IN_BODY)
-                      | anno.getanno(node, anno.Static.LIVE_IN_ORELSE))
-        passed_through = live_out - anno.getanno(node, anno.Static.BOUND_BY_BRANCHES)
-        outputs = sorted(assigned & live_out)
-        inputs = sorted(assigned & (read_first | passed_through))
+        inputs, outputs = self._carried(node)
         returned = anno.getanno(node, anno.Basic.RETURNED, (False, False))
         returned = f", returned={returned}" if any(returned) else ""
         if self.ctx.return_value in outputs:  # for errors: which `return`s each branch's value is from
@@ -60,6 +57,35 @@ class _Transformer(functional.Transformer):
         origin.mark(generated, node)
         return generated
 
+    def _carried(self, node: gast.If) -> tuple[list[str], list[str]]:
+        """The variables the branches take (read before assigning, or passed through) and
+        give back (assigned, and live after the `if`)."""
+        assigned = anno.getanno(node, anno.Static.MODIFIED) & self.ctx.local_names
+        live_out = anno.getanno(node, anno.Static.LIVE_OUT)
+        read_first = (anno.getanno(node, anno.Static.LIVE_IN_BODY)
+                      | anno.getanno(node, anno.Static.LIVE_IN_ORELSE))
+        passed_through = live_out - anno.getanno(node, anno.Static.BOUND_BY_BRANCHES)
+        return sorted(assigned & (read_first | passed_through)), sorted(assigned & live_out)
+
+    def _switch(self, node: gast.If, subject: str, cases: list[tuple], blocks: list[list[gast.stmt]]):
+        """`if k == 0: A elif k in (1, 2)...: B else: C` as one `ac__.switch_stmt` (its
+        branches' variables are the whole chain's, from the annotations of its first `if`)."""
+        names = [self.ctx.namer.new("case") for _ in blocks]
+        blocks = [[out for stmt in block for out in _statements(self.visit(stmt))] for block in blocks]
+        inputs, outputs = self._carried(node)
+        generated = [functional.function(name, inputs, block, functional.pack(outputs))
+                     for name, block in zip(names, blocks)]
+        generated.append(functional.call(
+            outputs,
+            templates.replace_as_expression(
+                f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names)",
+                subject=subject, cases=gast.parse(repr(tuple(cases))).body[0].value,
+                branches=gast.Tuple(elts=[functional.values([n]).elts[0] for n in names], ctx=gast.Load()),
+                inputs=functional.values(inputs), names=functional.name_strings(outputs)),
+            set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
+        origin.mark(generated, node)
+        return generated
+
     @staticmethod
     def _return_lines(block: list[gast.stmt], node: gast.If) -> tuple[int, ...]:
         """The lines of the `return`s whose value the return value may hold at the end of
@@ -67,6 +93,55 @@ class _Transformer(functional.Transformer):
         inside = [anno.getanno(n, anno.Basic.RETURN_LINE) for stmt in block for n in gast.walk(stmt)
                   if anno.hasanno(n, anno.Basic.RETURN_LINE)]
         return tuple(sorted(set(inside or anno.getanno(node, anno.Basic.RETURNS_BEFORE, ()))))
+
+
+def _statements(visited) -> list[gast.stmt]:
+    return visited if isinstance(visited, list) else [visited]
+
+
+def _equalities(test: gast.expr) -> tuple[str, list[int]] | None:
+    """`k == 1` or `1 == k` (or several joined by `or`): the name and the int constants."""
+    if isinstance(test, gast.BoolOp) and isinstance(test.op, gast.Or):
+        parts = [_equalities(v) for v in test.values]
+        if all(parts) and len({name for name, _ in parts}) == 1:
+            return parts[0][0], [c for _, values in parts for c in values]
+        return None
+    if not (isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], gast.Eq)):
+        return None
+    sides = (test.left, test.comparators[0])
+    names = [s.id for s in sides if isinstance(s, gast.Name)]
+    values = [v for v in map(_int_constant, sides) if v is not None]
+    return (names[0], values) if len(names) == 1 and len(values) == 1 else None
+
+
+def _int_constant(node: gast.expr) -> int | None:
+    """The value of an int literal (`3`, `-3`), or None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        value = _int_constant(node.operand)
+        return None if value is None else -value
+    return node.value if isinstance(node, gast.Constant) and type(node.value) is int else None
+
+
+def _switch_chain(node: gast.If) -> tuple[str, list[tuple], list[list[gast.stmt]]] | None:
+    """The subject, cases and blocks (the default last, maybe empty) of an `if`/`elif` chain
+    of two tests or more comparing one variable with distinct int constants, whose `if`s
+    all convert (none stays Python, none returns)."""
+    subject, cases, blocks, seen = None, [], [], set()
+    while True:
+        match = _equalities(node.test)
+        if (match is None or anno.getanno(node, anno.Static.KEEP_PYTHON)
+                or anno.hasanno(node, anno.Basic.RETURNED) or (subject or match[0]) != match[0]
+                or seen & set(match[1])):
+            return None
+        subject = match[0]
+        seen |= set(match[1])
+        cases.append(tuple(match[1]))
+        blocks.append(node.body)
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], gast.If):
+            node = node.orelse[0]
+            continue
+        blocks.append(node.orelse)
+        return (subject, cases, blocks) if len(cases) >= 2 else None
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

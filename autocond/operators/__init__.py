@@ -3,6 +3,8 @@ between plain Python and a `lax` control-flow primitive."""
 
 from autocond.operators.conditionals import if_stmt as if_stmt
 from autocond.operators.conditionals import python_bool as python_bool
+from autocond.operators.conditionals import python_subject as python_subject
+from autocond.operators.conditionals import switch_stmt as switch_stmt
 from autocond.operators.debugging import assert_ as assert_
 from autocond.operators.debugging import print_ as print_
 from autocond.operators.logical import and_ as and_

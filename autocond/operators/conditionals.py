@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import jax.numpy as jnp
 from jax import lax
 
 from autocond import errors
@@ -48,12 +50,13 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
                   ("the `if` branch", "the `else` branch"), returned, returns)
 
 
-def staged(test: Any, branches: tuple[Callable, Callable], inputs: tuple, names: Sequence[str],
-           where: str, labels: tuple[str, str], returned: tuple[bool, bool] = (False, False),
+def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequence[str],
+           where: str, labels: tuple[str, ...], returned: tuple[bool, ...] = (False, False),
            returns: Mapping[str, Sequence[str]] = {}) -> Any:
-    """`if_stmt` for a traced `test`: both branches traced, `lax.cond` picking one. `where`
-    and `labels` name the construct and its branches in errors."""
-    pred = staging.predicate(test, where)
+    """`if_stmt` for a traced `test`: both branches traced, `lax.cond` picking one; with
+    more branches, `test` is the index of the one `lax.switch` runs (in range). `where` and
+    `labels` name the construct and its branches in errors."""
+    pred = staging.predicate(test, where) if len(branches) == 2 else test
     state = staging.State(inputs)
     avals = [op.aval for op in state.operands]
     traced = [
@@ -62,12 +65,54 @@ def staged(test: Any, branches: tuple[Callable, Callable], inputs: tuple, names:
     ]
     plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns)
     if plan.types or any(t.jaxpr.effects for t in traced):
-        true_fn, false_fn = (functools.partial(staging.evaluate, t, s, plan.types)
-                             for t, s in zip(traced, plan.sources))
-        results = lax.cond(pred, true_fn, false_fn, state.operands)
+        fns = [functools.partial(staging.evaluate, t, s, plan.types) for t, s in zip(traced, plan.sources)]
+        results = (lax.cond(pred, *fns, state.operands) if len(fns) == 2
+                   else lax.switch(pred, fns, state.operands))
     else:  # nothing traced comes out and nothing happens: no `cond` needed
         results = []
     return staging.from_tuple(staging.fill(plan.outputs, results), names)
+
+
+def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence[Callable],
+                inputs: tuple, names: Sequence[str]) -> Any:
+    """Runs the branch of the first case with a value equal to `subject`, as an `if`/`elif`
+    chain (or `match` on literals) does::
+
+        def switch_stmt(subject, cases, branches, inputs, names):
+            for values, branch in zip(cases, branches):
+                if any(subject == v for v in values):
+                    return branch(*inputs)
+            return branches[-1](*inputs)    # the `else` (or doing nothing)
+
+    `branches` has one more function than `cases`: the default. With `subject` traced, all
+    branches are traced and one `lax.switch` runs the chosen one; autocond computes its index
+    itself (`lax.switch` would clamp an index out of range), so a value no case has takes
+    the default, as in Python. The rules of `if_stmt` apply to the variables.
+    """
+    if not staging.is_traced(subject):
+        for values, branch in zip(cases, branches):
+            if any(subject == v for v in values):
+                return branch(*inputs)
+        return branches[-1](*inputs)
+    where = f"the traced `if`/`elif` chain or `match` at {staging.site()}"
+    index = jnp.int32(len(cases))
+    for k in reversed(range(len(cases))):
+        hit = functools.reduce(operator.or_, [staging.predicate(subject == v, where) for v in cases[k]])
+        index = lax.select(hit, jnp.int32(k), index)
+    labels = [f"the branch for {' or '.join(map(repr, values))}" for values in cases] + ["the default branch"]
+    return staged(index, tuple(branches), inputs, names, where, tuple(labels), (False,) * len(branches))
+
+
+def python_subject(subject: Any) -> Any:
+    """The subject of a `match` autocond keeps as plain Python (its patterns are not all
+    literals, or it has guards): a traced one raises a clear error."""
+    if staging.is_traced(subject):
+        raise errors.NotConvertedError(
+            f"The subject of the `match` at {staging.site()} is traced, but autocond converts a "
+            "`match` on a traced value only when its patterns are literals (`case 0:`, "
+            "`case 1 | 2:`, `case _:`) without guards; this one stays Python. Make the subject "
+            "static (e.g. with `static_argnames`), or use literal patterns.")
+    return subject
 
 
 def python_bool(test: Any, reason: str) -> bool:
