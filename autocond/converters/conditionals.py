@@ -71,7 +71,7 @@ class _Transformer(functional.Transformer):
         """`if k == 0: A elif k in (1, 2)...: B else: C` as one `ac__.switch_stmt` (its
         branches' variables are the whole chain's, from the annotations of its first `if`)."""
         names = [self.ctx.namer.new("case") for _ in blocks]
-        blocks = [[out for stmt in block for out in _statements(self.visit(stmt))] for block in blocks]
+        blocks = [functional.visit_block(self, block) for block in blocks]
         inputs, outputs = self._carried(node)
         generated = [functional.function(name, inputs, block, functional.pack(outputs))
                      for name, block in zip(names, blocks)]
@@ -93,10 +93,6 @@ class _Transformer(functional.Transformer):
         inside = [anno.getanno(n, anno.Basic.RETURN_LINE) for stmt in block for n in gast.walk(stmt)
                   if anno.hasanno(n, anno.Basic.RETURN_LINE)]
         return tuple(sorted(set(inside or anno.getanno(node, anno.Basic.RETURNS_BEFORE, ()))))
-
-
-def _statements(visited) -> list[gast.stmt]:
-    return visited if isinstance(visited, list) else [visited]
 
 
 def _equalities(test: gast.expr) -> tuple[str, list[int]] | None:

@@ -31,6 +31,15 @@ class Transformer(gast.NodeTransformer):
     visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
 
+def visit_block(transformer: gast.NodeTransformer, stmts: list[gast.stmt]) -> list[gast.stmt]:
+    """`stmts` visited by `transformer`, whose visits may return a statement or a list."""
+    block = []
+    for stmt in stmts:
+        visited = transformer.visit(stmt)
+        block += visited if isinstance(visited, list) else [visited]
+    return block
+
+
 def _name(name: str) -> gast.Name:
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 

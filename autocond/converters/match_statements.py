@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gast
 
+from autocond.converters import functional
 from autocond.converters.context import Context
 from autocond.pyct import origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
@@ -83,9 +84,5 @@ class _Transformer(gast.NodeTransformer):
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     transformer = _Transformer(ctx)
-    node.body = [out for stmt in node.body for out in _statements(transformer.visit(stmt))]
+    node.body = functional.visit_block(transformer, node.body)
     return node
-
-
-def _statements(visited) -> list[gast.stmt]:
-    return visited if isinstance(visited, list) else [visited]

@@ -27,6 +27,7 @@ import copy
 import gast
 
 from autocond.analysis import activity
+from autocond.converters import functional
 from autocond.converters.context import Context
 from autocond.pyct import origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
@@ -184,5 +185,5 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     local_names -= activity.declared_outer(node)
     activity.forget(node)  # the summaries of statements about to change
     transformer = _Transformer(local_names, _owned(node))
-    node.body = [transformer.visit(stmt) for stmt in node.body]
+    node.body = functional.visit_block(transformer, node.body)
     return node
