@@ -415,6 +415,24 @@ def row_walk_lax(x):
     return lax.scan(step, jnp.zeros(16), x.reshape(-1, 16))[0]
 
 
+def dispatch(x):
+    mode = jnp.sum(x > 2.0).astype(jnp.int32) % 4
+    if mode == 0:
+        y = jnp.sin(x)
+    elif mode == 1:
+        y = jnp.cos(x)
+    elif mode == 2:
+        y = x * x
+    else:
+        y = -x
+    return y
+
+
+def dispatch_lax(x):
+    mode = jnp.sum(x > 2.0).astype(jnp.int32) % 4
+    return lax.switch(mode, [jnp.sin, jnp.cos, lambda x: x * x, lambda x: -x], x)
+
+
 def _interleaved_median(fns: Sequence[Callable], x: jax.Array, rounds: int) -> list[float]:
     """Median seconds per call of each function, timed in alternating blocks so that drift in
     the machine's speed affects all alike."""
@@ -456,6 +474,7 @@ def bench_runtime(quick: bool) -> None:
         ("static range(200) vs lax.fori_loop", damped, damped_lax),
         ("range with break vs lax.while_loop", first_above, first_above_lax),
         ("for row in array vs lax.scan", row_walk, row_walk_lax),
+        ("4-way elif chain vs lax.switch", dispatch, dispatch_lax),
     ]
     time_rows, eqn_rows, notes = [], [], []
     for name, fn, hand in cases:
