@@ -10,6 +10,7 @@ import gast
 
 from autocond.analysis import activity, definedness, liveness
 from autocond.converters import (
+    calls,
     conditionals,
     debugging,
     functional,
@@ -66,13 +67,14 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = conditionals.transform(node, ctx)
     node = logical.transform(node, ctx)  # after them: the expressions are where they end up
     node = debugging.transform(node, ctx)  # `assert` and `print`, likewise
+    node = calls.transform(node, ctx)  # last: the calls the others leave reach user code
     functional.insert_undefined_inits(node)  # last: placeholders for every scope
     return origin.fill_locations(gast.gast_to_ast(node))
 
 
 def convert_function(fn: types.FunctionType) -> Converted:
     node, source = parsing.parse_function(fn)
-    ctx = Context(naming.Namer(node), fn.__qualname__, source.filename, source.first_line)
+    ctx = Context(naming.Namer(node), fn.__qualname__, source.filename, source.first_line, fn.__globals__)
     tree = convert_tree(node, ctx)
     ast.increment_lineno(tree, source.first_line - 1)
     return Converted(loader.compile_function(tree, fn), tree)

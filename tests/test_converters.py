@@ -199,10 +199,10 @@ CONDITIONALS = [
         """
         def f(x):
             def if_true():
-                log('pos')
+                ac__.call(log)('pos')
                 return ()
             def if_false():
-                log('neg')
+                ac__.call(log)('neg')
                 return ()
             ac__.if_stmt(x > 0, if_true, if_false, (), ())
         """,
@@ -1458,20 +1458,34 @@ UNCHANGED = [
     pytest.param(
         """
         def f(x):
-            y = x + 1
-            log(y)
+            y = abs(x) + 1
+            x.append(len(y))
             return y * 2
         """,
         id="no-control-flow",
     ),
+]
+
+
+CALLS = [
     pytest.param(
+        # A call that may reach the user's code goes through `ac__.call`, which converts
+        # the function; a lambda's body is an expression of this function, converted here.
         """
         def f(x):
             k = 2
             g = lambda v: v * k if v > 0 else -v
-            return g(x)
+            log(g(x))
+            return x
         """,
-        id="lambda",
+        """
+        def f(x):
+            k = 2
+            g = lambda v: ac__.if_exp(v > 0, lambda: v * k, lambda: -v)
+            ac__.call(log)(ac__.call(g)(x))
+            return x
+        """,
+        id="lambda-and-global",
     ),
     pytest.param(
         """
@@ -1482,18 +1496,15 @@ UNCHANGED = [
                 return y
             return g(x)
         """,
-        id="nested-function",
-    ),
-    pytest.param(
         """
         def f(x):
-            def g():
-                if x > 1:
-                    return 1
-                return 2
-            return g()
+            def g(y):
+                if y > 0:
+                    y = -y
+                return y
+            return ac__.call(g)(x)
         """,
-        id="nested-function-with-returns",
+        id="nested-function",
     ),
 ]
 
@@ -1510,6 +1521,11 @@ def test_loops(src, expected):
 
 @pytest.mark.parametrize(("src", "expected"), RETURNS)
 def test_return_statements(src, expected):
+    assert_converts(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), CALLS)
+def test_calls(src, expected):
     assert_converts(src, expected)
 
 
@@ -1533,8 +1549,9 @@ def test_unchanged(src):
     assert_converts(src, src)
 
 
-def test_user_functions_inside_generated_code_are_not_converted():
-    # `g` moves into `if_true` as the user wrote it; its own `if` and `return`s stay.
+def test_user_functions_inside_generated_code_are_not_converted_in_place():
+    # `g` moves into `if_true` as the user wrote it; its own `if` and `return`s stay (the
+    # call converts it, through `ac__.call`).
     assert_converts(
         """
         def f(x):
@@ -1555,7 +1572,7 @@ def test_user_functions_inside_generated_code_are_not_converted():
                     if x > 1:
                         return 1
                     return 2
-                y = g()
+                y = ac__.call(g)()
                 return y
             def if_false():
                 y = 0

@@ -16,6 +16,7 @@ class Context:
     qualname: str
     filename: str
     first_line: int  # file line of the function's line 1
+    namespace: dict | None = None  # the function's globals, when converting a live function
     local_names: frozenset[str] = frozenset()  # the function's own variables (carried state)
     outer_names: frozenset[str] = frozenset()  # declared `global` or `nonlocal`
     return_value: str | None = None  # the variable lowered `return` statements assign

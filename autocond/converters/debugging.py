@@ -21,6 +21,9 @@ from autocond.pyct.loader import RUNTIME_NAME
 
 class _Transformer(functional.Transformer):
 
+    def visit_Lambda(self, node: gast.Lambda):
+        return self.generic_visit(node)  # a lambda's body is an expression of this function
+
     def visit_Assert(self, node: gast.Assert):
         node = self.generic_visit(node)
         if not __debug__:

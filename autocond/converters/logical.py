@@ -41,6 +41,9 @@ def _assigns(nodes: list[gast.expr]) -> bool:
 
 class _Transformer(functional.Transformer):
 
+    def visit_Lambda(self, node: gast.Lambda):
+        return self.generic_visit(node)  # a lambda's body is an expression of this function
+
     def visit_BoolOp(self, node: gast.BoolOp):
         node = self.generic_visit(node)
         if _assigns(node.values[1:]):

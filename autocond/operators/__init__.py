@@ -1,6 +1,7 @@
 """The runtime that converted code calls (as `ac__`): each operator decides at trace time
 between plain Python and a `lax` control-flow primitive."""
 
+from autocond.operators.calls import call as call
 from autocond.operators.conditionals import if_stmt as if_stmt
 from autocond.operators.conditionals import python_bool as python_bool
 from autocond.operators.conditionals import python_subject as python_subject

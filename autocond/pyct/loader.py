@@ -6,6 +6,7 @@ import ast
 import types
 
 RUNTIME_NAME = "ac__"  # the name generated code uses for `autocond.operators`
+_DEFINED = "ac__converted"
 
 
 def compile_function(node: ast.FunctionDef, fn: types.FunctionType) -> types.CodeType:
@@ -17,13 +18,17 @@ def compile_function(node: ast.FunctionDef, fn: types.FunctionType) -> types.Cod
     """
     params = ", ".join((RUNTIME_NAME, *fn.__code__.co_freevars))
     factory = ast.parse(f"def ac__factory({params}): pass").body[0]
-    factory.body = [node, ast.Return(value=ast.Name(id=node.name, ctx=ast.Load()))]
+    # Defined under another name, so the function's own name in its body (a recursive call)
+    # stays the global it is, not the factory's local.
+    name, node.name = node.name, _DEFINED
+    factory.body = [node, ast.Return(value=ast.Name(id=_DEFINED, ctx=ast.Load()))]
     ast.copy_location(factory, node)
     module = ast.fix_missing_locations(ast.Module(body=[factory], type_ignores=[]))
     code = compile(module, fn.__code__.co_filename, "exec", dont_inherit=True)
-    for name in ("ac__factory", node.name):
-        code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
-    return code
+    node.name = name
+    for defined in ("ac__factory", _DEFINED):
+        code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == defined)
+    return code.replace(co_name=name, co_qualname=fn.__qualname__)
 
 
 def make_function(code: types.CodeType, fn: types.FunctionType,

@@ -1,0 +1,70 @@
+"""Calls that may reach the user's own functions go through `ac__.call`, which converts them.
+
+    y = helper(x)              →     y = ac__.call(helper)(x)
+    z = self.step(y)           →     z = ac__.call(self.step)(y)
+    w = jnp.sin(z)             →     w = jnp.sin(z)        (a library module: left alone)
+
+What is called is decided at run time (`ac__.call`); the converter only leaves out calls it
+can tell reach library code, builtins or classes: attributes of modules of installed packages
+or the standard library, builtins not shadowed by a global, classes, and the methods of
+builtin containers and arrays (`xs.append`, `x.sum`). Runs last among the converters, on
+every call the earlier ones left, so generated code calls `ac__` directly.
+"""
+
+from __future__ import annotations
+
+import builtins
+import types
+
+import gast
+
+from autocond.converters import functional
+from autocond.converters.context import Context
+from autocond.operators import calls
+from autocond.pyct import templates
+from autocond.pyct.loader import RUNTIME_NAME
+
+# Methods of the builtin containers (and the names they share with NumPy and JAX arrays):
+# a call of one on a variable is taken to be the container's own.
+_CONTAINER_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
+    "add", "discard", "sort", "reverse", "get", "items", "keys", "values", "copy", "index",
+    "count", "astype", "reshape", "sum", "mean", "max", "min", "any", "all", "at", "set",
+})
+
+
+def _root(node: gast.expr) -> str | None:
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+class _Transformer(functional.Transformer):
+
+    def visit_Lambda(self, node: gast.Lambda):
+        return self.generic_visit(node)  # a lambda's body is an expression of this function
+
+    def visit_Call(self, node: gast.Call):
+        node = self.generic_visit(node)
+        if self._library(node.func):
+            return node
+        node.func = templates.replace_as_expression(f"{RUNTIME_NAME}.call(fn)", fn=node.func)
+        return node
+
+    def _library(self, func: gast.expr) -> bool:
+        if isinstance(func, gast.Attribute) and func.attr in _CONTAINER_METHODS:
+            return True
+        root = _root(func)
+        if root is None or root in self.ctx.local_names or root == RUNTIME_NAME:
+            return root == RUNTIME_NAME
+        namespace = self.ctx.namespace
+        if namespace is not None and root in namespace:
+            value = namespace[root]
+            if isinstance(func, gast.Name) and isinstance(value, type):
+                return True  # a class: constructing it calls its methods as they are
+            return isinstance(value, types.ModuleType) and calls.library_module(value)
+        return isinstance(func, gast.Name) and hasattr(builtins, root)
+
+
+def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    return _Transformer(ctx).generic_visit(node)

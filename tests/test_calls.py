@@ -1,0 +1,162 @@
+"""Calls from converted code into the user's functions convert them too; library code is
+called as it is. Plain Python, on concrete values, is the oracle."""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+import autocond
+from autocond import _transpiler
+from autocond.operators import calls
+from tests.support import assert_matches_python
+
+F = jnp.float32
+
+
+def absolute(x):
+    if x > 0:
+        return x
+    return -x
+
+
+def shrink(x, n):
+    for _ in range(n):
+        x = absolute(x - 1.0)
+    return x
+
+
+def wraps_it(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+@wraps_it
+def decorated(x):
+    return x * 2 if x > 1 else x
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def step(self, x):
+        if x > 0:
+            return x * self.scale
+        return x
+
+    @staticmethod
+    def static(x):
+        return x + 1 if x < 0 else x
+
+    @classmethod
+    def of_class(cls, x):
+        while x > 3:
+            x = x - 1
+        return x
+
+
+def factorial(n, x):
+    if n == 0:
+        return x
+    return factorial(n - 1, x * n)
+
+
+def module_function(x):
+    return absolute(x) + shrink(x, 2)
+
+
+def closure(x):
+    scale = 2.0
+
+    def inner(y):
+        if y > scale:
+            return y
+        return y * scale
+
+    return inner(x)
+
+
+def lambda_inside(x):
+    k = 3.0
+    pick = lambda v: v * k if v > 0 else -v  # noqa: E731
+    return pick(x) + pick(-x)
+
+
+def partial_call(x):
+    return functools.partial(shrink, n=3)(x)
+
+
+def methods(x):
+    m = Model(3.0)
+    return m.step(x) + Model.static(x) + m.of_class(x) + Model.of_class(x + 1)
+
+
+def decorated_call(x):
+    return decorated(x)
+
+
+def recursion(x):
+    return factorial(4, x)
+
+
+def comprehension(xs):
+    return [absolute(x) if x < 1 else x * 2 for x in xs]
+
+
+@pytest.mark.parametrize("fn", [module_function, closure, lambda_inside, partial_call, methods,
+                                decorated_call, recursion])
+@pytest.mark.parametrize("x", [-2.5, 0.5, 5.0])
+def test_callee_with_traced_control_flow(fn, x):
+    assert_matches_python(fn, F(x))
+
+
+def test_comprehension_with_traced_conditionals():
+    assert_matches_python(comprehension, [F(-2.0), F(0.5), F(3.0)])
+
+
+def test_a_helper_called_from_two_jitted_functions_is_converted_once(monkeypatch):
+    def first(x):
+        return twice_called(x) + 1
+
+    def second(x):
+        return twice_called(x) * 2
+
+    conversions = []
+    convert_function = _transpiler.convert_function
+    monkeypatch.setattr(_transpiler, "convert_function",
+                        lambda fn: conversions.append(fn.__name__) or convert_function(fn))
+    autocond.jit(first)(F(1.0))
+    autocond.jit(second)(F(-1.0))
+    assert conversions.count("twice_called") == 1
+
+
+def twice_called(x):
+    return x if x > 0 else -x
+
+
+@pytest.mark.parametrize("fn", [jnp.linalg.norm, jax.nn.relu, functools.reduce, jnp.sin])
+def test_library_functions_are_called_as_they_are(fn):
+    assert calls.call(fn) is fn
+
+
+def test_library_calls_are_left_alone_in_the_generated_code():
+    def f(x):
+        return jax.nn.relu(jnp.linalg.norm(x)) + absolute(x).sum()
+
+    source = autocond.to_source(f)
+    assert "jax.nn.relu(jnp.linalg.norm(x))" in source and "ac__.call(absolute)(x)" in source
+
+
+def test_do_not_convert():
+    @autocond.do_not_convert
+    def kept(x):
+        return x * 2
+
+    assert calls.call(kept) is kept
+    assert calls.call(absolute) is not absolute
