@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import gc
 import importlib.util
@@ -434,3 +435,53 @@ def test_a_functools_wraps_wrapper_is_converted_as_itself():
 
     assert autocond.convert(wrapper).__wrapped__ is wrapper
     assert autocond.convert(wrapper)(jnp.float32(2.0)) == 20.0
+
+
+# --- methods ---------------------------------------------------------------------------------
+
+
+class _Scaler:
+    """Instances are not pytrees: `self` is static (hashed by identity)."""
+
+    traces = 0
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    @functools.partial(autocond.jit, static_argnums=0)
+    def step(self, x):
+        type(self).traces += 1
+        if x > 0:
+            return x * self.scale
+        return -x
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass
+class _Layer:
+    """An equinox-style module: a dataclass registered as a pytree, so `self` is traced."""
+
+    w: jax.Array
+    traces = 0
+
+    @autocond.jit
+    def __call__(self, x):
+        type(self).traces += 1
+        if x > 0:
+            return x * self.w
+        return -x
+
+
+def test_jitted_method_on_a_plain_class_retraces_per_instance_only():
+    a, b = _Scaler(2.0), _Scaler(3.0)
+    assert [float(a.step(jnp.float32(v))) for v in (1.0, -3.0, 2.0)] == [2.0, 3.0, 4.0]
+    assert _Scaler.traces == 1  # the same instance, new values: no new trace
+    assert float(b.step(jnp.float32(1.0))) == 3.0
+    assert _Scaler.traces == 2  # another instance is another static argument
+
+
+def test_jitted_method_on_a_pytree_module_traces_once():
+    cases = ((3.0, 1.0), (3.0, -1.0), (5.0, 2.0))
+    outputs = [float(_Layer(jnp.float32(w))(jnp.float32(x))) for w, x in cases]
+    assert outputs == [3.0, 1.0, 10.0]
+    assert _Layer.traces == 1  # new weights of the same type are new values, not a new trace
