@@ -12,6 +12,7 @@ from typing import Any
 import jax
 
 from autocond import _transpiler, operators
+from autocond.operators import loops
 from autocond.pyct import loader
 
 # Conversions by code object, weakly, so they live as long as the user's code does. Code
@@ -37,7 +38,7 @@ def _conversion(fn: types.FunctionType) -> _transpiler.Converted:
     return converted
 
 
-def convert(fn: Callable) -> Callable:
+def convert(fn: Callable, *, max_trips: int | None = None) -> Callable:
     """`fn` with its control flow converted, not jitted.
 
     The result runs eagerly, and composes with `jax.jit`, `jax.grad`, `jax.vmap` and the other
@@ -45,7 +46,21 @@ def convert(fn: Callable) -> Callable:
     values) or `lax.cond` / `lax.while_loop` / `lax.fori_loop` (traced values). It shares
     `fn`'s globals, closure, defaults and metadata; `__wrapped__` is `fn`. Converting is done
     once per function.
+
+    `max_trips` bounds the loops whose trip count is traced (here and in the functions they
+    call): each becomes a `scan` of that many trips that runs its body only while its
+    condition holds, which `jax.grad` can differentiate (it cannot a `lax.while_loop`); a
+    loop that needs more trips fails at run time.
     """
+    if max_trips is not None:
+        converted = convert(fn)
+
+        @functools.wraps(converted)
+        def bounded(*args, **kwargs):
+            with loops.max_trips(max_trips):
+                return converted(*args, **kwargs)
+
+        return bounded
     if isinstance(fn, types.MethodType):
         return types.MethodType(convert(fn.__func__), fn.__self__)
     fn = _function(fn, "convert")
@@ -56,8 +71,9 @@ def convert(fn: Callable) -> Callable:
     return converted
 
 
-def jit(fn: Callable | None = None, /, **jit_kwargs: Any) -> Any:
-    """A drop-in for `jax.jit` that first converts `fn`'s control flow (see `convert`).
+def jit(fn: Callable | None = None, /, *, max_trips: int | None = None, **jit_kwargs: Any) -> Any:
+    """A drop-in for `jax.jit` that first converts `fn`'s control flow (see `convert`, and
+    its `max_trips`).
 
     Takes the same keywords as `jax.jit` (`static_argnums`, `static_argnames`,
     `donate_argnums`, shardings, ...), as `autocond.jit(fn, ...)`, `@autocond.jit` or
@@ -65,8 +81,8 @@ def jit(fn: Callable | None = None, /, **jit_kwargs: Any) -> Any:
     `.eval_shape` and `__wrapped__`.
     """
     if fn is None:
-        return functools.partial(jit, **jit_kwargs)
-    return jax.jit(convert(fn), **jit_kwargs)
+        return functools.partial(jit, max_trips=max_trips, **jit_kwargs)
+    return jax.jit(convert(fn, max_trips=max_trips), **jit_kwargs)
 
 
 def to_source(fn: Callable) -> str:

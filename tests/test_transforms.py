@@ -72,3 +72,41 @@ def test_vmap_matches_a_python_loop():
         got = jax.vmap(autocond.convert(fn))(xs)
         want = jnp.stack([fn(x) for x in xs])
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+# --- loops with a traced trip count, bounded for reverse mode ---------------------------------
+
+
+def newton_sqrt(a):
+    y = a
+    while jnp.abs(y * y - a) > 1e-5:
+        y = 0.5 * (y + a / y)
+    return y
+
+
+def decay(x, n):
+    for i in range(n):
+        x = x * 0.9 + i
+    return x
+
+
+def test_grad_through_a_traced_while_needs_max_trips():
+    with pytest.raises(ValueError, match="Reverse-mode differentiation does not work for lax.while_loop"):
+        jax.jit(jax.grad(autocond.convert(newton_sqrt)))(F(2.0))
+    grad = jax.jit(jax.grad(autocond.convert(newton_sqrt, max_trips=50)))(F(2.0))
+    np.testing.assert_allclose(grad, 0.5 / np.sqrt(2.0), rtol=1e-4)
+    np.testing.assert_allclose(autocond.jit(newton_sqrt, max_trips=50)(F(2.0)), newton_sqrt(F(2.0)))
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_grad_through_a_traced_range_with_max_trips(n):
+    grad = jax.grad(autocond.convert(decay, max_trips=8))(F(1.0), jnp.int32(n))
+    np.testing.assert_allclose(grad, 0.9 ** n, rtol=1e-5)
+    assert autocond.jit(decay, max_trips=8)(F(1.0), jnp.int32(n)) == pytest.approx(float(decay(F(1.0), n)))
+
+
+def test_a_loop_past_max_trips_fails_at_run_time():
+    with pytest.raises(jax.errors.JaxRuntimeError,
+                       match=r"the traced `while` loop at .*test_transforms.py:\d+ needs more than its "
+                             r"maximum of 2 trips \(`max_trips`\)"):
+        autocond.jit(newton_sqrt, max_trips=2)(F(2.0))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -14,7 +16,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from autocond import errors
-from autocond.operators import conditionals, index_arithmetic, staging
+from autocond.operators import checks, conditionals, index_arithmetic, staging
 from autocond.operators.variables import (
     MaybeUnbound,
     StackedList,
@@ -158,7 +160,7 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         return going & ~_stopped(current, names, stop) if stop else going
 
     loop.check_no_appends("its trip count is traced")
-    return loop.finish(lax.while_loop(cond_fn, loop.step, loop.init))
+    return loop.finish(_while_loop(cond_fn, loop.step, loop.init, where))
 
 
 def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
@@ -306,16 +308,50 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
             return loop.step(carry, staging.cast(index(k), index_type), stacked=True)
 
         return loop, lambda: loop.finish(*lax.scan(scan_fn, loop.init, jnp.arange(lower, upper)), len(r))
-    if not stop:
+    if not stop and (isinstance(r, range) or _max_trips.get() is None):
         return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
 
     def cond_fn(carry):
-        return (carry[0] < upper) & ~_stopped(loop.rebuild(carry[1:]), names, stop)
+        going = carry[0] < upper
+        return going & ~_stopped(loop.rebuild(carry[1:]), names, stop) if stop else going
 
     def body_fn(carry):
         return [carry[0] + 1, *step_fn(carry[0], carry[1:])]
 
-    return loop, lambda: loop.finish(lax.while_loop(cond_fn, body_fn, [jnp.asarray(lower), *loop.init])[1:])
+    init = [jnp.asarray(lower), *loop.init]
+    return loop, lambda: loop.finish(_while_loop(cond_fn, body_fn, init, where)[1:])
+
+
+_max_trips: contextvars.ContextVar[int | None] = contextvars.ContextVar("autocond_max_trips", default=None)
+
+
+@contextlib.contextmanager
+def max_trips(trips: int | None) -> Iterator[None]:
+    """Within it, a loop whose trip count is traced runs as a `scan` of at most `trips` trips
+    (see `_while_loop`); None is `lax.while_loop`."""
+    token = _max_trips.set(trips)
+    try:
+        yield
+    finally:
+        _max_trips.reset(token)
+
+
+def _while_loop(cond_fn: Callable, body_fn: Callable, init: list, where: str) -> list:
+    """`lax.while_loop(cond_fn, body_fn, init)`, or under `max_trips` a `lax.scan` of that
+    many trips, each running the body only while `cond_fn` holds: reverse-differentiable
+    (`jax.grad`), unlike `while_loop`. A loop that would run longer fails at run time, as
+    its result would not be Python's."""
+    trips = _max_trips.get()
+    if trips is None:
+        return lax.while_loop(cond_fn, body_fn, init)
+
+    def step(carry, _):
+        return lax.cond(cond_fn(carry), body_fn, lambda c: list(c), carry), None
+
+    carry, _ = lax.scan(step, list(init), None, length=trips)
+    checks.check(~cond_fn(carry), RuntimeError(
+        f"{where} needs more than its maximum of {trips} trips (`max_trips`); raise `max_trips`."))
+    return carry
 
 
 def _ceil_div(a, b):
