@@ -209,20 +209,9 @@ def test_stacking_an_empty_list_raises_as_in_python():
 
 
 def test_acceptance_rows_with_traced_if_and_append_give_a_jaxpr_independent_of_the_rows():
-    def walk(xs):
-        pos = jnp.zeros(3)
-        path = []
-        for x in xs:
-            if x.sum() > 0:
-                pos = pos + x
-            else:
-                pos = pos - 0.5 * x
-            path.append(pos)
-        return jnp.stack(path)
-
-    sizes = {n: len(jax.make_jaxpr(autocond.convert(walk))(rows(n)).eqns) for n in (10, 1000)}
+    sizes = {n: len(jax.make_jaxpr(autocond.convert(stacked_trajectory))(rows(n)).eqns) for n in (10, 1000)}
     assert sizes[10] == sizes[1000], sizes
-    assert_matches_python(walk, rows(1000))
+    assert_matches_python(stacked_trajectory, rows(1000))
 
 
 def used_as_a_list(xs):

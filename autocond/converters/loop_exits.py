@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gast
 
-from autocond.converters import guards
+from autocond.converters import functional, guards
 from autocond.converters.context import Context
 from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
@@ -32,14 +32,7 @@ def _assign(flag: str, value: bool) -> list[gast.stmt]:
     return templates.replace("flag = value", flag=flag, value=gast.Constant(value=value, kind=None))
 
 
-class _Transformer(gast.NodeTransformer):
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
-
-    def visit_FunctionDef(self, node):
-        return node  # nested functions are not converted here
-
-    visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
+class _Transformer(functional.Transformer):
 
     def _lower(self, body: list[gast.stmt], exit: type, name: str) -> tuple[str, list[gast.stmt]]:
         """The flag and the lowered body, if `body` has exits of kind `exit` of its own."""

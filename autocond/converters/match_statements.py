@@ -46,14 +46,7 @@ def _test(pattern: gast.AST, subject: str) -> gast.expr | None:
     return None
 
 
-class _Transformer(gast.NodeTransformer):
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
-
-    def visit_FunctionDef(self, node):
-        return node  # a nested function is not converted
-
-    visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
+class _Transformer(functional.Transformer):
 
     def visit_Match(self, node: gast.Match):
         node = self.generic_visit(node)

@@ -38,14 +38,10 @@ _SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Po
             gast.BitOr: "|", gast.BitXor: "^", gast.LShift: "<<", gast.RShift: ">>"}
 
 
-class _Transformer(gast.NodeTransformer):
-    def __init__(self, local_names: set[str], owned: set[str]):
+class _Transformer(functional.Transformer):
+    def __init__(self, ctx: Context, local_names: set[str], owned: set[str]):
+        super().__init__(ctx)
         self.local_names, self.owned = local_names, owned
-
-    def visit_FunctionDef(self, node):
-        return node  # a nested function's variables are its own
-
-    visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
     def visit_Call(self, node: gast.Call):
         node = self.generic_visit(node)
@@ -184,6 +180,6 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     local_names = activity.parameters(node.args) | activity.summarize(node.body).binds
     local_names -= activity.declared_outer(node)
     activity.forget(node)  # the summaries of statements about to change
-    transformer = _Transformer(local_names, _owned(node))
+    transformer = _Transformer(ctx, local_names, _owned(node))
     node.body = functional.visit_block(transformer, node.body)
     return node
