@@ -160,3 +160,18 @@ def test_do_not_convert():
 
     assert calls.call(kept) is kept
     assert calls.call(absolute) is not absolute
+
+
+def test_modules_excluded_and_included(monkeypatch):
+    monkeypatch.setattr(calls, "_MODULES", {})
+    autocond.do_not_convert(__name__)  # this test module: its functions are called as they are
+    assert calls.call(absolute) is absolute
+    autocond.convert_module(__name__ + ".nothing")  # a longer prefix, another module: no change
+    assert calls.call(absolute) is absolute
+
+    monkeypatch.setattr(calls, "_MODULES", {})
+    monkeypatch.setattr(calls, "_library", lambda filename: True)  # as if installed
+    assert calls.call(absolute) is absolute
+    autocond.convert_module(__name__.split(".")[0])  # the package: converted again
+    assert calls.call(absolute) is not absolute
+    assert_matches_python(module_function, F(-2.5))
