@@ -4,6 +4,7 @@ called as it is. Plain Python, on concrete values, is the oracle."""
 from __future__ import annotations
 
 import functools
+import linecache
 
 import jax
 import jax.numpy as jnp
@@ -175,3 +176,24 @@ def test_modules_excluded_and_included(monkeypatch):
     autocond.convert_module(__name__.split(".")[0])  # the package: converted again
     assert calls.call(absolute) is not absolute
     assert_matches_python(module_function, F(-2.5))
+
+
+def test_a_function_from_a_notebook_cell_converts():
+    # IPython and Jupyter keep each cell's source in `linecache` under a name like this one.
+    source = "def cell(x):\n    if x > 0:\n        return x\n    return -x\n"
+    filename = "<ipython-input-7-0123456789ab>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        namespace = {}
+        exec(compile(source, filename, "exec"), namespace)
+        assert autocond.jit(namespace["cell"])(F(-2.0)) == 2.0
+    finally:
+        del linecache.cache[filename]
+
+
+def test_a_function_from_exec_without_source_is_a_clear_error():
+    namespace = {}
+    exec("def nowhere(x):\n    return x if x > 0 else -x\n", namespace)
+    with pytest.raises(autocond.errors.SourceError, match="cannot read the source of `nowhere`.*put the "
+                                                          "function in a module"):
+        autocond.jit(namespace["nowhere"])(F(-2.0))
