@@ -80,7 +80,7 @@ class _Transformer(functional.Transformer):
             templates.replace_as_expression(
                 f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names)",
                 subject=subject, cases=gast.parse(repr(tuple(cases))).body[0].value,
-                branches=gast.Tuple(elts=[functional.values([n]).elts[0] for n in names], ctx=gast.Load()),
+                branches=functional.values(names),
                 inputs=functional.values(inputs), names=functional.name_strings(outputs)),
             set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
         origin.mark(generated, node)

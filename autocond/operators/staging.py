@@ -266,35 +266,43 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
                 continue
         flat = [flatten(v) for v in values]
         for b, (_, tree) in enumerate(flat[1:], 1):
-            if tree != flat[0][1] and name in returns:
-                raise errors.StagingError(
-                    f"The function returns a different structure on the paths through {where}: "
-                    f"{flat[0][1]} from {returns[name][0]}, {tree} from {returns[name][b]}. "
-                    "Every `return` must give the same "
-                    "structure (containers, lengths, keys) where a traced condition picks "
-                    "between them; make them agree, or make the condition static (e.g. "
-                    "`static_argnames`).")
-            if tree != flat[0][1] and all(isinstance(v, dict) for v in (values[0], values[b])):
-                key = min(set(values[0]) ^ set(values[b]), key=repr, default=None)
-                if key is not None:
-                    has, lacks = (0, b) if key in values[0] else (b, 0)
-                    raise errors.StagingError(
-                        f"`{name}[{key!r}]` is set in {labels[has]} of {where} but not in "
-                        f"{labels[lacks]}. Every branch of a traced `if` must give `{name}` the "
-                        f"same keys: set `{name}[{key!r}]` before the `if` or in every branch.")
             if tree != flat[0][1]:
-                lists = all(isinstance(v, list) for v in values)
-                raise errors.StagingError(
-                    f"`{name}` has a different structure in the branches of {where}: "
-                    f"{flat[0][1]} in {labels[0]}, {tree} in {labels[b]}. Every branch of a traced "
-                    "`if` must give it the same structure (containers, lengths, keys)"
-                    + ("; append to a list in every branch or in none." if lists else "."))
+                sources = (returns[name][0], returns[name][b]) if name in returns else None
+                raise _structure_error(name, values[0], values[b], flat[0][1], tree, where,
+                                       (labels[0], labels[b]), sources)
         paths = leaf_paths(name, values[0])
         merged = []
         for path, leaves in zip(paths, zip(*(leaves for leaves, _ in flat))):
             merged.append(_merge_leaf(plan, path, leaves, where, labels))
         plan.outputs.append(flat[0][1].unflatten(merged))
     return plan
+
+
+def _structure_error(name: str, first: Any, other: Any, first_tree: Any, other_tree: Any, where: str,
+                     labels: tuple[str, str], returns: tuple[str, str] | None) -> errors.StagingError:
+    """The error for a variable whose structure differs between two branches: for the return
+    value, naming where each branch's value comes from (`returns`); for dicts, naming a key
+    only one branch sets."""
+    if returns is not None:
+        return errors.StagingError(
+            f"The function returns a different structure on the paths through {where}: "
+            f"{first_tree} from {returns[0]}, {other_tree} from {returns[1]}. "
+            "Every `return` must give the same structure (containers, lengths, keys) where a "
+            "traced condition picks between them; make them agree, or make the condition "
+            "static (e.g. `static_argnames`).")
+    if isinstance(first, dict) and isinstance(other, dict) and set(first) != set(other):
+        key = min(set(first) ^ set(other), key=repr)
+        has, lacks = labels if key in first else labels[::-1]
+        return errors.StagingError(
+            f"`{name}[{key!r}]` is set in {has} of {where} but not in {lacks}. Every branch of a "
+            f"traced `if` must give `{name}` the same keys: set `{name}[{key!r}]` before the "
+            "`if` or in every branch.")
+    lists = isinstance(first, list) and isinstance(other, list)
+    return errors.StagingError(
+        f"`{name}` has a different structure in the branches of {where}: {first_tree} in "
+        f"{labels[0]}, {other_tree} in {labels[1]}. Every branch of a traced `if` must give it "
+        "the same structure (containers, lengths, keys)"
+        + ("; append to a list in every branch or in none." if lists else "."))
 
 
 def _merge_leaf(plan: Merge, path: str, leaves: tuple, where: str, labels: Sequence[str]) -> Any:
