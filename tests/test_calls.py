@@ -3,6 +3,7 @@ called as it is. Plain Python, on concrete values, is the oracle."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import linecache
 
@@ -197,3 +198,67 @@ def test_a_function_from_exec_without_source_is_a_clear_error():
     with pytest.raises(autocond.errors.SourceError, match="cannot read the source of `nowhere`.*put the "
                                                           "function in a module"):
         autocond.jit(namespace["nowhere"])(F(-2.0))
+
+
+def doubles(x, n):
+    for k in range(n):
+        yield x * k
+
+
+def positives(x):
+    for k in range(3):
+        if x > k:  # needs x's value: a generator runs as plain Python
+            yield x
+
+
+async def magnitude(x):
+    if x > 0:  # needs x's value: a coroutine runs as plain Python
+        return x
+    return -x
+
+
+def sums_doubles(x):
+    return sum(doubles(x, 3))
+
+
+def sums_positives(x):
+    return sum(positives(x))
+
+
+def runs_magnitude(x):
+    return asyncio.run(magnitude(x))
+
+
+def test_a_generator_that_needs_no_traced_value_runs_as_python():
+    assert_matches_python(sums_doubles, F(1.5))
+
+
+@pytest.mark.parametrize("fn, message", [
+    (sums_positives, r"`positives` \(.*test_calls.py:\d+\) is a generator function, which autocond "
+                     r"cannot convert. It ran as plain Python, and its code at .*test_calls.py:\d+ needed "
+                     r"the value of a traced array \(Attempted boolean conversion.*\). Collect its values"),
+    (runs_magnitude, r"`magnitude` \(.*\) is an `async def` function.*its code at .*test_calls.py:\d+ "
+                     r"needed the value of a traced array.*Make it a plain `def`"),
+])
+def test_a_generator_or_coroutine_that_needs_a_traced_value_is_a_clear_error(fn, message):
+    with pytest.raises(autocond.errors.NotConvertedError, match=message):
+        autocond.jit(fn)(F(1.0))
+
+
+def test_a_helper_without_source_runs_as_python_and_is_a_clear_error_if_it_needs_a_traced_value():
+    namespace = {}
+    exec("def twice(x):\n    return 2 * x\n\ndef nowhere(x):\n    return x if x > 0 else -x\n",
+         namespace)
+    twice, nowhere = namespace["twice"], namespace["nowhere"]
+
+    def calls_twice(x):
+        return twice(x) + 1.0
+
+    def calls_nowhere(x):
+        return nowhere(x) + 1.0
+
+    assert autocond.jit(calls_twice)(F(2.0)) == calls_twice(F(2.0)) == F(5.0)
+    with pytest.raises(autocond.errors.NotConvertedError,
+                       match=r"cannot read the source of `nowhere` \(<string>:4\).* It ran as plain "
+                             r"Python, and its code at <string>:5 needed the value of a traced array"):
+        autocond.jit(calls_nowhere)(F(2.0))

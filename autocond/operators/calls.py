@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
 import sysconfig
 import types
+from collections.abc import Iterator
 from typing import Any
+
+import jax
 
 from autocond import errors
 
@@ -17,7 +21,10 @@ _LIBRARY_DIRS = tuple(os.path.join(os.path.realpath(p), "") for p in {
     *(sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")),
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 } if p)
-_NOT_CONVERTIBLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+# What JAX raises when Python code needs the value of a traced array.
+_NEEDS_VALUE = (jax.errors.ConcretizationTypeError, jax.errors.TracerIntegerConversionError,
+                jax.errors.TracerArrayConversionError)
+_STATIC = "make the value static (e.g. with `static_argnames`)."
 
 
 # Module name prefixes whose functions are (`True`) or are not (`False`) converted, whatever
@@ -60,7 +67,8 @@ def call(fn: Any) -> Any:
     `fn` itself. Library functions (the standard library, installed packages, unless
     `convert_module` names them), functions marked with `do_not_convert` (or in a module it
     names), generators, coroutines and functions whose source cannot be read are called as
-    they are. Each function is converted once.
+    they are; if such a call needs the value of a traced array, the error names it and says
+    why it was not converted. Each function is converted once.
     """
     if isinstance(fn, types.MethodType):
         function = call(fn.__func__)
@@ -71,16 +79,61 @@ def call(fn: Any) -> Any:
     if not isinstance(fn, types.FunctionType) or getattr(fn, _DO_NOT_CONVERT, False):
         return fn
     chosen = _chosen(fn.__module__)
-    if fn.__code__.co_flags & _NOT_CONVERTIBLE or chosen is False:
+    if chosen is False or chosen is None and _library(fn.__code__.co_filename):
         return fn
-    if chosen is None and _library(fn.__code__.co_filename):
+    flags = fn.__code__.co_flags
+    if flags & inspect.CO_ASYNC_GENERATOR:
         return fn
+    name = f"`{fn.__qualname__}` ({fn.__code__.co_filename}:{fn.__code__.co_firstlineno})"
+    if flags & inspect.CO_GENERATOR:
+        return _as_is(fn, f"{name} is a generator function, which autocond cannot convert.",
+                      f"Collect its values in a list instead, or {_STATIC}")
+    if flags & inspect.CO_COROUTINE:
+        return _as_is(fn, f"{name} is an `async def` function, which autocond cannot convert.",
+                      f"Make it a plain `def`, or {_STATIC}")
     from autocond import _api  # the converter; imported here, as it imports the operators
 
     try:
         return _api.convert(fn)
-    except errors.SourceError:
-        return fn  # a lambda, or code from `exec`: as it is
+    except errors.SourceError as e:  # a lambda, or code from `exec`: as it is
+        return _as_is(fn, str(e), f"Or {_STATIC}")
+
+
+def _as_is(fn: types.FunctionType, why: str, fix: str) -> Any:
+    """`fn`, called as it is (`why`), but with a clear error where its Python control flow
+    needs the value of a traced array."""
+    if fn.__code__.co_flags & inspect.CO_GENERATOR:
+        def as_is(*args, **kwargs):
+            with _explained(fn, why, fix):
+                return (yield from fn(*args, **kwargs))
+    elif fn.__code__.co_flags & inspect.CO_COROUTINE:
+        async def as_is(*args, **kwargs):
+            with _explained(fn, why, fix):
+                return await fn(*args, **kwargs)
+    else:
+        def as_is(*args, **kwargs):
+            with _explained(fn, why, fix):
+                return fn(*args, **kwargs)
+    return functools.wraps(fn)(as_is)
+
+
+@contextlib.contextmanager
+def _explained(fn: types.FunctionType, why: str, fix: str) -> Iterator[None]:
+    """Turns JAX's error for Python code in `fn` that needs a traced value into autocond's."""
+    try:
+        yield
+    except _NEEDS_VALUE as e:
+        lines = [tb.tb_lineno for tb in _traceback(e.__traceback__) if tb.tb_frame.f_code is fn.__code__]
+        at = f" at {fn.__code__.co_filename}:{lines[-1]}" if lines else ""
+        raise errors.NotConvertedError(
+            f"{why} It ran as plain Python, and its code{at} needed the value of a traced array "
+            f"({str(e).splitlines()[0].rstrip('.')}). {fix}") from e
+
+
+def _traceback(tb: types.TracebackType | None) -> Iterator[types.TracebackType]:
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
 
 
 @functools.cache
