@@ -82,6 +82,7 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 
 def _skipped(directory: str) -> bool:
+    """Whether a directory of this name is left out of the search for files."""
     return directory.startswith(".") or directory.endswith(".egg-info") or directory in SKIPPED_DIRECTORIES
 
 
@@ -232,23 +233,24 @@ def _convert(path: str, destination: str | None, args: argparse.Namespace, repor
         data = _read(path)
         text, encoding = _decode(data)
         new = transform_source(text, name, functions=args.functions, all_functions=args.all_functions)
-        if new != text:
+        changed = new != text
+        if changed:
             _verify(new, name)
-        output = new.encode(encoding) if new != text else data
+        output = new.encode(encoding) if changed else data
         if args.diff:
             sys.stdout.write(_diff(name, text, new))
         elif destination is None and not args.check:
             sys.stdout.flush()
             sys.stdout.buffer.write(output)
             sys.stdout.buffer.flush()
-        elif destination is not None and (new != text or not args.in_place):
+        elif destination is not None and (changed or not args.in_place):
             _write(destination, output, _mode(path))
     except Exception as e:
         report.say(_problem(name, e))
         return "failed"
-    if new != text and (args.check or args.in_place or args.output):
+    if changed and (args.check or args.in_place or args.output):
         report.say(f"{'would convert' if args.check else 'converted'} {name}")
-    return "converted" if new != text else "unchanged"
+    return "converted" if changed else "unchanged"
 
 
 def main(argv: list[str] | None = None) -> int:
