@@ -7,9 +7,11 @@ again; `@autocond.jit(...)` becomes `jax.jit` with the same keywords, other deco
 Everything else in the text is kept byte for byte, and comments inside the converted
 functions stay with the statements they belong to.
 
-Converting twice changes nothing: a decorated function is converted once (its decorator is
-replaced), and an undecorated one whose code already uses `ac__` is taken as converted,
-while one whose conversion would not use `ac__` has nothing to convert and keeps its text.
+Converting twice changes nothing. Every change the converter makes calls `ac__`, so a
+function whose code uses `ac__` is taken as converted (with the functions inside it, which
+the converted code converts when it calls them), and one whose conversion would not use it
+has nothing to convert: its text stays, but for our decorators, and the functions inside it
+are looked at on their own.
 """
 
 from __future__ import annotations
@@ -111,30 +113,38 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
     modules, entries = _autocond_names(module)
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    edits = []  # (first line, last line, replacement) of each function converted
+    covered = []  # the lines of the functions converted, inner functions included
+    edits = []  # (first line, last line, lines of code to put there)
     for qualname, node in list(_functions(module)):  # listed first: converting changes the tree
-        if any(first <= node.lineno <= last for first, last, _ in edits):
-            continue  # inside a function converted with it
+        if any(first <= node.lineno <= last for first, last in covered):
+            continue  # converted with the function around it
         kinds = [_entry_point(d, modules, entries) for d in node.decorator_list]
         chosen = all_functions or node.name in functions or qualname in functions
         if not any(kinds) and (not chosen or _uses_runtime(node)):
-            continue  # not selected, or converted already
+            if chosen:
+                covered.append((node.lineno, node.end_lineno))  # converted already
+            continue
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
         decorators = _decorators(node, kinds, qualname, filename)
         comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first)
         tree = _transpiler.convert_tree(node, Context(naming.Namer(node), qualname, filename, 1))
-        if not any(kinds) and not _uses_runtime(tree):
-            continue  # nothing to convert: the text stays as it is (functions inside may be ours)
-        tree.decorator_list = decorators
-        code = _unparse_with_comments(tree, comments)
         indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
-        edits.append((first, node.end_lineno,
-                      "".join((indent + line if line else "") + newline for line in code.split("\n"))))
+        if _uses_runtime(tree):
+            covered.append((node.lineno, node.end_lineno))
+            tree.decorator_list = decorators
+            code = _unparse_with_comments(tree, comments).split("\n")
+            edits.append((first, node.end_lineno, [indent + line if line else "" for line in code]))
+        elif any(kinds):  # nothing to convert but our decorators: only they change
+            above, _ = comments.get(node.lineno, ([], None))
+            code = above + ["@" + ast.unparse(d) for d in decorators]
+            edits.append((first, node.lineno - 1, [indent + line for line in code]))
+        # else nothing to convert: the text stays, and the functions inside may be ours
     if not edits:
         return text
-    for first, last, replacement in sorted(edits, reverse=True):
-        lines[first - 1:last] = [replacement]
-    return _add_imports("".join(lines), module, newline, "".join(r for _, _, r in edits))
+    for first, last, code in sorted(edits, reverse=True):
+        lines[first - 1:last] = [line + newline for line in code]
+    converted = "\n".join(line for _, _, code in edits for line in code)
+    return _add_imports("".join(lines), module, newline, converted)
 
 
 def _head_end(stmt: ast.stmt | gast.stmt) -> int:

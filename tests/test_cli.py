@@ -253,22 +253,53 @@ def test_functions_are_chosen_by_name_or_all(options, converted):
     assert autocond.transform_source(out, **options) == out
 
 
-def test_a_decorated_function_inside_one_with_nothing_to_convert():
-    text = textwrap.dedent('''\
-        import autocond
+INNER_FUNCTIONS = textwrap.dedent('''\
+    import autocond
 
 
-        def outer(scale):
-            @autocond.jit
-            def inner(x):
-                if x > 0:
-                    x = x * scale
-                return x
-            return inner
-        ''')
-    out = autocond.transform_source(text, all_functions=True)
-    assert out == autocond.transform_source(text)
-    assert "def outer(scale):\n    @jax.jit\n    def inner(x):\n" in out and "ac__.if_stmt(x > 0" in out
+    @autocond.jit  # compile it
+    @staticmethod
+    def make(scale):
+        def g(y):
+            if y > 0:  # kept as written unless chosen
+                return y * scale
+            return -y
+        return g
+
+
+    @autocond.jit
+    def outer(x):
+        def helper(y):
+            if y > 0:  # converted when called
+                return y
+            return -y
+        return helper(x)
+
+
+    def factory(scale):
+        @autocond.jit
+        def inner(x):
+            if x > 0:
+                x = x * scale
+            return x
+        return inner
+    ''')
+
+
+@pytest.mark.parametrize("options", [{}, {"all_functions": True}, {"functions": ["g"]}])
+def test_inner_functions_and_converting_twice(options):
+    out = autocond.transform_source(INNER_FUNCTIONS, **options)
+    assert out == autocond.transform_source(out, **options)
+    assert out == autocond.transform_source(autocond.transform_source(out), **options)
+    # Nothing to convert in `make` itself: only its decorators change, and `g` is converted only if chosen.
+    assert "# compile it\n@jax.jit\n@staticmethod\ndef make(scale):\n    def g(y):\n" in out
+    assert ("        if y > 0:  # kept as written unless chosen\n" in out) == (options == {})
+    # A function inside a converted one is converted when called (through `ac__.call`).
+    assert "    def helper(y):\n        if y > 0:  # converted when called\n" in out
+    assert "return ac__.call(helper)(x)" in out
+    # Nothing to convert in `factory`: the decorated function inside it is converted.
+    assert "def factory(scale):\n    @jax.jit\n    def inner(x):\n" in out
+    assert "x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))" in out
 
 
 def test_functions_option_of_the_command(tmp_path, capsys):
