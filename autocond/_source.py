@@ -113,7 +113,7 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
     modules, entries = _autocond_names(module)
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    covered = []  # the lines of the functions converted, inner functions included
+    covered = []  # the lines of the functions converted, now or before, inner ones included
     edits = []  # (first line, last line, lines of code to put there)
     for qualname, node in list(_functions(module)):  # listed first: converting changes the tree
         if any(first <= node.lineno <= last for first, last in covered):
