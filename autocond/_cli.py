@@ -3,48 +3,273 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import io
+import os
+import stat
 import sys
+import tempfile
+import tokenize
 
 from autocond import errors
 from autocond._source import transform_source
 
 # Exit codes, as black uses them.
-OK, USAGE, FAILED = 0, 2, 123
+OK, CHANGED, USAGE, FAILED = 0, 1, 2, 123
+# Directories not searched for files, besides hidden ones and `*.egg-info`.
+SKIPPED_DIRECTORIES = frozenset({"__pycache__", "build", "dist", "venv"})
+# A progress bar is shown from this many files on, when standard error is a terminal.
+PROGRESS_BAR_FILES = 10
+_BAR_WIDTH = 30
+_STDIN = "-"
+
+_DESCRIPTION = """\
+Convert the functions decorated with @autocond.jit / @autocond.convert (under any import
+alias) in Python files, without importing or running them. The rest of each file is kept
+byte for byte, and converting a converted file changes nothing.
+
+Without a mode, one file (or -) is printed to standard output; several files or a directory
+need a mode: --in-place, -o DIR, --diff or --check.
+
+Exit status: 0 success, 1 --check found files to convert, 2 usage error, 123 an error in
+some file (reported as path:line:col: message; the other files are still converted)."""
 
 
-def _parser() -> argparse.ArgumentParser:
+class _FileError(Exception):
+    """A problem with one file, told in its message."""
+
+
+def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The command's parser, and that of `convert`."""
     parser = argparse.ArgumentParser(
         prog="autocond", description="Convert Python control flow on traced JAX values, in source files.")
     commands = parser.add_subparsers(dest="command", required=True)
     convert = commands.add_parser(
-        "convert", help="print each file with its @autocond.jit / @autocond.convert functions converted")
-    convert.add_argument("paths", nargs="+", metavar="PATH", help="Python files; - reads standard input")
-    return parser
+        "convert", help="convert the @autocond.jit / @autocond.convert functions of Python files",
+        description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    convert.add_argument("paths", nargs="+", metavar="PATH",
+                         help="Python files, directories (searched for *.py files), or - for standard input")
+    select = convert.add_mutually_exclusive_group()
+    select.add_argument("-f", "--function", action="append", default=[], dest="functions", metavar="NAME",
+                        help="also convert the functions named NAME (or Class.method); repeatable")
+    select.add_argument("-a", "--all", action="store_true", dest="all_functions",
+                        help="convert every function (decorators other than autocond's stay)")
+    mode = convert.add_mutually_exclusive_group()
+    mode.add_argument("-i", "--in-place", action="store_true", help="rewrite the files that change")
+    mode.add_argument("-o", "--output", metavar="OUT",
+                      help="write to the file OUT when converting one file, else into the directory OUT, "
+                           "mirroring the files' paths below their common directory")
+    mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
+    mode.add_argument("--check", action="store_true",
+                      help="write nothing; exit with 1 if some file would change")
+    return parser, convert
 
 
-def _convert(path: str) -> str:
-    if path == "-":
-        return transform_source(sys.stdin.read(), "<stdin>")
-    with open(path, encoding="utf-8", newline="") as f:
-        return transform_source(f.read(), path)
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the arguments, beyond what argparse checks."""
+    several = len(args.paths) > 1 or os.path.isdir(args.paths[0])
+    if _STDIN in args.paths and len(args.paths) > 1:
+        return "- (standard input) cannot be given with other paths"
+    if _STDIN in args.paths and args.output and os.path.isdir(args.output):
+        return f"-o {args.output} is a directory; standard input is written to a file"
+    if _STDIN in args.paths and args.in_place:
+        return "--in-place cannot rewrite standard input; use -o FILE or print to standard output"
+    if several and not (args.in_place or args.output or args.diff or args.check):
+        return "several files or a directory need --in-place, -o DIR, --diff or --check"
+    if several and args.output and os.path.exists(args.output) and not os.path.isdir(args.output):
+        return f"-o {args.output} must be a directory for several files or a directory"
+    return None
+
+
+def _skipped(directory: str) -> bool:
+    """Whether a directory of this name is left out of the search for files."""
+    return directory.startswith(".") or directory.endswith(".egg-info") or directory in SKIPPED_DIRECTORIES
+
+
+def _files(paths: list[str]) -> list[str]:
+    """`paths`, each directory replaced by the `*.py` files under it, in sorted order."""
+    files = []
+    for path in paths:
+        if path == _STDIN or not os.path.isdir(path):
+            files.append(path)  # a file that cannot be read is reported when converted
+            continue
+        for root, directories, names in os.walk(path):
+            directories[:] = sorted(d for d in directories if not _skipped(d))
+            files += [os.path.join(root, name) for name in sorted(names) if name.endswith(".py")]
+    return list(dict.fromkeys(files))
+
+
+def _destinations(args: argparse.Namespace, files: list[str]) -> list[str | None]:
+    """Where each file's conversion is written: the file itself, a path under `-o`, or nowhere."""
+    if args.in_place:
+        return list(files)
+    if not args.output:
+        return [None] * len(files)
+    if len(args.paths) == 1 and not os.path.isdir(args.paths[0]) and not os.path.isdir(args.output):
+        return [args.output]
+    paths = [os.path.abspath(p) for p in args.paths]
+    base = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in paths])
+    return [os.path.join(args.output, os.path.relpath(os.path.abspath(f), base)) for f in files]
+
+
+def _read(path: str) -> bytes:
+    if path == _STDIN:
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """`data`'s text and encoding: that of its PEP 263 coding comment, or UTF-8 (`utf-8-sig`
+    where it starts with a byte order mark, which encoding the text again keeps)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding), encoding
+    except (SyntaxError, UnicodeDecodeError) as e:
+        raise _FileError(f"cannot decode: {e}") from None
+
+
+def _verify(text: str, path: str) -> None:
+    """Raise unless `text` compiles: the converted code is never written broken."""
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        raise _FileError(f"internal error, nothing written: the converted code does not compile: "
+                         f"line {e.lineno}: {e.msg}") from None
+
+
+def _write(path: str, data: bytes, mode: int) -> None:
+    """Replace the file at `path` (through links) with `data`, atomically: a temporary file in
+    the same directory, flushed to disk, then renamed over it; `path` is whole at any time."""
+    path = os.path.realpath(path)
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".autocond")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _mode(path: str) -> int:
+    """The permissions of the file at `path`; for standard input, those of a new file."""
+    if path != _STDIN:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), path, path)
+    no_newline = "\n\\ No newline at end of file\n"
+    return "".join(line if line.endswith("\n") else line + no_newline for line in lines)
+
+
+def _problem(path: str, e: Exception) -> str:
+    """The line that reports `e`, met converting the file at `path`."""
+    if isinstance(e, SyntaxError) and e.lineno:
+        return f"{path}:{e.lineno}:{e.offset or 1}: {e.msg}"
+    if isinstance(e, OSError) and e.strerror:
+        return f"{path}: {e.strerror}"
+    if isinstance(e, (_FileError, errors.ConversionError, SyntaxError, OSError)):
+        return f"{path}: {e}"
+    return f"{path}: internal error, please report it: {type(e).__name__}: {e}"
+
+
+class _Report:
+    """Messages on standard error, counts, and in a terminal a progress bar."""
+
+    def __init__(self, total: int, bar: bool):
+        self.total, self.bar = total, bar
+        self.counts = {"converted": 0, "unchanged": 0, "failed": 0}
+
+    def say(self, message: str) -> None:
+        self._clear()
+        print(message, file=sys.stderr)
+        self._draw()
+
+    def count(self, outcome: str) -> None:
+        self.counts[outcome] += 1
+        self._draw()
+
+    def finish(self, check: bool) -> None:
+        self._clear()
+        print(_summary(**self.counts, check=check), file=sys.stderr)
+
+    def _draw(self) -> None:
+        if self.bar:
+            done = sum(self.counts.values())
+            filled = _BAR_WIDTH * done // self.total
+            sys.stderr.write(f"\r[{'#' * filled}{' ' * (_BAR_WIDTH - filled)}] {done}/{self.total}")
+            sys.stderr.flush()
+
+    def _clear(self) -> None:
+        if self.bar:
+            sys.stderr.write("\r" + " " * (_BAR_WIDTH + 4 + 2 * len(str(self.total))) + "\r")
+
+
+def _summary(converted: int, unchanged: int, failed: int, check: bool = False) -> str:
+    """The last line: `3 files converted, 5 unchanged, 1 failed`, leaving out zeros."""
+    parts = [(converted, "would be converted" if check else "converted"), (unchanged, "unchanged"),
+             (failed, "failed")]
+    parts = [(n, what) for n, what in parts if n]
+    if not parts:
+        return "no Python files found"
+    (n, what), rest = parts[0], parts[1:]
+    return ", ".join([f"{n} file{'s' if n != 1 else ''} {what}"] + [f"{n} {what}" for n, what in rest])
+
+
+def _convert(path: str, destination: str | None, args: argparse.Namespace, report: _Report) -> str:
+    """Convert the file at `path` as `args` ask; its outcome: converted, unchanged or failed."""
+    name = "<stdin>" if path == _STDIN else path
+    try:
+        data = _read(path)
+        text, encoding = _decode(data)
+        new = transform_source(text, name, functions=args.functions, all_functions=args.all_functions)
+        changed = new != text
+        if changed:
+            _verify(new, name)
+        output = new.encode(encoding) if changed else data
+        if args.diff:
+            sys.stdout.write(_diff(name, text, new))
+        elif destination is None and not args.check:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(output)
+            sys.stdout.buffer.flush()
+        elif destination is not None and (changed or not args.in_place):
+            _write(destination, output, _mode(path))
+    except Exception as e:
+        report.say(_problem(name, e))
+        return "failed"
+    if changed and (args.check or args.in_place or args.output):
+        report.say(f"{'would convert' if args.check else 'converted'} {name}")
+    return "converted" if changed else "unchanged"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command with the arguments `argv` (default: the process's); the exit status."""
+    parser, convert = _parsers()
     try:
-        args = _parser().parse_args(argv)
+        args = parser.parse_args(argv)
+        problem = _usage_problem(args)
+        if problem:
+            convert.error(problem)
     except SystemExit as exit:
         return USAGE if exit.code else OK
-    status = OK
-    for path in args.paths:
-        try:
-            sys.stdout.write(_convert(path))
-        except SyntaxError as e:
-            if isinstance(e, errors.ConversionError):
-                print(f"{path}: {e}", file=sys.stderr)
-            else:
-                print(f"{path}:{e.lineno}:{e.offset}: {e.msg}", file=sys.stderr)
-            status = FAILED
-        except (OSError, UnicodeDecodeError, errors.ConversionError) as e:
-            print(f"{path}: {e}", file=sys.stderr)
-            status = FAILED
-    return status
+    files = _files(args.paths)
+    quiet_stdout = args.in_place or args.output or args.check  # the modes a progress bar cannot disturb
+    bar = bool(quiet_stdout) and len(files) >= PROGRESS_BAR_FILES and sys.stderr.isatty()
+    report = _Report(len(files), bar)
+    for path, destination in zip(files, _destinations(args, files)):
+        report.count(_convert(path, destination, args, report))
+    report.finish(args.check)
+    if report.counts["failed"]:
+        return FAILED
+    return CHANGED if args.check and report.counts["converted"] else OK

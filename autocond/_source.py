@@ -1,24 +1,37 @@
 """Source-to-source conversion of a module's text, for tools: never imports or runs it.
 
-The functions decorated with `autocond.jit` or `autocond.convert` (under any import alias)
-are replaced by their converted code, which calls `autocond.operators` directly, so the
-result runs without converting again; `@autocond.jit(...)` becomes `jax.jit` with the same
-keywords. Everything else in the text is kept byte for byte.
+The functions decorated with `autocond.jit` or `autocond.convert` (under any import alias),
+and those selected by name or all of them on request, are replaced by their converted code,
+which calls `autocond.operators` (`ac__`) directly, so the result runs without converting
+again; `@autocond.jit(...)` becomes `jax.jit` with the same keywords, other decorators stay.
+Everything else in the text is kept byte for byte, and comments inside the converted
+functions stay with the statements they belong to.
+
+Converting twice changes nothing. Every change the converter makes calls `ac__`, so a
+function whose code uses `ac__` is taken as converted (with the functions inside it, which
+the converted code converts when it calls them), and one whose conversion would not use it
+has nothing to convert: its text stays, but for our decorators, and the functions inside it
+are looked at on their own.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
+from collections.abc import Collection, Iterator
 
 import gast
 
-from autocond import _transpiler
+from autocond import _transpiler, errors
 from autocond.converters.context import Context
 from autocond.pyct import naming
 from autocond.pyct.loader import RUNTIME_NAME
 
 _ENTRY_POINTS = ("jit", "convert")
+# What a compound statement holds besides its header.
+_BLOCK_PARTS = (ast.stmt, ast.excepthandler, ast.match_case, gast.stmt, gast.excepthandler, gast.match_case)
 
 
 def _autocond_names(module: gast.Module) -> tuple[set[str], dict[str, str]]:
@@ -43,51 +56,158 @@ def _entry_point(decorator: gast.expr, modules: set[str], entries: dict[str, str
     return None
 
 
+def _functions(node: gast.AST, prefix: str = "") -> Iterator[tuple[str, gast.FunctionDef]]:
+    """Each function under `node` with its qualified name, outer functions before inner ones."""
+    for child in gast.iter_child_nodes(node):
+        inner = prefix
+        if isinstance(child, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+            if isinstance(child, gast.FunctionDef):
+                yield prefix + child.name, child
+            inner = prefix + child.name + ("." if isinstance(child, gast.ClassDef) else ".<locals>.")
+        yield from _functions(child, inner)
+
+
+def _uses_runtime(node: gast.AST) -> bool:
+    """Whether `node` holds converted code: it calls `ac__`."""
+    return any(isinstance(n, (gast.Name, ast.Name)) and n.id == RUNTIME_NAME for n in ast.walk(node))
+
+
 def _imports_needed(text: str, converted: str) -> list[str]:
     """The imports the converted functions use that `text` lacks."""
-    wanted = [f"import autocond.operators as {RUNTIME_NAME}"]
+    wanted = [f"import autocond.operators as {RUNTIME_NAME}"] if f"{RUNTIME_NAME}." in converted else []
     wanted += ["import functools"] if "@functools.partial(" in converted else []
     wanted += ["import jax"] if "jax.jit" in converted else []
     return [line for line in wanted if not re.search(rf"^{re.escape(line)}\s*$", text, re.M)]
 
 
-def transform_source(text: str, filename: str = "<string>") -> str:
+def _decorators(fn: gast.FunctionDef, kinds: list[str | None], qualname: str,
+                filename: str) -> list[ast.expr]:
+    """The converted function's decorators: ours become `jax.jit` or go, others stay."""
+    kept = []
+    for decorator, kind in zip(fn.decorator_list, kinds):
+        if kind == "jit" and isinstance(decorator, gast.Call) and decorator.keywords:
+            if any(k.arg == "max_trips" for k in decorator.keywords):
+                raise errors.UnsupportedSyntaxError(
+                    f"`{qualname}` uses `max_trips`, which `jax.jit` does not take: a converted file "
+                    "cannot bound its loops. Leave this file to `autocond.jit` at run time.",
+                    (filename, decorator.lineno, decorator.col_offset + 1, None))
+            keywords = ", ".join(ast.unparse(gast.gast_to_ast(k)) for k in decorator.keywords)
+            kept.append(ast.parse(f"functools.partial(jax.jit, {keywords})", mode="eval").body)
+        elif kind == "jit":
+            kept.append(ast.parse("jax.jit", mode="eval").body)
+        elif kind is None:
+            kept.append(gast.gast_to_ast(decorator))
+    return kept
+
+
+def transform_source(text: str, filename: str = "<string>", *, functions: Collection[str] = (),
+                     all_functions: bool = False) -> str:
     """`text` with its `autocond`-decorated functions converted (see the module docstring).
 
-    Raises `SyntaxError` for text that is not Python, and autocond's errors for functions it
-    cannot convert.
+    `functions` also converts the functions with these names (`step`) or qualified names
+    (`Model.step`), and `all_functions` every function (`def`, not `async def`); their
+    decorators stay as they are. Raises `SyntaxError` for text that is not Python, and
+    autocond's errors for functions it cannot convert.
     """
     module = gast.parse(text, filename)
     modules, entries = _autocond_names(module)
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    edits = []
-    for node in gast.walk(module):
-        if not isinstance(node, gast.FunctionDef):
-            continue
+    covered = []  # the lines of the functions converted, now or before, inner ones included
+    edits = []  # (first line, last line, lines of code to put there)
+    for qualname, node in list(_functions(module)):  # listed first: converting changes the tree
+        if any(first <= node.lineno <= last for first, last in covered):
+            continue  # converted with the function around it
         kinds = [_entry_point(d, modules, entries) for d in node.decorator_list]
-        if not any(kinds) or any(first <= node.lineno <= last for first, last, _ in edits):
-            continue  # not ours, or inside a function already converted
-        indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
-        decorators = []
-        for decorator, kind in zip(node.decorator_list, kinds):
-            if kind == "jit" and isinstance(decorator, gast.Call) and decorator.keywords:
-                keywords = ", ".join(ast.unparse(gast.gast_to_ast(k)) for k in decorator.keywords)
-                decorators.append(f"@functools.partial(jax.jit, {keywords})")
-            elif kind == "jit":
-                decorators.append("@jax.jit")
-            elif kind is None:
-                decorators.append("@" + ast.unparse(gast.gast_to_ast(decorator)))
+        chosen = all_functions or node.name in functions or qualname in functions
+        if not any(kinds) and (not chosen or _uses_runtime(node)):
+            if chosen:
+                covered.append((node.lineno, node.end_lineno))  # converted already
+            continue
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        tree = _transpiler.convert_tree(node, Context(naming.Namer(node), node.name, filename, 1))
-        code = "\n".join(decorators + [ast.unparse(tree)])
-        edits.append((first, node.end_lineno,
-                      "".join((indent + line if line else "") + newline for line in code.split("\n"))))
+        decorators = _decorators(node, kinds, qualname, filename)
+        comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first)
+        tree = _transpiler.convert_tree(node, Context(naming.Namer(node), qualname, filename, 1))
+        indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
+        if _uses_runtime(tree):
+            covered.append((node.lineno, node.end_lineno))
+            tree.decorator_list = decorators
+            code = _unparse_with_comments(tree, comments).split("\n")
+            edits.append((first, node.end_lineno, [indent + line if line else "" for line in code]))
+        elif any(kinds):  # nothing to convert but our decorators: only they change
+            above, _ = comments.get(node.lineno, ([], None))
+            code = above + ["@" + ast.unparse(d) for d in decorators]
+            edits.append((first, node.lineno - 1, [indent + line for line in code]))
+        # else nothing to convert: the text stays, and the functions inside may be ours
     if not edits:
         return text
-    for first, last, replacement in sorted(edits, reverse=True):
-        lines[first - 1:last] = [replacement]
-    return _add_imports("".join(lines), module, newline, "".join(r for _, _, r in edits))
+    for first, last, code in sorted(edits, reverse=True):
+        lines[first - 1:last] = [line + newline for line in code]
+    converted = "\n".join(line for _, _, code in edits for line in code)
+    return _add_imports("".join(lines), module, newline, converted)
+
+
+def _head_end(stmt: ast.stmt | gast.stmt) -> int:
+    """The last line of `stmt`'s own text: all of a simple statement, the header of a compound
+    one (`if`, loops, `def`, ...)."""
+    children = list(ast.iter_child_nodes(stmt))
+    header = [c for c in children if not isinstance(c, _BLOCK_PARTS)]
+    if len(header) == len(children):
+        return stmt.end_lineno
+    return max([stmt.lineno] + [getattr(n, "end_lineno", None) or stmt.lineno
+                                for child in header for n in ast.walk(child)])
+
+
+# The comments of one statement: those to put on lines above it, and the one at its end.
+_Comments = dict[int, tuple[list[str], str | None]]
+
+
+def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int) -> _Comments:
+    """The comments in `fn`'s `lines` (the first is line `first`), by the line of the statement
+    each belongs to: the statement whose own text it is on, else the next statement."""
+    statements = sorted((s for s in gast.walk(fn) if isinstance(s, gast.stmt)),
+                        key=lambda s: (s.lineno, s.col_offset))
+    heads = [(s, _head_end(s)) for s in statements]
+    comments: _Comments = {}
+    for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+        if token.type != tokenize.COMMENT:
+            continue
+        line = first + token.start[0] - 1
+        on = [(s, end) for s, end in heads if s.lineno <= line <= end]
+        owner, head_end = on[-1] if on else next((s, None) for s in statements if s.lineno > line)
+        above, _ = comments.setdefault(owner.lineno, ([], None))
+        if line == head_end and token.line[:token.start[1]].strip():
+            comments[owner.lineno] = above, token.string
+        else:
+            above.append(token.string)
+    return comments
+
+
+def _unparse_with_comments(tree: ast.FunctionDef, comments: _Comments) -> str:
+    """`tree`'s code with `comments` put back: each at the end of its statement's line when the
+    statement became one statement, else above the first statement made from it."""
+    code = ast.unparse(tree)
+    statements = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+    shown = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.stmt)]  # their lines in `code`
+    made_from: dict[int, list[ast.stmt]] = {}
+    for statement, at in zip(statements, shown, strict=True):
+        made_from.setdefault(statement.lineno, []).append(at)
+    lines = code.split("\n")
+    insertions = []
+    for line, (above, end) in comments.items():
+        made = sorted(made_from.get(line, []), key=lambda s: s.lineno)
+        if not made:
+            continue  # nothing is left of the statement
+        if end and len(made) == 1:
+            lines[_head_end(made[0]) - 1] += "  " + end
+        elif end:
+            above = above + [end]
+        top = min([made[0].lineno] + [d.lineno for d in getattr(made[0], "decorator_list", [])])
+        indent = re.match(r"[ \t]*", lines[top - 1]).group()
+        insertions.append((top, [indent + comment for comment in above]))
+    for top, inserted in sorted(insertions, reverse=True):
+        lines[top - 1:top - 1] = inserted
+    return "\n".join(lines)
 
 
 def _add_imports(text: str, module: gast.Module, newline: str, converted: str) -> str:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import io
+import os
+import stat
 import sys
 import textwrap
+from pathlib import Path
 
+import jax
 import jax.numpy as jnp
 import pytest
 
 import autocond
+from autocond import _cli, _transpiler
 from autocond._cli import main
 from tests.support import assert_same
 
@@ -69,87 +75,506 @@ def source_file(tmp_path):
     return path
 
 
-def test_converted_module_computes_what_the_original_does(source_file, tmp_path, capsys):
+def _tree(root):
+    """{relative path: bytes} of the files under `root`."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# --- what the converted code computes --------------------------------------------------------
+
+
+def test_converted_module_computes_what_plain_python_does(source_file, tmp_path, capsys, monkeypatch):
     assert main(["convert", str(source_file)]) == 0
     converted = capsys.readouterr().out
     (tmp_path / "model_converted.py").write_text(converted)
-    original = _import(source_file, "model")
+    plain = {name: inspect.unwrap(getattr(_import(source_file, "model"), name))
+             for name in ("loop", "sign", "count", "untouched")}  # the functions as written
+
+    def no_conversion(fn):
+        raise AssertionError(f"{fn} was converted again")
+
+    monkeypatch.setattr(_transpiler, "convert_function", no_conversion)
     result = _import(tmp_path / "model_converted.py", "model_converted")
-    assert "autocond.jit" not in converted and "ac.jit" not in converted and "@jit_alias" not in converted
-    for n in (0, 1, 4):
-        assert_same(original.loop(jnp.float32(0.5), n=n), result.loop(jnp.float32(0.5), n=n))
-    for x in (3.0, -3.0, 0.0):  # every branch of `sign`
-        assert_same(original.sign(jnp.float32(x)), result.sign(jnp.float32(x)))
-    for x in (1.0, 200.0):  # zero and several iterations
-        assert_same(original.count(jnp.float32(x)), result.count(jnp.float32(x)))
-    assert result.untouched(True) == 1 and result.untouched(0) == 2
+    assert "ac.jit" not in converted and "@jit_alias" not in converted and "@ac.convert" not in converted
+    for n in (0, 1, 4):  # the loop runs zero, one and several times
+        assert_same(plain["loop"](jnp.float32(0.5), n=n), result.loop(jnp.float32(0.5), n=n))
+    for x in (3.0, -3.0, 0.0):  # each branch of `sign`, traced under `jax.jit`
+        assert_same(plain["sign"](jnp.float32(x)), result.sign(jnp.float32(x)))
+    for x in (200.0, 50.0, 1.0):  # zero, one and several iterations, eagerly and traced
+        assert_same(plain["count"](jnp.float32(x)), result.count(jnp.float32(x)))
+        assert_same(plain["count"](jnp.float32(x)), jax.jit(result.count)(jnp.float32(x)))
+    for y in (True, 0):
+        assert result.untouched(y) == plain["untouched"](y)
 
 
-def test_converting_twice_changes_nothing(source_file, tmp_path, capsys):
-    main(["convert", str(source_file)])
-    once = capsys.readouterr().out
-    again = tmp_path / "once.py"
-    again.write_text(once)
-    assert main(["convert", str(again)]) == 0
-    assert capsys.readouterr().out == once
+@pytest.mark.parametrize("options", [[], ["--all"], ["-f", "untouched", "-f", "count"]])
+def test_converting_twice_changes_nothing(source_file, options):
+    assert main(["convert", "-i", *options, str(source_file)]) == 0
+    once = source_file.read_bytes()
+    assert once != MODULE.encode()
+    assert main(["convert", "--check", *options, str(source_file)]) == 0
+    assert main(["convert", "-i", *options, str(source_file)]) == 0
+    assert source_file.read_bytes() == once
 
 
-def test_text_outside_converted_functions_is_kept_byte_for_byte():
-    text = MODULE.replace("\n", "\r\n").replace("A module", "Ein Modul für alle")
-    out = autocond.transform_source(text)
-    before, _, _ = text.partition("@ac.jit")
-    assert out.startswith(before.split("\r\n\r\n")[0])  # docstring and imports, CRLF kept
-    for kept in ["SCALE = 2.0  # a comment outside the functions\r\n", "Ein Modul für alle",
-                 "def untouched(y):\r\n    if y:  # kept as written\r\n        return 1\r\n"]:
-        assert kept in out
-    assert "\n" not in out.replace("\r\n", "")  # no bare line feed was introduced
+def test_the_command_never_imports_or_runs_a_file(tmp_path):
+    marker = tmp_path / "ran"
+    path = tmp_path / "side_effects.py"
+    path.write_text(f"import autocond\nopen({str(marker)!r}, 'w').close()\nraise SystemExit(3)\n\n"
+                    "@autocond.jit\ndef f(x):\n    if x > 0:\n        x = -x\n    return x\n")
+    assert main(["convert", "-i", str(path)]) == 0
+    assert "ac__.if_stmt" in path.read_text()
+    assert not marker.exists() and "side_effects" not in sys.modules
 
 
-def test_printing_never_writes_the_file(source_file):
-    before = source_file.read_bytes()
-    main(["convert", str(source_file)])
-    assert source_file.read_bytes() == before
+# --- text kept outside and inside the converted functions ------------------------------------
+
+HEADER = '# -*- coding: utf-8 -*-\r\n"""Größen: a module with CRLF line endings."""\r\nimport autocond\r\n'
+BEFORE = ('\r\n# a comment before\r\nGREETING = "héllo wörld ✓"  # non-ASCII\r\n'
+          'x  =  [1,2,   3]   # spacing kept\r\n\r\n\r\n')
+FUNCTION = ('@autocond.jit  # compiled\r\ndef f(x):\r\n    # inside, kept\r\n    if x > 0:  # the test\r\n'
+            '        x = -x  # negate\r\n    return x  # result\r\n')
+AFTER = '\r\n\r\ndef plain(y):\r\n    if y:   # untouched\r\n        return "ünïcode"\r\n    return None\r\n'
 
 
-def test_standard_input(monkeypatch, capsys):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(MODULE))
+def test_comments_crlf_and_non_ascii_are_kept_outside_the_converted_functions(tmp_path):
+    path = tmp_path / "crlf.py"
+    path.write_bytes((HEADER + BEFORE + FUNCTION + AFTER).encode())
+    assert main(["convert", "--in-place", str(path)]) == 0
+    out = path.read_bytes().decode()
+    imports = "import autocond.operators as ac__\r\nimport jax\r\n"
+    assert out.startswith(HEADER + imports + BEFORE) and out.endswith(AFTER)
+    converted = out[len(HEADER + imports + BEFORE):-len(AFTER)]
+    assert "\n" not in converted.replace("\r\n", "")  # no bare line feed was introduced
+    assert converted == (
+        "# compiled\r\n"
+        "@jax.jit\r\n"
+        "def f(x):\r\n"
+        "\r\n"
+        "    # inside, kept\r\n"
+        "    # the test\r\n"
+        "    def if_true(x):\r\n"
+        "        x = -x  # negate\r\n"
+        "        return x\r\n"
+        "\r\n"
+        "    def if_false(x):\r\n"
+        "        return x\r\n"
+        "    x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))\r\n"
+        "    return x  # result\r\n")
+
+
+@pytest.mark.parametrize("header, encoding", [
+    (b"\xef\xbb\xbf", "utf-8-sig"),  # a byte order mark
+    (b"# -*- coding: latin-1 -*-\n", "latin-1"),
+])
+def test_the_file_encoding_is_kept(tmp_path, header, encoding):
+    path = tmp_path / "encoded.py"
+    source = 'import autocond\nS = "café"\n\n@autocond.convert\ndef f(x):\n    return x if x else S\n'
+    path.write_bytes(header + source.encode(encoding.removesuffix("-sig")))
+    assert main(["convert", "-i", str(path)]) == 0
+    out = path.read_bytes()
+    assert out.startswith(header) and 'S = "café"'.encode(encoding.removesuffix("-sig")) in out
+    assert "ac__.if_exp(x, lambda: x, lambda: S)" in out.decode(encoding)
+
+
+def test_comments_inside_converted_functions_stay_with_their_statements():
+    text = textwrap.dedent('''\
+        import autocond
+
+        class Model:
+            @staticmethod  # kept decorator
+            @autocond.convert
+            def step(x, n):  # the step
+                total = 0  # start
+                for i in range(n):  # each item
+                    # add it
+                    total = total + x[i]  # accumulate
+                x[0] = total  # store
+                return (x,  # a tuple
+                        total)
+        ''')
+    assert autocond.transform_source(text).split("class Model:\n")[1] == textwrap.indent(textwrap.dedent('''\
+        # kept decorator
+        @staticmethod
+        def step(x, n):  # the step
+            total = 0  # start
+
+            # each item
+            def loop_body(i, total):
+                # add it
+                total = total + x[i]  # accumulate
+                return total
+            total = ac__.for_stmt(ac__.range_(range, n), loop_body, (total,), ('total',))
+            x = ac__.setitem(x, 0, total)  # store
+            # a tuple
+            return (x, total)
+        '''), "    ")
+
+
+# --- choosing the functions ------------------------------------------------------------------
+
+CHOICES = textwrap.dedent('''\
+    import functools
+
+    import jax.numpy as jnp
+
+
+    class Model:
+        def step(self, x):
+            if x > 0:
+                x = -x
+            return jnp.abs(x)  # a call, converted once only
+
+
+    @functools.cache
+    def step(x):
+        while x < 10:
+            x = x * 2
+        return x
+
+
+    def straight(x):
+        return (x+1)  # nothing to convert: kept as written
+''')
+
+
+@pytest.mark.parametrize("options, converted", [
+    ({}, []),
+    ({"functions": ["step"]}, ["Model.step", "step"]),
+    ({"functions": ["Model.step"]}, ["Model.step"]),
+    ({"all_functions": True}, ["Model.step", "step"]),
+])
+def test_functions_are_chosen_by_name_or_all(options, converted):
+    out = autocond.transform_source(CHOICES, **options)
+    assert ("ac__.if_stmt" in out) == ("Model.step" in converted)
+    assert ("ac__.while_stmt" in out) == ("step" in converted)
+    assert "@functools.cache\ndef step(x):" in out  # its other decorators stay
+    assert out.endswith("def straight(x):\n    return (x+1)  # nothing to convert: kept as written\n")
+    assert autocond.transform_source(out, **options) == out
+
+
+INNER_FUNCTIONS = textwrap.dedent('''\
+    import autocond
+
+
+    @autocond.jit  # compile it
+    @staticmethod
+    def make(scale):
+        def g(y):
+            if y > 0:  # kept as written unless chosen
+                return y * scale
+            return -y
+        return g
+
+
+    @autocond.jit
+    def outer(x):
+        def helper(y):
+            if y > 0:  # converted when called
+                return y
+            return -y
+        return helper(x)
+
+
+    def factory(scale):
+        @autocond.jit
+        def inner(x):
+            if x > 0:
+                x = x * scale
+            return x
+        return inner
+    ''')
+
+
+@pytest.mark.parametrize("options", [{}, {"all_functions": True}, {"functions": ["g"]}])
+def test_inner_functions_and_converting_twice(options):
+    out = autocond.transform_source(INNER_FUNCTIONS, **options)
+    assert out == autocond.transform_source(out, **options)
+    assert out == autocond.transform_source(autocond.transform_source(out), **options)
+    # Nothing to convert in `make` itself: only its decorators change, and `g` is converted only if chosen.
+    assert "# compile it\n@jax.jit\n@staticmethod\ndef make(scale):\n    def g(y):\n" in out
+    assert ("        if y > 0:  # kept as written unless chosen\n" in out) == (options == {})
+    # A function inside a converted one is converted when called (through `ac__.call`).
+    assert "    def helper(y):\n        if y > 0:  # converted when called\n" in out
+    assert "return ac__.call(helper)(x)" in out
+    # Nothing to convert in `factory`: the decorated function inside it is converted.
+    assert "def factory(scale):\n    @jax.jit\n    def inner(x):\n" in out
+    assert "x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))" in out
+
+
+def test_functions_option_of_the_command(tmp_path, capsys):
+    path = tmp_path / "choices.py"
+    path.write_text(CHOICES)
+    assert main(["convert", "--function", "Model.step", str(path)]) == 0
+    assert capsys.readouterr().out == autocond.transform_source(CHOICES, functions=["Model.step"])
+
+
+def test_max_trips_cannot_be_written_as_jax_jit(tmp_path, capsys):
+    path = tmp_path / "bounded.py"
+    path.write_text("import autocond\n\n@autocond.jit(max_trips=8)\ndef f(x):\n    return x\n")
+    assert main(["convert", str(path)]) == 123
+    assert capsys.readouterr().err == (
+        f"{path}:3:2: `f` uses `max_trips`, which `jax.jit` does not take: a converted file cannot bound "
+        "its loops. Leave this file to `autocond.jit` at run time.\n1 file failed\n")
+
+
+# --- modes -----------------------------------------------------------------------------------
+
+
+def test_printing_is_the_default_for_one_file_and_writes_nothing(source_file, capsys):
+    assert main(["convert", str(source_file)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == autocond.transform_source(MODULE, str(source_file))
+    assert captured.err == "1 file converted\n"
+    assert source_file.read_text() == MODULE
+
+
+def test_standard_input_to_standard_output(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(MODULE.encode())))
     assert main(["convert", "-"]) == 0
-    assert "ac__.for_stmt(ac__.range_(range, n)" in capsys.readouterr().out
+    assert capsys.readouterr().out == autocond.transform_source(MODULE)
 
 
-def test_a_module_without_autocond_functions_is_unchanged():
-    text = "import jax\n\ndef f(x):\n    if x:\n        return 1\n    return 2\n"
-    assert autocond.transform_source(text) == text
+def test_in_place_keeps_the_mode_and_leaves_unchanged_files_alone(tmp_path, source_file, capsys):
+    source_file.chmod(0o751)
+    plain = tmp_path / "plain.py"
+    plain.write_text("def f(x):\n    return x\n")
+    inode = plain.stat().st_ino
+    assert main(["convert", "--in-place", str(source_file), str(plain)]) == 0
+    assert source_file.read_text() == autocond.transform_source(MODULE, str(source_file))
+    assert stat.S_IMODE(source_file.stat().st_mode) == 0o751
+    assert plain.stat().st_ino == inode  # not rewritten
+    assert capsys.readouterr() == ("", f"converted {source_file}\n1 file converted, 1 unchanged\n")
+    assert sorted(os.listdir(tmp_path)) == ["model.py", "plain.py"]  # no temporary file left
+
+
+def test_in_place_writes_through_a_link(tmp_path, source_file):
+    link = tmp_path / "link.py"
+    link.symlink_to(source_file)
+    assert main(["convert", "-i", str(link)]) == 0
+    assert link.is_symlink() and "ac__" in source_file.read_text()
+
+
+def test_output_to_a_file(tmp_path, source_file, capsys):
+    source_file.chmod(0o640)
+    out = tmp_path / "out" / "converted.py"
+    assert main(["convert", "-o", str(out), str(source_file)]) == 0
+    assert out.read_text() == autocond.transform_source(MODULE, str(source_file))
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert source_file.read_text() == MODULE
+    assert capsys.readouterr().out == ""
+
+
+def test_output_into_a_directory_for_one_file(tmp_path, source_file):
+    (tmp_path / "out").mkdir()
+    assert main(["convert", "-o", str(tmp_path / "out"), str(source_file)]) == 0
+    want = autocond.transform_source(MODULE, str(source_file))
+    assert _tree(tmp_path / "out") == {"model.py": want.encode()}
+
+
+def test_standard_input_to_a_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(MODULE.encode())))
+    assert main(["convert", "-", "-o", str(tmp_path / "out.py")]) == 0
+    assert (tmp_path / "out.py").read_text() == autocond.transform_source(MODULE, "<stdin>")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "out.py").stat().st_mode) == 0o666 & ~umask
+
+
+def test_output_mirrors_a_directory(tmp_path):
+    src = tmp_path / "src"
+    for name in ["model.py", "pkg/deep/model.py", "pkg/notes.txt", ".hidden/model.py", "__pycache__/model.py",
+                 "build/model.py", "x.egg-info/model.py"]:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(MODULE)
+    (src / "pkg" / "plain.py").write_text("x = 1\n")
+    before = _tree(src)
+    assert main(["convert", str(src), "-o", str(tmp_path / "out")]) == 0
+    assert _tree(tmp_path / "out") == {
+        "model.py": autocond.transform_source(MODULE, str(src / "model.py")).encode(),
+        "pkg/deep/model.py": autocond.transform_source(MODULE, str(src / "pkg/deep/model.py")).encode(),
+        "pkg/plain.py": b"x = 1\n",  # unchanged files are written too
+    }
+    assert _tree(src) == before
+
+
+def test_output_mirrors_several_files_below_their_common_directory(tmp_path, source_file):
+    (tmp_path / "a").mkdir()
+    other = tmp_path / "a" / "other.py"
+    other.write_text(MODULE)
+    assert main(["convert", str(source_file), str(other), "-o", str(tmp_path / "out")]) == 0
+    assert sorted(_tree(tmp_path / "out")) == ["a/other.py", "model.py"]
+
+
+def test_diff_writes_nothing(tmp_path, source_file, capsys):
+    plain = tmp_path / "plain.py"
+    plain.write_text("x = 1")
+    assert main(["convert", "--diff", str(source_file), str(plain)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"--- {source_file}\n+++ {source_file}\n@@ -2,")
+    assert "-@jit_alias\n+@jax.jit\n def sign(x):\n" in out and str(plain) not in out
+    assert source_file.read_text() == MODULE
+
+
+def test_diff_of_a_last_line_without_newline():
+    assert _cli._diff("f.py", "a\nb", "a\nc") == (
+        "--- f.py\n+++ f.py\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n"
+        "+c\n\\ No newline at end of file\n")
+
+
+def test_check_exits_1_when_a_file_would_change(tmp_path, source_file, capsys):
+    plain = tmp_path / "plain.py"
+    plain.write_text("x = 1\n")
+    assert main(["convert", "--check", str(tmp_path)]) == 1
+    assert capsys.readouterr() == (
+        "", f"would convert {source_file}\n1 file would be converted, 1 unchanged\n")
+    assert source_file.read_text() == MODULE
+    assert main(["convert", "--check", str(plain)]) == 0
+    assert capsys.readouterr().err == "1 file unchanged\n"
+
+
+def test_an_empty_directory(tmp_path, capsys):
+    assert main(["convert", "--check", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == "no Python files found\n"
+
+
+@pytest.mark.parametrize("counts, check, line", [
+    ((3, 5, 1), False, "3 files converted, 5 unchanged, 1 failed"),
+    ((1, 0, 0), False, "1 file converted"),
+    ((0, 2, 1), False, "2 files unchanged, 1 failed"),
+    ((1, 1, 0), True, "1 file would be converted, 1 unchanged"),
+    ((0, 0, 0), False, "no Python files found"),
+])
+def test_summary_line(counts, check, line):
+    assert _cli._summary(*counts, check=check) == line
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("files, bar", [(_cli.PROGRESS_BAR_FILES, True),
+                                        (_cli.PROGRESS_BAR_FILES - 1, False)])
+def test_progress_bar_in_a_terminal_for_many_files(tmp_path, monkeypatch, files, bar):
+    for k in range(files):
+        (tmp_path / f"m{k:02}.py").write_text("x = 1\n" if k else MODULE)
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert main(["convert", "--check", str(tmp_path)]) == 1
+    err = sys.stderr.getvalue()
+    assert ("\r[" + "#" * 30 + f"] {files}/{files}" in err) == bar
+    assert ("\r[###" in err.split("would convert")[1]) == bar  # drawn again after the message
+    assert err.endswith(f"\r1 file would be converted, {files - 1} unchanged\n" if bar else "unchanged\n")
+
+
+# --- bad input -------------------------------------------------------------------------------
 
 
 def test_syntax_error_reports_path_line_column_and_goes_on(tmp_path, source_file, capsys):
     bad = tmp_path / "bad.py"
     bad.write_text("x = 1\ndef f(:\n    pass\n")
     before = bad.read_bytes()
-    assert main(["convert", str(bad), str(source_file)]) == 123
-    captured = capsys.readouterr()
-    assert f"{bad}:2:7: invalid syntax" in captured.err
-    assert "def loop(x, n):" in captured.out  # the good file was still converted
+    assert main(["convert", "-i", str(bad), str(source_file)]) == 123
+    assert capsys.readouterr().err == (
+        f"{bad}:2:7: invalid syntax\nconverted {source_file}\n1 file converted, 1 failed\n")
+    assert "ac__" in source_file.read_text()  # the good file was still converted
     assert bad.read_bytes() == before
 
 
 def test_unconvertible_function_is_reported_with_its_location(tmp_path, capsys):
     gen = tmp_path / "gen.py"
     gen.write_text("import autocond\n\n@autocond.jit\ndef g(x):\n    yield x\n")
-    assert main(["convert", str(gen)]) == 123
-    assert f"`g` uses `yield` at {gen}:5" in capsys.readouterr().err
+    assert main(["convert", "--check", str(gen)]) == 123
+    assert capsys.readouterr().err.startswith(f"{gen}: `g` uses `yield` at {gen}:5; a generator")
 
 
-@pytest.mark.parametrize("problem", ["missing", "not_utf8"])
-def test_unreadable_files_are_errors(tmp_path, capsys, problem):
-    path = tmp_path / f"{problem}.py"
-    if problem == "not_utf8":
-        path.write_bytes(b"x = '\xff\xfe'\n")
-    assert main(["convert", str(path)]) == 123
-    assert str(path) in capsys.readouterr().err
+@pytest.mark.parametrize("content, message", [
+    (b"x = 1\ny = 2\nz = '\xff\xfe'\n",
+     "cannot decode: 'utf-8' codec can't decode byte 0xff in position 17: invalid start byte"),
+    (b"# coding: klingon\nx = 1\n", "cannot decode: unknown encoding: klingon"),
+    (None, "No such file or directory"),
+])
+def test_unreadable_files_are_reported_and_left_alone(tmp_path, source_file, capsys, content, message):
+    path = tmp_path / "problem.py"
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["convert", "-i", str(path), str(source_file)]) == 123
+    assert capsys.readouterr().err.startswith(f"{path}: {message}\n")
+    assert (path.read_bytes() if content is not None else None) == content
+    assert "ac__" in source_file.read_text()
 
 
-@pytest.mark.parametrize("argv", [[], ["convert"], ["frobnicate", "x.py"]])
-def test_usage_errors_exit_2(argv, capsys):
-    assert main(argv) == 2
-    assert "usage: autocond" in capsys.readouterr().err
+def test_a_path_below_a_file(source_file, capsys):
+    assert main(["convert", str(source_file / "x.py")]) == 123
+    assert capsys.readouterr().err == f"{source_file / 'x.py'}: Not a directory\n1 file failed\n"
+
+
+def test_output_that_does_not_compile_is_never_written(source_file, capsys, monkeypatch):
+    monkeypatch.setattr(_cli, "transform_source", lambda text, *args, **kwargs: text + "return 1\n")
+    assert main(["convert", "-i", str(source_file)]) == 123
+    assert capsys.readouterr().err == (
+        f"{source_file}: internal error, nothing written: the converted code does not compile: "
+        f"line {MODULE.count(chr(10)) + 1}: 'return' outside function\n1 file failed\n")
+    assert source_file.read_text() == MODULE
+
+
+@pytest.mark.parametrize("interruption", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_an_interrupted_write_leaves_the_file_intact(tmp_path, source_file, monkeypatch, capsys,
+                                                     interruption):
+    def fail(source, destination):
+        assert Path(source).read_text() != MODULE  # the new text is written, not yet renamed
+        raise interruption
+
+    monkeypatch.setattr(os, "replace", fail)
+    if isinstance(interruption, OSError):
+        assert main(["convert", "-i", str(source_file)]) == 123
+        assert capsys.readouterr().err == f"{source_file}: No space left on device\n1 file failed\n"
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            main(["convert", "-i", str(source_file)])
+    assert source_file.read_text() == MODULE
+    assert os.listdir(tmp_path) == ["model.py"]  # the temporary file is gone
+
+
+def test_an_internal_error_is_reported_and_the_others_go_on(tmp_path, source_file, capsys, monkeypatch):
+    def broken(text, filename, **options):
+        if filename == str(source_file):
+            raise KeyError("oops")
+        return text
+
+    monkeypatch.setattr(_cli, "transform_source", broken)
+    plain = tmp_path / "plain.py"
+    plain.write_text("x = 1\n")
+    assert main(["convert", "--check", str(source_file), str(plain)]) == 123
+    assert capsys.readouterr().err == (
+        f"{source_file}: internal error, please report it: KeyError: 'oops'\n1 file unchanged, 1 failed\n")
+
+
+# --- usage -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "the following arguments are required: command"),
+    (["convert"], "the following arguments are required: PATH"),
+    (["frobnicate", "x.py"], "invalid choice: 'frobnicate'"),
+    (["convert", "--diff", "--check", "x.py"], "argument --check: not allowed with argument --diff"),
+    (["convert", "-i", "-o", "out", "x.py"], "argument -o/--output: not allowed with argument -i/--in-place"),
+    (["convert", "--all", "-f", "g", "x.py"], "argument -f/--function: not allowed with argument -a/--all"),
+    (["convert", "a.py", "b.py"], "several files or a directory need --in-place, -o DIR, --diff or --check"),
+    (["convert", "{tmp}"], "several files or a directory need --in-place, -o DIR, --diff or --check"),
+    (["convert", "-i", "-"], "--in-place cannot rewrite standard input"),
+    (["convert", "--check", "-", "a.py"], "- (standard input) cannot be given with other paths"),
+    (["convert", "-o", "{tmp}", "-"], "-o {tmp} is a directory; standard input is written to a file"),
+    (["convert", "-o", "{tmp}/model.py", "a.py", "b.py"], "-o {tmp}/model.py must be a directory"),
+])
+def test_usage_errors_exit_2(argv, message, source_file, capsys):
+    tmp = str(source_file.parent)
+    assert main([a.format(tmp=tmp) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: autocond") and message.format(tmp=tmp) in err
+
+
+def test_help_exits_0(capsys):
+    assert main(["convert", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "several files or a directory\nneed a mode: --in-place, -o DIR, --diff or --check." in out
