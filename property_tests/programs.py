@@ -42,8 +42,15 @@ from hypothesis import strategies as st
 
 FLOAT_PARAMS = ("x", "y")
 INT_PARAMS = ("n",)
+ARRAY_PARAMS = ("v",)
+PARAMS = ("x", "y", "n", "v")  # every generated function's parameters
 FLOAT_VARS = ("a", "b", "c")
 INT_VARS = ("m", "p")
+BOOL_VARS = ("q",)
+ARRAY_VARS = ("s",)
+ARRAYS = ARRAY_PARAMS + ARRAY_VARS
+ARRAY_SIZE = 3
+HELPER = "g"  # a helper function `f` may call: `g(x, y, n, v)` returns a float
 MAX_DEPTH = 3  # nesting of compound statements
 INT_MODULUS = 7  # integer variables hold values in [0, INT_MODULUS)
 
@@ -66,6 +73,7 @@ class Program:
     """A generated function's source; `repr` shows it, so hypothesis prints it on failure."""
 
     source: str  # a module defining `f`
+    signature: str  # the kinds of `f`'s results: `f`loat, `i`nt, `b`ool, `a`rray
     name: str = "f"
 
     def __repr__(self) -> str:
@@ -80,17 +88,19 @@ class _Scope:
     """What the statements being drawn may read and do."""
 
     ints: tuple[str, ...]  # readable integer names beyond the variables (loop indices, counters)
+    floats: tuple[str, ...] = ()  # readable float names beyond the variables (array elements)
     indices: tuple[str, ...] = ()  # `for` loop indices: the body may also assign them
+    helpers: tuple[str, ...] = ()  # functions it may call
     depth: int = 0  # compound statements around
     loops: int = 0  # loops around
     can_continue: bool = False  # the innermost loop around may `continue`
     counter: Iterator[int] = dataclasses.field(default_factory=itertools.count)
 
-    def enter(self, *ints: str, loop: bool = False, index: bool = False,
-              can_continue: bool = True) -> _Scope:
+    def enter(self, *ints: str, floats: tuple[str, ...] = (), loop: bool = False,
+              index: bool = False, can_continue: bool = True) -> _Scope:
         """The scope of a nested block; of a loop's body where `loop`."""
-        return dataclasses.replace(self, ints=self.ints + ints, depth=self.depth + 1,
-                                   loops=self.loops + loop,
+        return dataclasses.replace(self, ints=self.ints + ints, floats=self.floats + floats,
+                                   depth=self.depth + 1, loops=self.loops + loop,
                                    indices=self.indices + ints * index,
                                    can_continue=can_continue if loop else self.can_continue)
 
@@ -108,11 +118,16 @@ def _int_atom(draw, scope: _Scope) -> str:
 
 
 @st.composite
-def _int_expr(draw, scope: _Scope) -> str:
-    """An integer expression in [0, INT_MODULUS)."""
-    kind = draw(st.integers(0, 3))
+def _int_expr(draw, scope: _Scope, simple: bool = False) -> str:
+    """An integer expression in [0, INT_MODULUS); with no `or`, `and` or ternary if `simple`."""
+    kind = draw(st.integers(0, 3 if simple else 5))
     if kind == 0:
         return draw(st.sampled_from(INT_PARAMS + INT_VARS + _INT_CONSTS))
+    left, right = draw(_int_expr(scope, simple=True)), draw(_int_expr(scope, simple=True))
+    if kind == 4:  # `or`/`and` give one of their operands
+        return f"({left} {draw(st.sampled_from(('or', 'and')))} {right})"
+    if kind == 5:
+        return f"({left} if {draw(_comparison(scope))} else {right})"
     terms = [draw(_int_atom(scope)) for _ in range(draw(st.integers(1, 3)))]
     ops = [draw(st.sampled_from(("+", "-", "*"))) for _ in terms[1:]]
     expr = terms[0] + "".join(f" {op} {t}" for op, t in zip(ops, terms[1:]))
@@ -120,16 +135,32 @@ def _int_expr(draw, scope: _Scope) -> str:
 
 
 @st.composite
+def _float_atom(draw, scope: _Scope) -> str:
+    """A float variable, an array's element or reduction, or a helper's result: at most 2 in
+    absolute value (3 times that for a sum)."""
+    kind = draw(st.integers(0, 7))
+    if kind < 5:
+        return draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS + scope.floats))
+    array = draw(st.sampled_from(ARRAYS))
+    if kind == 5:
+        return f"{array}[{draw(_int_atom(scope))} % {ARRAY_SIZE}]"
+    if kind == 6 or not scope.helpers:
+        return f"jnp.{draw(st.sampled_from(('sum', 'max', 'min', 'mean')))}({array})"
+    args = (draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS)), draw(st.sampled_from(FLOAT_VARS)),
+            draw(_int_expr(scope, simple=True)), array)
+    return f"{draw(st.sampled_from(scope.helpers))}({', '.join(args)})"
+
+
+@st.composite
 def _float_term(draw, scope: _Scope, first: bool) -> str:
-    floats = FLOAT_PARAMS + FLOAT_VARS
     kind = draw(st.integers(0, 3))
-    atom = draw(st.sampled_from(floats))
+    atom = draw(_float_atom(scope))
     if kind == 0:
         return atom
     if kind == 1:
         return f"{draw(st.sampled_from(_FLOAT_CONSTS))} * {atom}"
     if kind == 2:
-        return f"{atom} * {draw(st.sampled_from(floats))}"
+        return f"{atom} * {draw(_float_atom(scope))}"
     if first:  # the first term is a float, so the expression is one whatever the others are
         return f"{atom} * {draw(_int_atom(scope))}"
     return draw(st.sampled_from((f"0.25 * {draw(_int_atom(scope))}", draw(_int_atom(scope)))))
@@ -143,13 +174,17 @@ def _float_sum(draw, scope: _Scope) -> str:
 
 
 @st.composite
-def _float_expr(draw, scope: _Scope) -> str:
-    """A float expression bounded by 2 in absolute value (or a constant, or a variable)."""
-    kind = draw(st.integers(0, 5))
+def _float_expr(draw, scope: _Scope, simple: bool = False) -> str:
+    """A float expression bounded by 2 in absolute value (or a constant, or a variable); not a
+    ternary if `simple`."""
+    kind = draw(st.integers(0, 5 if simple else 6))
     if kind == 0:
         return draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS))
     if kind == 1:
         return draw(st.sampled_from(_FLOAT_CONSTS))
+    if kind == 6:
+        left, right = draw(_float_expr(scope, simple=True)), draw(_float_expr(scope, simple=True))
+        return f"({left} if {draw(_bool_expr(scope))} else {right})"
     inner = draw(_float_sum(scope))
     if kind == 5:
         return f"jnp.clip({inner}, -2.0, 2.0)"
@@ -157,61 +192,101 @@ def _float_expr(draw, scope: _Scope) -> str:
 
 
 @st.composite
-def _comparison(draw, scope: _Scope) -> str:
-    """A comparison of floats or of integers: a bool, traced or not."""
-    kind = draw(st.integers(0, 4))
+def _array_expr(draw, scope: _Scope) -> str:
+    """An array of `ARRAY_SIZE` float32 elements bounded by 2."""
+    kind = draw(st.integers(0, 3))
+    array = draw(st.sampled_from(ARRAYS))
     if kind == 0:
-        return f"{draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS))} > {draw(st.sampled_from(_THRESHOLDS))}"
+        return array
+    if kind == 1:
+        return f"{array}.at[{draw(_int_atom(scope))} % {ARRAY_SIZE}].set({draw(_float_expr(scope))})"
+    if kind == 2:
+        return f"jnp.tanh({array} * {draw(_float_atom(scope))} + {draw(_float_expr(scope))})"
+    return f"jnp.clip({array} - {draw(st.sampled_from(ARRAYS))}, -2.0, 2.0)"
+
+
+@st.composite
+def _comparison(draw, scope: _Scope) -> str:
+    """A comparison of floats, integers or arrays: a bool, traced or not."""
+    kind = draw(st.integers(0, 6))
+    floats = FLOAT_PARAMS + FLOAT_VARS + scope.floats
+    if kind == 0:
+        return f"{draw(st.sampled_from(floats))} > {draw(st.sampled_from(_THRESHOLDS))}"
     if kind == 1:
         op = draw(st.sampled_from(_COMPARE))
         return f"{draw(_float_sum(scope))} {op} {draw(st.sampled_from(_THRESHOLDS))}"
     if kind == 2:
         op = draw(st.sampled_from(_COMPARE))
-        return f"{draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS))} {op} {draw(_float_sum(scope))}"
+        return f"{draw(st.sampled_from(floats))} {op} {draw(_float_sum(scope))}"
     if kind == 3:
         op = draw(st.sampled_from(_COMPARE + ("==", "!=")))
         return f"{draw(_int_atom(scope))} {op} {draw(_int_atom(scope))}"
-    return f"{draw(_int_expr(scope))} > {draw(st.sampled_from(_INT_CONSTS))}"
+    if kind == 4:  # a chain: `a < b and b < c`, with `b` evaluated once
+        low, high = sorted(draw(st.lists(st.sampled_from(_THRESHOLDS), min_size=2, max_size=2,
+                                         unique=True)), key=float)
+        return f"{low} < {draw(_float_atom(scope))} < {high}"
+    if kind == 5:
+        reduce = draw(st.sampled_from(("jnp.all", "jnp.any")))
+        return f"{reduce}({draw(st.sampled_from(ARRAYS))} > {draw(st.sampled_from(_THRESHOLDS))})"
+    return f"{draw(_int_expr(scope, simple=True))} > {draw(st.sampled_from(_INT_CONSTS))}"
+
+
+@st.composite
+def _bool_expr(draw, scope: _Scope, simple: bool = False) -> str:
+    """A bool: a comparison, a bool variable, or `not`, `and`, `or`, `&`, `|` of them (not
+    nested if `simple`)."""
+    kind = draw(st.integers(0, 2 if simple else 4))
+    if kind == 0:
+        return draw(_comparison(scope))
+    if kind == 1:
+        return draw(st.sampled_from(BOOL_VARS))
+    if kind == 2:
+        return f"not {draw(st.sampled_from(BOOL_VARS))}" if draw(st.booleans()) else \
+            f"not ({draw(_comparison(scope))})"
+    op = draw(st.sampled_from(("|", "&") if kind == 3 else ("and", "or")))
+    return f"({draw(_comparison(scope))}) {op} ({draw(_bool_expr(scope, simple=True))})"
 
 
 @st.composite
 def _test(draw, scope: _Scope) -> str:
-    """A condition: a comparison, a static value, a number's truth, or `|`/`&` of comparisons."""
-    kind = draw(st.integers(0, 3))
+    """A condition: a bool expression, a static value, or a number's truth."""
+    kind = draw(st.integers(0, 2))
     if kind == 0:
-        return draw(_comparison(scope))
+        return draw(_bool_expr(scope))
     if kind == 1:  # often static: constants, or loop indices of static ranges
         const = draw(st.sampled_from(("True", "False", "2 > 1", "1 > 2", "0", "3")))
         return draw(st.sampled_from((const, f"{draw(_int_atom(scope))} % 2 == 0")))
-    if kind == 2:  # the truth of a number
-        return draw(st.sampled_from(INT_PARAMS + INT_VARS + scope.ints + FLOAT_VARS))
-    op = draw(st.sampled_from(("|", "&")))
-    return f"({draw(_comparison(scope))}) {op} ({draw(_comparison(scope))})"
+    return draw(st.sampled_from(INT_PARAMS + INT_VARS + scope.ints + FLOAT_VARS))
 
 
 @st.composite
 def _assign(draw, scope: _Scope) -> list[str]:
-    if draw(st.booleans()):
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
         target = draw(st.sampled_from(FLOAT_VARS + FLOAT_PARAMS))
         return [f"{target} = {draw(_float_expr(scope))}"]
+    if kind == 1:
+        return [f"{draw(st.sampled_from(ARRAYS))} = {draw(_array_expr(scope))}"]
+    if kind == 2:
+        return [f"{draw(st.sampled_from(BOOL_VARS))} = {draw(_bool_expr(scope))}"]
     # Assigning a `for` index changes it until the loop rebinds it (not the iterations).
     target = draw(st.sampled_from(INT_VARS + INT_PARAMS + scope.indices))
     return [f"{target} = {draw(_int_expr(scope))}"]
 
 
-@st.composite
-def _return(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
-    values = []
-    for kind in signature:
-        if kind == "f":
-            values.append(draw(st.one_of(st.sampled_from(FLOAT_VARS + FLOAT_PARAMS), _float_expr(scope))))
-        else:
-            values.append(draw(st.one_of(st.sampled_from(INT_VARS + INT_PARAMS), _int_expr(scope))))
-    return [f"return {', '.join(values)}"]
+_VALUES = {"f": lambda scope: st.one_of(st.sampled_from(FLOAT_VARS + FLOAT_PARAMS), _float_expr(scope)),
+           "i": lambda scope: st.one_of(st.sampled_from(INT_VARS + INT_PARAMS), _int_expr(scope)),
+           "b": _bool_expr,
+           "a": _array_expr}
 
 
 @st.composite
-def _if(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+def _return(draw, scope: _Scope, signature: str) -> list[str]:
+    return [f"return {', '.join(draw(_VALUES[kind](scope)) for kind in signature)}"]
+
+
+@st.composite
+def _if(draw, scope: _Scope, signature: str) -> list[str]:
     inner = scope.enter()
     lines = [f"if {draw(_test(scope))}:", *_indent(draw(_block(inner, signature, in_if=True)))]
     for _ in range(draw(st.integers(0, 2))):
@@ -222,7 +297,26 @@ def _if(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
 
 
 @st.composite
-def _loop_else(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+def _match(draw, scope: _Scope, signature: str) -> list[str]:
+    """`match` on an integer, with literal patterns, `|` and maybe `case _:`."""
+    subject = draw(st.one_of(st.sampled_from(INT_PARAMS + INT_VARS), _int_expr(scope)))
+    values = draw(st.lists(st.sampled_from(_INT_CONSTS), min_size=1, max_size=4, unique=True))
+    cases = []
+    while values:
+        k = draw(st.integers(1, min(2, len(values))))
+        cases.append(" | ".join(values[:k]))
+        values = values[k:]
+    if draw(st.booleans()):
+        cases.append("_")
+    inner = scope.enter()
+    lines = [f"match {subject}:"]
+    for pattern in cases:
+        lines += _indent([f"case {pattern}:", *_indent(draw(_block(inner, signature, in_if=True)))])
+    return lines
+
+
+@st.composite
+def _loop_else(draw, scope: _Scope, signature: str) -> list[str]:
     """Sometimes an `else:` block for a loop drawn in `scope`: it runs unless a `break` left."""
     if draw(st.integers(0, 3)) != 3:
         return []
@@ -230,7 +324,7 @@ def _loop_else(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
 
 
 @st.composite
-def _while(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+def _while(draw, scope: _Scope, signature: str) -> list[str]:
     """`while` on a fresh counter, incremented once on every path through the body.
 
     Forms: the counter bounds the test and is incremented last (the body may not
@@ -244,14 +338,14 @@ def _while(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
     if form < 2:
         test = f"{k} < {bound}"
         if draw(st.booleans()):  # an exit that depends on the data, the counter still bounding it
-            test = f"({test}) & ({draw(_comparison(scope))})"
+            test = f"({test}) {draw(st.sampled_from(('&', 'and')))} ({draw(_comparison(scope))})"
         body = draw(_block(inner, signature, in_if=False))
         body = [*body, step] if form == 0 else [step, *body]
         head = f"while {test}:"
     else:
         stop = f"{k} > {bound}" if form == 2 else f"{k} >= {bound}"
         if draw(st.booleans()):  # also leave on the data
-            stop = f"({stop}) | ({draw(_comparison(inner))})"
+            stop = f"({stop}) {draw(st.sampled_from(('|', 'or')))} ({draw(_comparison(inner))})"
         exit_ = [step, f"if {stop}:", "    break"]
         body = draw(_block(inner, signature, in_if=False))
         body = [*exit_, *body] if form == 2 else [*body, *exit_]
@@ -260,9 +354,16 @@ def _while(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
 
 
 @st.composite
-def _for(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
+def _for(draw, scope: _Scope, signature: str) -> list[str]:
+    """`for` over a static or traced `range`, or over an array's elements."""
+    kind = draw(st.integers(0, 2))
+    if kind == 2:
+        e = scope.fresh("e")
+        array = draw(st.sampled_from((*ARRAYS, f"jnp.flip({draw(st.sampled_from(ARRAYS))})")))
+        body = draw(_block(scope.enter(floats=(e,), loop=True), signature, in_if=False))
+        return [f"for {e} in {array}:", *_indent(body), *draw(_loop_else(scope, signature))]
     i = scope.fresh("i")
-    if draw(st.booleans()):
+    if kind == 0:
         args = draw(st.sampled_from(_STATIC_RANGES))
     else:
         bounds = INT_PARAMS + INT_VARS
@@ -272,11 +373,14 @@ def _for(draw, scope: _Scope, signature: tuple[str, ...]) -> list[str]:
     return [f"for {i} in range({args}):", *_indent(body), *draw(_loop_else(scope, signature))]
 
 
+_COMPOUND = {"if": _if, "match": _match, "while": _while, "for": _for}
+
+
 @st.composite
-def _statement(draw, scope: _Scope, signature: tuple[str, ...], in_if: bool) -> list[str]:
+def _statement(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
     kinds = ["assign"]
     if scope.depth < MAX_DEPTH:
-        kinds += ["if", "while", "for"]
+        kinds += list(_COMPOUND)
     if in_if and scope.loops:  # `break` and `continue` under an `if` in a loop
         kinds += ["break", "continue"] if scope.can_continue else ["break"]
     if in_if or (scope.loops and draw(st.integers(0, 3)) == 3):  # in branches; rarer bare in loops
@@ -288,11 +392,11 @@ def _statement(draw, scope: _Scope, signature: tuple[str, ...], in_if: bool) -> 
         return draw(_return(scope, signature))
     if kind == "assign":
         return draw(_assign(scope))
-    return draw({"if": _if, "while": _while, "for": _for}[kind](scope, signature))
+    return draw(_COMPOUND[kind](scope, signature))
 
 
 @st.composite
-def _block(draw, scope: _Scope, signature: tuple[str, ...], in_if: bool) -> list[str]:
+def _block(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
     lines: list[str] = []
     for _ in range(draw(st.integers(1, 3))):
         lines += draw(_statement(scope, signature, in_if))
@@ -300,18 +404,34 @@ def _block(draw, scope: _Scope, signature: tuple[str, ...], in_if: bool) -> list
 
 
 @st.composite
-def programs(draw) -> Program:
-    """A `Program` whose `f(x, y, n)` returns a tuple of floats and integers."""
-    signature = tuple(draw(st.lists(st.sampled_from("fi"), min_size=1, max_size=3)))
-    scope = _Scope(ints=())
-    lines = [f"{v} = {draw(st.sampled_from(('x', 'y', '0.5', 'jnp.sin(x + y)', 'x * y')))}"
+def _function(draw, name: str, signature: str, helpers: tuple[str, ...]) -> list[str]:
+    """`def name(x, y, n, v):` returning values of the kinds in `signature` (`f`loat, `i`nt,
+    `b`ool, `a`rray), as lines."""
+    scope = _Scope(ints=(), helpers=helpers)
+    lines = [f"{v} = {draw(st.sampled_from(('x', 'y', '0.5', 'jnp.sin(x + y)', 'x * y', 'jnp.sum(v) / 3')))}"
              for v in FLOAT_VARS]
     lines += [f"{v} = {draw(st.sampled_from(('n', '0', '2', f'(n + 1) % {INT_MODULUS}')))}"
               for v in INT_VARS]
+    lines += [f"{v} = {draw(st.sampled_from(('x > 0.0', 'n > 2', 'False', 'True')))}" for v in BOOL_VARS]
+    lines += [f"{v} = {draw(st.sampled_from(('v', 'jnp.sin(v)', 'jnp.zeros(3)')))}" for v in ARRAY_VARS]
     for _ in range(draw(st.integers(1, 4))):
         lines += draw(_statement(scope, signature, in_if=False))
     lines += draw(_return(scope, signature))
-    return Program(_HEADER + "def f(x, y, n):\n" + "\n".join(_indent(lines)) + "\n")
+    return [f"def {name}({', '.join(PARAMS)}):", *_indent(lines)]
+
+
+@st.composite
+def programs(draw) -> Program:
+    """A `Program` whose `f(x, y, n, v)` returns a tuple of floats, integers, bools and
+    arrays (or one of them), and may call a helper `g` with control flow of its own."""
+    lines = []
+    helpers = ()
+    if draw(st.booleans()):
+        lines += [*draw(_function(HELPER, "f", helpers=())), "", ""]
+        helpers = (HELPER,)
+    signature = "".join(draw(st.lists(st.sampled_from("fiba"), min_size=1, max_size=3)))
+    lines += draw(_function("f", signature, helpers))
+    return Program(_HEADER + "\n".join(lines) + "\n", signature)
 
 
 _DIRECTORY = tempfile.mkdtemp(prefix="autocond_property_")

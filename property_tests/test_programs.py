@@ -1,14 +1,17 @@
 """Random programs (see `programs.py`): converted code must compute what plain Python does.
 
-The oracle is the plain function run eagerly on concrete JAX scalars, where Python's `if`
+The oracle is the plain function run eagerly on concrete JAX values, where Python's `if`
 and `while` read concrete values. Each program runs on a batch of inputs through
 `autocond.convert` eagerly, `autocond.jit`, `autocond.jit` with `n` static, and
-`jax.vmap(autocond.convert(f))`.
+`jax.vmap(autocond.convert(f))`; where it returns floats, `jax.grad` of their sum through
+`autocond.convert(f, max_trips=...)` must equal `jax.grad` of the plain function, which JAX
+computes eagerly through Python's own control flow.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -23,7 +26,11 @@ from property_tests import programs
 BATCH = 3
 
 _floats = st.floats(-2.0, 2.0, width=32, allow_subnormal=False)
-_inputs = st.lists(st.tuples(_floats, _floats, st.integers(0, 5)), min_size=BATCH, max_size=BATCH)
+_arrays = st.lists(_floats, min_size=programs.ARRAY_SIZE, max_size=programs.ARRAY_SIZE)
+_inputs = st.lists(st.tuples(_floats, _floats, st.integers(0, 5), _arrays), min_size=BATCH,
+                   max_size=BATCH)
+# More trips than any generated loop makes, so `max_trips` never cuts one short.
+MAX_TRIPS = 10
 
 # JAX keeps what it compiles for each program (jitted, and the primitives vmap runs eagerly)
 # in caches that grow by megabytes per program; long runs clear them now and then so memory
@@ -51,8 +58,9 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
     if next(_examples) % _CLEAR_CACHES_EVERY == 0:
         jax.clear_caches()
     note(program.source)
-    args = [(jnp.float32(x), jnp.float32(y), jnp.int32(n)) for x, y, n in inputs]
-    note(f"inputs (x, y, n): {inputs}")
+    args = [(jnp.float32(x), jnp.float32(y), jnp.int32(n), jnp.asarray(v, jnp.float32))
+            for x, y, n, v in inputs]
+    note(f"inputs (x, y, n, v): {inputs}")
     with programs.loaded(program) as f:
         wants = [f(*a) for a in args]
         converted = autocond.convert(f)
@@ -66,8 +74,8 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
 
         # With `n` static, its loops and tests are Python again, around traced floats.
         static_n = autocond.jit(f, static_argnames="n")
-        x, y, n = inputs[0]
-        assert_same(wants[0], static_n(args[0][0], args[0][1], n=n), f"jit, n={n} static")
+        x, y, n, v = args[0]
+        assert_same(wants[0], static_n(x, y, n=inputs[0][2], v=v), f"jit, n={inputs[0][2]} static")
 
         # vmap turns every test on the inputs into a batched one. Outputs are made arrays so
         # a constant returned by the function can be batched.
@@ -75,3 +83,19 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
         got = batched(*(jnp.stack(column) for column in zip(*args)))
         for b, want in enumerate(wants):
             assert_same(want, jax.tree_util.tree_map(lambda v, b=b: v[b], got), f"vmap, row {b}")
+
+        if set(program.signature) & set("fa"):
+            floats = _float_total(program.signature)
+            bounded = autocond.convert(f, max_trips=MAX_TRIPS)
+            for x, y, n, v in args[:1]:
+                want = jax.grad(lambda x, y, v: floats(f(x, y, n, v)), argnums=(0, 1, 2))(x, y, v)
+                got = jax.grad(lambda x, y, v: floats(bounded(x, y, n, v)), argnums=(0, 1, 2))(x, y, v)
+                assert_same(want, got, f"grad at {(x, y, n, v)}")
+
+
+def _float_total(signature: str) -> Callable[[Any], Any]:
+    """The sum of a result's floats and float arrays, for `jax.grad`."""
+    def total(result):
+        results = result if len(signature) > 1 else (result,)
+        return sum(jnp.sum(r) for r, kind in zip(results, signature) if kind in "fa")
+    return total

@@ -105,6 +105,26 @@ def test_grad_through_a_traced_range_with_max_trips(n):
     assert autocond.jit(decay, max_trips=8)(F(1.0), jnp.int32(n)) == pytest.approx(float(decay(F(1.0), n)))
 
 
+def stops_early_on_the_index(x):
+    for i in range(3):
+        k = 0
+        while k < 3:  # under max_trips, a scan with a run-time check that reads the index
+            if i:
+                break
+            k = k + 1
+        x = x * 0.5 + k
+    return x
+
+
+def test_grad_with_max_trips_through_a_static_range_around_a_traced_while():
+    # Found by the property tests: the run-time check, an equation without results, broke
+    # the analysis of the index's arithmetic that decides whether `range(3)` rolls.
+    x = F(0.5)
+    grad = jax.grad(autocond.convert(stops_early_on_the_index, max_trips=4))(x)
+    assert grad == jax.grad(stops_early_on_the_index)(x) == 0.125
+    assert autocond.convert(stops_early_on_the_index, max_trips=4)(x) == stops_early_on_the_index(x)
+
+
 def test_a_loop_past_max_trips_fails_at_run_time():
     with pytest.raises(jax.errors.JaxRuntimeError,
                        match=r"the traced `while` loop at .*test_transforms.py:\d+ needs more than its "
