@@ -53,7 +53,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     select.add_argument("-f", "--function", action="append", default=[], dest="functions", metavar="NAME",
                         help="also convert the functions named NAME (or Class.method); repeatable")
     select.add_argument("-a", "--all", action="store_true", dest="all_functions",
-                        help="convert every function (decorators other than autocond's stay)")
+                        help="convert every function but generators and coroutines (decorators other than "
+                        "autocond's stay)")
     mode = convert.add_mutually_exclusive_group()
     mode.add_argument("-i", "--in-place", action="store_true", help="rewrite the files that change")
     mode.add_argument("-o", "--output", metavar="OUT",

@@ -17,6 +17,7 @@ are looked at on their own.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import io
 import re
 import tokenize
@@ -25,7 +26,9 @@ from collections.abc import Collection, Iterator
 import gast
 
 from autocond import _transpiler, errors
+from autocond.converters import unsupported
 from autocond.converters.context import Context
+from autocond.operators import calls
 from autocond.pyct import naming
 from autocond.pyct.loader import RUNTIME_NAME
 
@@ -67,6 +70,27 @@ def _functions(node: gast.AST, prefix: str = "") -> Iterator[tuple[str, gast.Fun
         yield from _functions(child, inner)
 
 
+def _library_imports(module: gast.Module) -> frozenset[str]:
+    """The names the module's top-level imports bind from library code (the standard library,
+    installed packages), which is found without importing it."""
+    names = set()
+    for node in module.body:
+        if isinstance(node, gast.Import):
+            names.update(a.asname or a.name.split(".")[0] for a in node.names if _library_module(a.name))
+        elif isinstance(node, gast.ImportFrom) and not node.level and _library_module(node.module):
+            names.update(a.asname or a.name for a in node.names if a.name != "*")
+    return frozenset(names)
+
+
+def _library_module(name: str) -> bool:
+    """Whether the top-level package of module `name` is library code."""
+    try:
+        spec = importlib.util.find_spec(name.split(".")[0])  # a search: runs nothing
+    except (ImportError, ValueError):
+        return False
+    return spec is not None and (not spec.has_location or calls.library_file(spec.origin))
+
+
 def _uses_runtime(node: gast.AST) -> bool:
     """Whether `node` holds converted code: it calls `ac__`."""
     return any(isinstance(n, (gast.Name, ast.Name)) and n.id == RUNTIME_NAME for n in ast.walk(node))
@@ -105,12 +129,13 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
     """`text` with its `autocond`-decorated functions converted (see the module docstring).
 
     `functions` also converts the functions with these names (`step`) or qualified names
-    (`Model.step`), and `all_functions` every function (`def`, not `async def`); their
+    (`Model.step`), and `all_functions` every function (not generators or `async def`); their
     decorators stay as they are. Raises `SyntaxError` for text that is not Python, and
     autocond's errors for functions it cannot convert.
     """
     module = gast.parse(text, filename)
     modules, entries = _autocond_names(module)
+    library_names = _library_imports(module)
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     covered = []  # the lines of the functions converted, now or before, inner ones included
@@ -119,7 +144,8 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
         if any(first <= node.lineno <= last for first, last in covered):
             continue  # converted with the function around it
         kinds = [_entry_point(d, modules, entries) for d in node.decorator_list]
-        chosen = all_functions or node.name in functions or qualname in functions
+        chosen = (all_functions and unsupported.suspension(node) is None  # not a generator
+                  or node.name in functions or qualname in functions)
         if not any(kinds) and (not chosen or _uses_runtime(node)):
             if chosen:
                 covered.append((node.lineno, node.end_lineno))  # converted already
@@ -127,7 +153,8 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
         decorators = _decorators(node, kinds, qualname, filename)
         comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first)
-        tree = _transpiler.convert_tree(node, Context(naming.Namer(node), qualname, filename, 1))
+        tree = _transpiler.convert_tree(node, Context(naming.Namer(node), qualname, filename, 1,
+                                                      library_names=library_names))
         indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
         if _uses_runtime(tree):
             covered.append((node.lineno, node.end_lineno))

@@ -172,7 +172,7 @@ def test_modules_excluded_and_included(monkeypatch):
     assert calls.call(absolute) is absolute
 
     monkeypatch.setattr(calls, "_MODULES", {})
-    monkeypatch.setattr(calls, "_library", lambda filename: True)  # as if installed
+    monkeypatch.setattr(calls, "library_file", lambda filename: True)  # as if installed
     assert calls.call(absolute) is absolute
     autocond.convert_module(__name__.split(".")[0])  # the package: converted again
     assert calls.call(absolute) is not absolute

@@ -302,11 +302,34 @@ def test_inner_functions_and_converting_twice(options):
     assert "x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))" in out
 
 
+def test_all_leaves_generators_as_written_but_a_chosen_one_is_an_error():
+    text = "def numbers(n):\n    for i in range(n):\n        if i:\n            yield i\n"
+    assert autocond.transform_source(text, all_functions=True) == text
+    with pytest.raises(autocond.errors.UnsupportedSyntaxError, match="`numbers` uses `yield` at <string>:4"):
+        autocond.transform_source(text, functions=["numbers"])
+
+
 def test_functions_option_of_the_command(tmp_path, capsys):
     path = tmp_path / "choices.py"
     path.write_text(CHOICES)
     assert main(["convert", "--function", "Model.step", str(path)]) == 0
     assert capsys.readouterr().out == autocond.transform_source(CHOICES, functions=["Model.step"])
+
+
+def test_calls_on_library_imports_stay_as_written():
+    text = textwrap.dedent("""\
+        import math
+        import jax.numpy as jnp
+        from numpy import cos
+        import autocond
+        from local_helpers import helper  # not installed: may be the user's
+
+        @autocond.convert
+        def f(x):
+            return jnp.sin(x) + math.floor(2.5) + cos(x) + helper(x) + abs(x)
+        """)
+    out = autocond.transform_source(text)
+    assert "    return jnp.sin(x) + math.floor(2.5) + cos(x) + ac__.call(helper)(x) + abs(x)\n" in out
 
 
 def test_max_trips_cannot_be_written_as_jax_jit(tmp_path, capsys):

@@ -7,8 +7,10 @@
 What is called is decided at run time (`ac__.call`); the converter only leaves out calls it
 can tell reach library code, builtins or classes: attributes of modules of installed packages
 or the standard library, builtins not shadowed by a global, classes, and the methods of
-builtin containers and arrays (`xs.append`, `x.sum`). Runs last among the converters, on
-every call the earlier ones left, so generated code calls `ac__` directly.
+builtin containers and arrays (`xs.append`, `x.sum`). Converting source text, with no
+globals to look at, the names its imports bind from library code stand for the modules.
+Runs last among the converters, on every call the earlier ones left, so generated code calls
+`ac__` directly.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class _Transformer(functional.Transformer):
         root = _root(func)
         if root is None or root in self.ctx.local_names or root == RUNTIME_NAME:
             return root == RUNTIME_NAME
+        if root in self.ctx.library_names:
+            return True
         namespace = self.ctx.namespace
         if namespace is not None and root in namespace:
             value = namespace[root]

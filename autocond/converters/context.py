@@ -17,6 +17,7 @@ class Context:
     filename: str
     first_line: int  # file line of the function's line 1
     namespace: dict | None = None  # the function's globals, when converting a live function
+    library_names: frozenset[str] = frozenset()  # globals imported from library code (no namespace)
     local_names: frozenset[str] = frozenset()  # the function's own variables (carried state)
     outer_names: frozenset[str] = frozenset()  # declared `global` or `nonlocal`
     return_value: str | None = None  # the variable lowered `return` statements assign

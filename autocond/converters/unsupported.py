@@ -36,14 +36,20 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
         raise errors.UnsupportedSyntaxError(
             f"`{ctx.qualname}` ({ctx.where(node)}) is an `async def`; autocond converts plain "
             "functions only. Call the converted function from your coroutine instead.")
-    for n in _inside(node.body):
-        if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
-            what = "`await`" if isinstance(n, gast.Await) else "`yield`"
-            raise errors.UnsupportedSyntaxError(
-                f"`{ctx.qualname}` uses {what} at {ctx.where(n)}; a generator or coroutine cannot "
-                "be converted to one XLA program. Collect the values in a list, or convert the "
-                "function that consumes them.")
+    n = suspension(node)
+    if n is not None:
+        what = "`await`" if isinstance(n, gast.Await) else "`yield`"
+        raise errors.UnsupportedSyntaxError(
+            f"`{ctx.qualname}` uses {what} at {ctx.where(n)}; a generator or coroutine cannot "
+            "be converted to one XLA program. Collect the values in a list, or convert the "
+            "function that consumes them.")
     return node
+
+
+def suspension(fn: gast.FunctionDef) -> gast.AST | None:
+    """The first `yield` or `await` of `fn` itself (making it a generator or coroutine), or None."""
+    return next((n for n in _inside(fn.body) if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await))),
+                None)
 
 
 def python_condition(node: gast.If | gast.While, reason: str) -> gast.expr:

@@ -79,7 +79,7 @@ def call(fn: Any) -> Any:
     if not isinstance(fn, types.FunctionType) or getattr(fn, _DO_NOT_CONVERT, False):
         return fn
     chosen = _chosen(fn.__module__)
-    if chosen is False or chosen is None and _library(fn.__code__.co_filename):
+    if chosen is False or chosen is None and library_file(fn.__code__.co_filename):
         return fn
     flags = fn.__code__.co_flags
     if flags & inspect.CO_ASYNC_GENERATOR:
@@ -137,11 +137,11 @@ def _traceback(tb: types.TracebackType | None) -> Iterator[types.TracebackType]:
 
 
 @functools.cache
-def _library(filename: str) -> bool:
+def library_file(filename: str) -> bool:
     return os.path.realpath(filename).startswith(_LIBRARY_DIRS)
 
 
 def library_module(module: types.ModuleType) -> bool:
     """Whether `module` is library code (built in, or in a library directory)."""
     filename = getattr(module, "__file__", None)
-    return filename is None or _library(filename)
+    return filename is None or library_file(filename)
