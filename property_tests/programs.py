@@ -123,10 +123,10 @@ def _int_expr(draw, scope: _Scope, simple: bool = False) -> str:
     kind = draw(st.integers(0, 3 if simple else 5))
     if kind == 0:
         return draw(st.sampled_from(INT_PARAMS + INT_VARS + _INT_CONSTS))
-    left, right = draw(_int_expr(scope, simple=True)), draw(_int_expr(scope, simple=True))
-    if kind == 4:  # `or`/`and` give one of their operands
-        return f"({left} {draw(st.sampled_from(('or', 'and')))} {right})"
-    if kind == 5:
+    if kind > 3:
+        left, right = draw(_int_expr(scope, simple=True)), draw(_int_expr(scope, simple=True))
+        if kind == 4:  # `or`/`and` give one of their operands
+            return f"({left} {draw(st.sampled_from(('or', 'and')))} {right})"
         return f"({left} if {draw(_comparison(scope))} else {right})"
     terms = [draw(_int_atom(scope)) for _ in range(draw(st.integers(1, 3)))]
     ops = [draw(st.sampled_from(("+", "-", "*"))) for _ in terms[1:]]
@@ -184,7 +184,7 @@ def _float_expr(draw, scope: _Scope, simple: bool = False) -> str:
         return draw(st.sampled_from(_FLOAT_CONSTS))
     if kind == 6:
         left, right = draw(_float_expr(scope, simple=True)), draw(_float_expr(scope, simple=True))
-        return f"({left} if {draw(_bool_expr(scope))} else {right})"
+        return f"({left} if {draw(_comparison(scope))} else {right})"
     inner = draw(_float_sum(scope))
     if kind == 5:
         return f"jnp.clip({inner}, -2.0, 2.0)"
@@ -378,7 +378,7 @@ _COMPOUND = {"if": _if, "match": _match, "while": _while, "for": _for}
 
 @st.composite
 def _statement(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
-    kinds = ["assign"]
+    kinds = ["assign"] * 3  # as likely as a compound statement, so programs stay small
     if scope.depth < MAX_DEPTH:
         kinds += list(_COMPOUND)
     if in_if and scope.loops:  # `break` and `continue` under an `if` in a loop
