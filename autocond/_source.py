@@ -70,6 +70,12 @@ def _functions(node: gast.AST, prefix: str = "") -> Iterator[tuple[str, gast.Fun
         yield from _functions(child, inner)
 
 
+def _lines(text: str) -> list[str]:
+    """`text`'s lines as Python sees them, ends kept: split at `\n`, `\r\n` and `\r` only
+    (`str.splitlines` also splits at form feeds and other characters Python code may hold)."""
+    return io.StringIO(text, newline="").readlines()
+
+
 def _library_imports(module: gast.Module) -> frozenset[str]:
     """The names the module's top-level imports bind from library code (the standard library,
     installed packages), which is found without importing it."""
@@ -136,7 +142,7 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
     module = gast.parse(text, filename)
     modules, entries = _autocond_names(module)
     library_names = _library_imports(module)
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     covered = []  # the lines of the functions converted, now or before, inner ones included
     edits = []  # (first line, last line, lines of code to put there)
@@ -249,6 +255,6 @@ def _add_imports(text: str, module: gast.Module, newline: str, converted: str) -
     while k < len(body) and isinstance(body[k], (gast.Import, gast.ImportFrom)):
         k += 1
     after = body[k - 1].end_lineno if k else 0
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     lines[after:after] = [line + newline for line in needed]
     return "".join(lines)

@@ -302,6 +302,18 @@ def test_inner_functions_and_converting_twice(options):
     assert "x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))" in out
 
 
+@pytest.mark.parametrize("text", [
+    "def f(x):\n    if {*\x0c\x0c    '',\x0c    }:\n     pass\n\n    pass\n",
+    "def f(x):\n    if {}:\n\x0c\x0c\x0c     pass\n\n    pass\n",
+])
+def test_form_feeds_do_not_split_lines(text):
+    # Found by the property tests: `str.splitlines` splits at form feeds, Python does not.
+    out = autocond.transform_source(text, all_functions=True)
+    assert "ac__.if_stmt(" in out
+    compile(out, "<converted>", "exec")
+    assert autocond.transform_source(out, all_functions=True) == out
+
+
 def test_all_leaves_generators_as_written_but_a_chosen_one_is_an_error():
     text = "def numbers(n):\n    for i in range(n):\n        if i:\n            yield i\n"
     assert autocond.transform_source(text, all_functions=True) == text

@@ -98,6 +98,16 @@ def test_under_vmap():
     assert got.tolist() == [matched(k, 1.5) for k in VALUES]
 
 
+@pytest.mark.parametrize("fn", ALL)
+@pytest.mark.parametrize("k", VALUES)
+def test_a_concrete_subject_compared_while_jax_traces(fn, k):
+    # Found by the property tests: under `jax.jit`, a concrete array the function closes over
+    # compares to a traced bool; the chain is then staged instead of calling `bool` on it.
+    subject = I32(k)
+    got = jax.jit(lambda x: autocond.convert(fn)(subject, x))(F(1.5))
+    assert got == fn(subject, F(1.5))
+
+
 def test_a_match_on_other_patterns_stays_python():
     def unpack(p, x):
         match p:

@@ -89,11 +89,9 @@ def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence
     itself (`lax.switch` would clamp an index out of range), so a value no case has takes
     the default, as in Python. The rules of `if_stmt` apply to the variables.
     """
-    if not staging.is_traced(subject):
-        for values, branch in zip(cases, branches):
-            if any(subject == v for v in values):
-                return branch(*inputs)
-        return branches[-1](*inputs)
+    k = None if staging.is_traced(subject) else _concrete_case(subject, cases)
+    if k is not None:
+        return branches[k](*inputs)
     where = f"the traced `if`/`elif` chain or `match` at {staging.site()}"
     index = jnp.int32(len(cases))
     for k in reversed(range(len(cases))):
@@ -101,6 +99,20 @@ def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence
         index = lax.select(hit, jnp.int32(k), index)
     labels = [f"the branch for {' or '.join(map(repr, values))}" for values in cases] + ["the default branch"]
     return staged(index, tuple(branches), inputs, names, where, tuple(labels), (False,) * len(branches))
+
+
+def _concrete_case(subject: Any, cases: Sequence[Sequence[Any]]) -> int | None:
+    """The position of the first case with a value equal to `subject` (`len(cases)` for
+    none), compared in order as Python does; None if a comparison is traced (a concrete array
+    compared while JAX traces gives a traced bool)."""
+    for k, values in enumerate(cases):
+        for value in values:
+            hit = subject == value
+            if staging.is_traced(hit):
+                return None
+            if hit:
+                return k
+    return len(cases)
 
 
 def python_subject(subject: Any) -> Any:
