@@ -17,6 +17,7 @@ are looked at on their own.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import io
 import re
@@ -143,7 +144,7 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
     modules, entries = _autocond_names(module)
     library_names = _library_imports(module)
     lines = _lines(text)
-    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    newline = next((end for end in ("\r\n", "\r") if lines and lines[0].endswith(end)), "\n")
     covered = []  # the lines of the functions converted, now or before, inner ones included
     edits = []  # (first line, last line, lines of code to put there)
     for qualname, node in list(_functions(module)):  # listed first: converting changes the tree
@@ -202,7 +203,7 @@ def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int) -
                         key=lambda s: (s.lineno, s.col_offset))
     heads = [(s, _head_end(s)) for s in statements]
     comments: _Comments = {}
-    for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+    for token in tokenize.generate_tokens(functools.partial(next, iter(lines), "")):
         if token.type != tokenize.COMMENT:
             continue
         line = first + token.start[0] - 1

@@ -314,6 +314,13 @@ def test_form_feeds_do_not_split_lines(text):
     assert autocond.transform_source(out, all_functions=True) == out
 
 
+def test_carriage_return_line_endings_are_kept():
+    text = "import autocond\r@autocond.jit\rdef f(x):\r    if x > 0:  # flip\r        x = -x\r    return x\r"
+    out = autocond.transform_source(text)
+    assert "\n" not in out and "\r    # flip\r    def if_true(x):\r" in out
+    compile(out, "<converted>", "exec")
+
+
 def test_all_leaves_generators_as_written_but_a_chosen_one_is_an_error():
     text = "def numbers(n):\n    for i in range(n):\n        if i:\n            yield i\n"
     assert autocond.transform_source(text, all_functions=True) == text
