@@ -111,8 +111,6 @@ def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None]) -> list[_Interval
         ins = [interval(v) for v in eqn.invars]
         if not any(iv is not None and not isinstance(v, Literal) for v, iv in zip(eqn.invars, ins)):
             continue  # the index does not reach this equation
-        if not eqn.outvars:
-            continue  # an effect (a run-time check, a print): no value to bound
         subjaxprs = _subjaxprs(eqn)
         if subjaxprs is not None:
             outs = [_walk(inner, [ins[k] for k in positions]) for inner, positions in subjaxprs]
@@ -123,6 +121,8 @@ def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None]) -> list[_Interval
             continue
         if any(iv is None for iv in ins) or not all(map(_is_integer, eqn.outvars)):
             continue  # it meets an array or makes a float: JAX semantics either way
+        if not eqn.outvars:
+            continue  # an effect (a run-time check, a print) of values bounded already
         result = _rule(eqn)(*ins)  # each rule's primitive has one result
         (out,) = eqn.outvars
         if not (_INT32[0] <= result[0] and result[1] <= _INT32[1]):
