@@ -16,6 +16,9 @@ import jax
 from autocond import errors
 
 _DO_NOT_CONVERT = "__autocond_do_not_convert__"
+# The wrapper `_as_is` made for a function, kept on it as `autocond.convert` keeps a converted
+# one, so a function without source is not read again at every call.
+_AS_IS = "__autocond_as_is__"
 # Library code, called as it is: the standard library, installed packages, autocond itself.
 _LIBRARY_DIRS = tuple(os.path.join(os.path.realpath(p), "") for p in {
     *(sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")),
@@ -84,6 +87,9 @@ def call(fn: Any) -> Any:
     flags = fn.__code__.co_flags
     if flags & inspect.CO_ASYNC_GENERATOR:
         return fn
+    as_is = fn.__dict__.get(_AS_IS)
+    if as_is is not None and as_is.__wrapped__ is fn:  # `functools.wraps` copies it
+        return as_is
     name = f"`{fn.__qualname__}` ({fn.__code__.co_filename}:{fn.__code__.co_firstlineno})"
     if flags & inspect.CO_GENERATOR:
         return _as_is(fn, f"{name} is a generator function, which autocond cannot convert.",
@@ -114,7 +120,8 @@ def _as_is(fn: types.FunctionType, why: str, fix: str) -> Any:
         def as_is(*args, **kwargs):
             with _explained(fn, why, fix):
                 return fn(*args, **kwargs)
-    return functools.wraps(fn)(as_is)
+    fn.__dict__[_AS_IS] = functools.wraps(fn)(as_is)
+    return fn.__dict__[_AS_IS]
 
 
 @contextlib.contextmanager
