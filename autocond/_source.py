@@ -203,6 +203,8 @@ def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int) -
                         key=lambda s: (s.lineno, s.col_offset))
     heads = [(s, _head_end(s)) for s in statements]
     comments: _Comments = {}
+    # `tokenize` reads a backslash before a lone `\r` as no line continuation, unlike Python.
+    lines = [line.rstrip("\r\n") + "\n" for line in lines]
     for token in tokenize.generate_tokens(functools.partial(next, iter(lines), "")):
         if token.type != tokenize.COMMENT:
             continue

@@ -3,7 +3,7 @@
 The oracle is the plain function run eagerly on concrete JAX values, where Python's `if`
 and `while` read concrete values. Each program runs on a batch of inputs through
 `autocond.convert` eagerly, `autocond.jit`, `autocond.jit` with `n` static, and
-`jax.vmap(autocond.convert(f))`; where it returns floats, `jax.grad` of their sum through
+`jax.jit(jax.vmap(autocond.convert(f)))`; where it returns floats, `jax.grad` of their sum through
 `autocond.convert(f, max_trips=...)` must equal `jax.grad` of the plain function, which JAX
 computes eagerly through Python's own control flow.
 """
@@ -32,7 +32,7 @@ _inputs = st.lists(st.tuples(_floats, _floats, st.integers(0, 5), _arrays), min_
 # More trips than any generated loop makes, so `max_trips` never cuts one short.
 MAX_TRIPS = 10
 
-# JAX keeps what it compiles for each program (jitted, and the primitives vmap runs eagerly)
+# JAX keeps what it compiles for each program (jitted, and the primitives run eagerly)
 # in caches that grow by megabytes per program; long runs clear them now and then so memory
 # stays bounded. Clearing after every example would double the time.
 _CLEAR_CACHES_EVERY = 20
@@ -78,8 +78,9 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
         assert_same(wants[0], static_n(x, y, n=inputs[0][2], v=v), f"jit, n={inputs[0][2]} static")
 
         # vmap turns every test on the inputs into a batched one. Outputs are made arrays so
-        # a constant returned by the function can be batched.
-        batched = jax.vmap(lambda *a: jax.tree_util.tree_map(jnp.asarray, converted(*a)))
+        # a constant returned by the function can be batched. Under jit, it compiles once
+        # (run eagerly, each batched primitive compiles on its own, twice the time).
+        batched = jax.jit(jax.vmap(lambda *a: jax.tree_util.tree_map(jnp.asarray, converted(*a))))
         got = batched(*(jnp.stack(column) for column in zip(*args)))
         for b, want in enumerate(wants):
             assert_same(want, jax.tree_util.tree_map(lambda v, b=b: v[b], got), f"vmap, row {b}")

@@ -321,6 +321,19 @@ def test_carriage_return_line_endings_are_kept():
     compile(out, "<converted>", "exec")
 
 
+def test_a_backslash_before_a_carriage_return_continues_the_line():
+    # Found by the property tests: Python's `tokenize` module does not continue such a line.
+    text = "def f(x):\r    y = x + \\\r  1  # one\r    if y > 0:\r        y = -y\r    return y\r"
+    out = autocond.transform_source(text, all_functions=True)
+    assert "\r    y = x + 1  # one\r\r    def if_true(y):\r" in out
+    namespace = {}
+    exec(compile(out, "<converted>", "exec"), namespace)
+    plain = {}
+    exec(text, plain)
+    for x in (-3, 2):
+        assert jax.jit(namespace["f"])(jnp.int32(x)) == plain["f"](x)
+
+
 def test_all_leaves_generators_as_written_but_a_chosen_one_is_an_error():
     text = "def numbers(n):\n    for i in range(n):\n        if i:\n            yield i\n"
     assert autocond.transform_source(text, all_functions=True) == text
