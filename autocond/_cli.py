@@ -12,7 +12,7 @@ import tempfile
 import tokenize
 
 from autocond import errors
-from autocond._source import transform_source
+from autocond._source import function_names, transform_source
 
 # Exit codes, as black uses them.
 OK, CHANGED, USAGE, FAILED = 0, 1, 2, 123
@@ -31,8 +31,9 @@ byte for byte, and converting a converted file changes nothing.
 Without a mode, one file (or -) is printed to standard output; several files or a directory
 need a mode: --in-place, -o DIR, --diff or --check.
 
-Exit status: 0 success, 1 --check found files to convert, 2 usage error, 123 an error in
-some file (reported as path:line:col: message; the other files are still converted)."""
+Exit status: 0 success, 1 --check found files to convert, 2 usage error (also when no file
+defines a function -f names), 123 an error in some file (reported as path:line:col: message;
+the other files are still converted)."""
 
 
 class _FileError(Exception):
@@ -227,12 +228,16 @@ def _summary(converted: int, unchanged: int, failed: int, check: bool = False) -
     return ", ".join([f"{n} file{'s' if n != 1 else ''} {what}"] + [f"{n} {what}" for n, what in rest])
 
 
-def _convert(path: str, destination: str | None, args: argparse.Namespace, report: _Report) -> str:
-    """Convert the file at `path` as `args` ask; its outcome: converted, unchanged or failed."""
+def _convert(path: str, destination: str | None, args: argparse.Namespace, report: _Report,
+             defined: set[str]) -> str:
+    """Convert the file at `path` as `args` ask; its outcome: converted, unchanged or failed.
+    Where `args` choose functions by name, adds the names the file defines to `defined`."""
     name = "<stdin>" if path == _STDIN else path
     try:
         data = _read(path)
         text, encoding = _decode(data)
+        if args.functions:
+            defined |= function_names(text, name)
         new = transform_source(text, name, functions=args.functions, all_functions=args.all_functions)
         changed = new != text
         if changed:
@@ -268,9 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     quiet_stdout = args.in_place or args.output or args.check  # the modes a progress bar cannot disturb
     bar = bool(quiet_stdout) and len(files) >= PROGRESS_BAR_FILES and sys.stderr.isatty()
     report = _Report(len(files), bar)
+    defined = set()
     for path, destination in zip(files, _destinations(args, files)):
-        report.count(_convert(path, destination, args, report))
+        report.count(_convert(path, destination, args, report, defined))
+    missing = [name for name in args.functions if name not in defined]
+    for name in missing:
+        report.say(f"error: -f {name}: no function `{name}` in the files given; "
+                   "name a function (`step`) or a method (`Model.step`)")
     report.finish(args.check)
     if report.counts["failed"]:
         return FAILED
+    if missing:
+        return USAGE
     return CHANGED if args.check and report.counts["converted"] else OK

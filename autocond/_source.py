@@ -61,14 +61,22 @@ def _entry_point(decorator: gast.expr, modules: set[str], entries: dict[str, str
 
 
 def _functions(node: gast.AST, prefix: str = "") -> Iterator[tuple[str, gast.FunctionDef]]:
-    """Each function under `node` with its qualified name, outer functions before inner ones."""
+    """Each function (`async def` too) under `node` with its qualified name, outer functions
+    before inner ones."""
     for child in gast.iter_child_nodes(node):
         inner = prefix
         if isinstance(child, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
-            if isinstance(child, gast.FunctionDef):
+            if not isinstance(child, gast.ClassDef):
                 yield prefix + child.name, child
             inner = prefix + child.name + ("." if isinstance(child, gast.ClassDef) else ".<locals>.")
         yield from _functions(child, inner)
+
+
+def function_names(text: str, filename: str = "<string>") -> set[str]:
+    """The names and qualified names of the functions `text` defines: what `transform_source`'s
+    `functions` may choose from. Raises `SyntaxError` for text that is not Python."""
+    module = gast.parse(text, filename)
+    return {name for qualname, node in _functions(module) for name in (node.name, qualname)}
 
 
 def _lines(text: str) -> list[str]:
@@ -151,7 +159,8 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
         if any(first <= node.lineno <= last for first, last in covered):
             continue  # converted with the function around it
         kinds = [_entry_point(d, modules, entries) for d in node.decorator_list]
-        chosen = (all_functions and unsupported.suspension(node) is None  # not a generator
+        chosen = (all_functions and isinstance(node, gast.FunctionDef)  # not an `async def`,
+                  and unsupported.suspension(node) is None  # nor a generator
                   or node.name in functions or qualname in functions)
         if not any(kinds) and (not chosen or _uses_runtime(node)):
             if chosen:

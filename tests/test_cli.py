@@ -334,10 +334,15 @@ def test_a_backslash_before_a_carriage_return_continues_the_line():
         assert jax.jit(namespace["f"])(jnp.int32(x)) == plain["f"](x)
 
 
-def test_all_leaves_generators_as_written_but_a_chosen_one_is_an_error():
-    text = "def numbers(n):\n    for i in range(n):\n        if i:\n            yield i\n"
+@pytest.mark.parametrize("text, message", [
+    ("def numbers(n):\n    for i in range(n):\n        if i:\n            yield i\n",
+     "`numbers` uses `yield` at <string>:4"),
+    ("async def numbers(n):\n    if n > 0:\n        n = -n\n    return n\n",
+     r"`numbers` \(<string>:1\) is an `async def`"),
+])
+def test_all_leaves_generators_and_coroutines_as_written_but_a_chosen_one_is_an_error(text, message):
     assert autocond.transform_source(text, all_functions=True) == text
-    with pytest.raises(autocond.errors.UnsupportedSyntaxError, match="`numbers` uses `yield` at <string>:4"):
+    with pytest.raises(autocond.errors.UnsupportedSyntaxError, match=message):
         autocond.transform_source(text, functions=["numbers"])
 
 
@@ -346,6 +351,17 @@ def test_functions_option_of_the_command(tmp_path, capsys):
     path.write_text(CHOICES)
     assert main(["convert", "--function", "Model.step", str(path)]) == 0
     assert capsys.readouterr().out == autocond.transform_source(CHOICES, functions=["Model.step"])
+
+
+def test_a_function_no_file_defines_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "a.py").write_text("def other(x):\n    return x\n")
+    (tmp_path / "b.py").write_text(CHOICES)
+    assert main(["convert", "-i", "-f", "Model.step", "-f", "Model.stpe", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "error: -f Model.stpe: no function `Model.stpe` in the files given" in err
+    assert "Model.step:" not in err
+    # The functions found are converted all the same.
+    assert (tmp_path / "b.py").read_text() == autocond.transform_source(CHOICES, functions=["Model.step"])
 
 
 def test_calls_on_library_imports_stay_as_written():
