@@ -276,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     defined = set()
     for path, destination in zip(files, _destinations(args, files)):
         report.count(_convert(path, destination, args, report, defined))
-    missing = [name for name in args.functions if name not in defined]
+    # Not told where some file failed: the name may be in that file.
+    missing = [] if report.counts["failed"] else [name for name in args.functions if name not in defined]
     for name in missing:
         report.say(f"error: -f {name}: no function `{name}` in the files given; "
                    "name a function (`step`) or a method (`Model.step`)")
