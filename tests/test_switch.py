@@ -122,6 +122,27 @@ def test_a_match_on_other_patterns_stays_python():
         autocond.jit(unpack)(jnp.arange(2.0), F(3.0))
 
 
+def test_a_class_pattern_on_a_variable_that_may_be_unbound():
+    # Found by the property tests: the read of `kind` became a call, which no pattern may hold.
+    def describe(flag, x):
+        if flag:
+            kind = float
+        match x:
+            case kind():
+                return 1
+            case _:
+                return 0
+
+    converted = autocond.convert(describe)
+    for x in (1.5, "s"):
+        assert converted(True, x) == describe(True, x)
+    # Unbound, Python's own read raises; the converted function's placeholder is no class.
+    with pytest.raises(UnboundLocalError):
+        describe(False, 1.5)
+    with pytest.raises(TypeError, match="called match pattern must be a"):
+        converted(False, 1.5)
+
+
 def test_a_guard_keeps_python():
     def guarded(k, x):
         match k:

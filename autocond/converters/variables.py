@@ -28,6 +28,10 @@ class _Transformer(gast.NodeTransformer):
         self.defined = frozenset()
 
     def visit(self, node):
+        if isinstance(node, gast.pattern):
+            # Its names are dotted names, no call may replace them (`case A.B():`). A placeholder
+            # in `case A.B` raises on the attribute; as the class of `case A()`, a `TypeError`.
+            return node
         if not isinstance(node, gast.stmt) or not anno.hasanno(node, anno.Static.DEFINED_IN):
             return super().visit(node)
         outer, self.defined = self.defined, anno.getanno(node, anno.Static.DEFINED_IN)
