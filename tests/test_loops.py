@@ -525,6 +525,47 @@ def test_zero_iteration_check_under_vmap_is_per_element():
         batched(F(1.5), jnp.array([1, 0], jnp.int32))
 
 
+def loop_in_a_branch(x):
+    if x > 0:
+        while x < 10:  # for ever where x <= 0, which the `if` keeps out
+            x = x * 2
+    return x
+
+
+def loop_in_a_case(k, x):
+    match k:
+        case 0:
+            while x < 10:
+                x = x * 2
+        case 1:
+            x = -x
+    return x
+
+
+def check_in_a_branch(x):
+    if x > 0:
+        assert x > 0, "reached where x <= 0"
+        x = x * 2
+    return x
+
+
+@pytest.mark.parametrize("fn, options", [
+    (loop_in_a_branch, {}),
+    (loop_in_a_branch, {"max_trips": 10}),  # its run-time check must not fire either
+    (loop_in_a_case, {}),
+    (check_in_a_branch, {}),
+])
+@pytest.mark.parametrize("jit", [False, True])
+def test_under_vmap_a_branch_neither_loops_nor_checks_for_the_elements_that_skip_it(fn, options, jit):
+    # Found by the property tests: `vmap` runs every branch of a batched `lax.cond` for every
+    # element, and the loop never ended (the check fired) for the elements of another branch.
+    xs = jnp.array([-1.0, 0.0, 1.0, 3.0], F)
+    args = (jnp.array([2, 1, 0, 0], I32), xs) if fn is loop_in_a_case else (xs,)
+    batched = jax.vmap(autocond.convert(fn, **options))
+    got = (jax.jit(batched) if jit else batched)(*args)
+    assert_same(jnp.stack([fn(*row) for row in zip(*args)]), got)
+
+
 def test_loop_that_runs_at_least_once_adds_no_check():
     def static_trips(x):
         for i in range(3):

@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 import jax
 import numpy as np
+
+# Under `vmap`, a `lax.cond` or `lax.switch` on a batched test runs every branch for every
+# element and keeps each element's own results, so a branch also runs for the elements that
+# do not take it, on values Python never computes. The traced bool under which the code
+# being traced is reached (the tests of the staged branches around it, joined by `&`; None
+# outside any) makes a check there pass, and a loop there stop at once, for such elements.
+_reached: contextvars.ContextVar[Any] = contextvars.ContextVar("autocond_reached", default=None)
+
+
+def reached() -> Any:
+    """The traced bool under which the code being traced runs, or None where it always does."""
+    return _reached.get()
+
+
+@contextlib.contextmanager
+def reached_only_if(test: Any) -> Iterator[None]:
+    """Within it, the code traced runs only where the traced bool `test` also holds."""
+    outer = _reached.get()
+    token = _reached.set(test if outer is None else outer & test)
+    try:
+        yield
+    finally:
+        _reached.reset(token)
 
 
 def check(ok: Any, error: Exception) -> None:
@@ -15,9 +41,11 @@ def check(ok: Any, error: Exception) -> None:
     A traced `ok` is checked when the compiled program runs, by a `jax.debug.callback`
     (only where the program reaches it: not in the untaken branch of a `lax.cond`); under
     `jax.jit` the call then fails with a `JaxRuntimeError` carrying `error`'s message, and
-    under `vmap` if the check fails for any element.
+    under `vmap` if the check fails for any element that reaches it (`reached`).
     """
     if isinstance(ok, jax.core.Tracer):
+        if reached() is not None:
+            ok = ok | ~reached()
         jax.debug.callback(functools.partial(_raise_unless, error), ok)
     elif not ok:
         raise error

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from autocond import errors
-from autocond.operators import staging
+from autocond.operators import checks, staging
 
 
 def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
@@ -59,10 +59,12 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
     pred = staging.predicate(test, where) if len(branches) == 2 else test
     state = staging.State(inputs)
     avals = [op.aval for op in state.operands]
-    traced = [
-        staging.trace(lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names), avals)
-        for branch in branches
-    ]
+    traced = []
+    for k, branch in enumerate(branches):
+        taken = (pred if k == 0 else ~pred) if len(branches) == 2 else pred == k
+        with checks.reached_only_if(taken):
+            traced.append(staging.trace(
+                lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names), avals))
     plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns)
     if plan.types or any(t.jaxpr.effects for t in traced):
         fns = [functools.partial(staging.evaluate, t, s, plan.types) for t, s in zip(traced, plan.sources)]

@@ -308,7 +308,8 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
             return loop.step(carry, staging.cast(index(k), index_type), stacked=True)
 
         return loop, lambda: loop.finish(*lax.scan(scan_fn, loop.init, jnp.arange(lower, upper)), len(r))
-    if not stop and (isinstance(r, range) or _max_trips.get() is None):
+    # A traced trip count is a `while_loop`'s test, which `_while_loop` may have to extend.
+    if not stop and (isinstance(r, range) or _max_trips.get() is None and checks.reached() is None):
         return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
 
     def cond_fn(carry):
@@ -340,7 +341,14 @@ def _while_loop(cond_fn: Callable, body_fn: Callable, init: list, where: str) ->
     """`lax.while_loop(cond_fn, body_fn, init)`, or under `max_trips` a `lax.scan` of that
     many trips, each running the body only while `cond_fn` holds: reverse-differentiable
     (`jax.grad`), unlike `while_loop`. A loop that would run longer fails at run time, as
-    its result would not be Python's."""
+    its result would not be Python's. In a staged branch, the loop also stops where the branch
+    is not taken (`checks.reached`): under `vmap`, its test may hold for ever there."""
+    reached = checks.reached()
+    if reached is not None:
+        test = cond_fn
+
+        def cond_fn(carry):
+            return test(carry) & reached
     trips = _max_trips.get()
     if trips is None:
         return lax.while_loop(cond_fn, body_fn, init)
