@@ -44,8 +44,9 @@ def check(ok: Any, error: Exception) -> None:
     under `vmap` if the check fails for any element that reaches it (`reached`).
     """
     if isinstance(ok, jax.core.Tracer):
-        if reached() is not None:
-            ok = ok | ~reached()
+        where = reached()
+        if where is not None:
+            ok = ok | ~where
         jax.debug.callback(functools.partial(_raise_unless, error), ok)
     elif not ok:
         raise error
