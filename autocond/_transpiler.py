@@ -35,9 +35,9 @@ class Converted:
 
 
 def _analyze(node: gast.FunctionDef, ctx: Context) -> None:
-    activity.analyze(node)  # first: the others read its statement summaries
-    ctx.scan_scope(node)
-    liveness.analyze(node)
+    ctx.scan_scope(node)  # first: which names are local, shared, written by closures
+    activity.analyze(node, ctx.closure_writes)
+    liveness.analyze(node, ctx.shared_names)
     definedness.analyze(node)
     unsupported.annotate(node, ctx)
 
@@ -54,8 +54,8 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
     if guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True):
         # They become flags, except in loops that stay Python: asked first.
-        activity.analyze(node)
         ctx.scan_scope(node)
+        activity.analyze(node, ctx.closure_writes)
         unsupported.annotate(node, ctx)
         node = loop_exits.transform(node, ctx)
         activity.forget(node)  # the lowering changed the statements summarized
@@ -68,7 +68,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = logical.transform(node, ctx)  # after them: the expressions are where they end up
     node = debugging.transform(node, ctx)  # `assert` and `print`, likewise
     node = calls.transform(node, ctx)  # last: the calls the others leave reach user code
-    functional.insert_undefined_inits(node)  # last: placeholders for every scope
+    functional.finish_scopes(node, ctx)  # last: declarations and placeholders for every scope
     return origin.fill_locations(gast.gast_to_ast(node))
 
 

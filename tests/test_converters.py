@@ -1584,7 +1584,8 @@ def test_user_functions_inside_generated_code_are_not_converted_in_place():
 
 
 def test_closures_read_maybe_unbound_variables_unwrapped():
-    # A closure reads `y` when it is called, not where it is defined: no `ac__.ld` there.
+    # A closure reads `y` when it is called, not where it is defined: no `ac__.ld` there. The
+    # branches share `y` with `f`, where the closure reads it.
     assert_converts(
         """
         def f(x):
@@ -1596,10 +1597,14 @@ def test_closures_read_maybe_unbound_variables_unwrapped():
         """
         def f(x):
             y = ac__.Undefined('y')
-            def if_true(y):
+            def if_true(y_1):
+                nonlocal y
+                y = y_1
                 y = 1
                 return y
-            def if_false(y):
+            def if_false(y_2):
+                nonlocal y
+                y = y_2
                 return y
             y = ac__.if_stmt(x > 0, if_true, if_false, (y,), ('y',))
             g = lambda: y

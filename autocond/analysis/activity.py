@@ -23,6 +23,8 @@ from autocond.pyct.loader import RUNTIME_NAME
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda,
            gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
 _LOOPS = (gast.For, gast.AsyncFor, gast.While)
+# Scopes whose code may run later than where they are defined, reading the variables then.
+_LAZY_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda, gast.GeneratorExp)
 EXITS = (gast.Return, gast.Raise, gast.Break, gast.Continue)
 
 # Methods that change their object whatever position the call is in.
@@ -174,6 +176,41 @@ def declared_outer(fn: gast.FunctionDef) -> set[str]:
             if isinstance(n, (gast.Global, gast.Nonlocal)) for name in n.names}
 
 
+def _scope_locals(scope: gast.AST) -> set[str]:
+    """The names a nested scope binds for itself (not those it declares `nonlocal`/`global`)."""
+    if isinstance(scope, (gast.FunctionDef, gast.AsyncFunctionDef)):
+        own = parameters(scope.args) | {name for stmt in scope.body for name in binds(stmt)}
+        return own - {name for n in gast.walk(scope) if isinstance(n, (gast.Global, gast.Nonlocal))
+                      for name in n.names}
+    if isinstance(scope, gast.Lambda):
+        return parameters(scope.args)
+    if isinstance(scope, gast.GeneratorExp):
+        return {name for g in scope.generators for name in binds(g.target)}
+    return set()  # a class body: what its methods read is counted
+
+
+def captured(fn: gast.FunctionDef) -> tuple[set[str], set[str]]:
+    """The names of `fn` that nested functions, lambdas, classes and generator expressions
+    read or write when they run (closures: Python keeps them in cells), and those of them
+    they assign through `nonlocal`. Over-approximated where a deeper scope shadows a name."""
+    read, written = set(), set()
+    stack = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _LAZY_SCOPES):
+            outer = _scope_locals(node)
+            read |= reads(node) - outer
+            written |= {name for n in gast.walk(node) if isinstance(n, gast.Nonlocal) for name in n.names}
+            continue
+        stack.extend(gast.iter_child_nodes(node))
+    return read | written, written
+
+
+def calls_in(node: gast.AST) -> bool:
+    """Whether `node` (its nested blocks included, not nested scopes) calls anything."""
+    return any(isinstance(n, gast.Call) for n in _own_nodes(node))
+
+
 def parameters(args: gast.arguments) -> set[str]:
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     params += [a for a in (args.vararg, args.kwarg) if a is not None]
@@ -186,15 +223,19 @@ def forget(fn: gast.FunctionDef) -> None:
         anno.delanno(node, anno.Static.SUMMARY)
 
 
-def analyze(fn: gast.FunctionDef) -> None:
+def analyze(fn: gast.FunctionDef, call_writes: frozenset[str] = frozenset()) -> None:
     """Annotate each `if` and loop with `MODIFIED`: the names its blocks bind or change in
-    place (a loop's `else` and a `for` target excluded)."""
+    place (a loop's `else` and a `for` target excluded), and `call_writes` (the names closures
+    assign through `nonlocal`) where its test or blocks call anything."""
     for node in gast.walk(fn):
         if isinstance(node, gast.If):
-            s = summarize(node.body + node.orelse)
+            blocks = node.body + node.orelse
         elif isinstance(node, (gast.While, gast.For)):
-            s = summarize(node.body)
+            blocks = node.body
         else:
             continue
+        s = summarize(blocks)
         extra = binds(node.test) if isinstance(node, gast.While) else set()
+        if call_writes and any(map(calls_in, blocks + ([node.test] if isinstance(node, gast.While) else []))):
+            extra |= call_writes
         anno.setanno(node, anno.Static.MODIFIED, s.binds | set(s.mutations) | extra)

@@ -30,7 +30,8 @@ class _Liveness:
     """One run of the analysis. The loops' fixed points revisit their bodies, so the names
     each node reads and binds are computed once and kept for the run."""
 
-    def __init__(self):
+    def __init__(self, always: frozenset[str]):
+        self.always = always  # live everywhere (read by closures whenever they are called)
         self._reads: dict[gast.AST, set[str]] = {}
         self._binds: dict[gast.AST, set[str]] = {}
 
@@ -66,6 +67,9 @@ class _Liveness:
         return head
 
     def stmt(self, node: gast.stmt, live_out: _Live, loop: _Loop | None) -> _Live:
+        return self._stmt(node, live_out, loop) | self.always
+
+    def _stmt(self, node: gast.stmt, live_out: _Live, loop: _Loop | None) -> _Live:
         anno.setanno(node, anno.Static.LIVE_OUT, live_out)
         if isinstance(node, gast.If):
             body = self.block(node.body, live_out, loop)
@@ -110,5 +114,6 @@ class _Liveness:
         return _Live((live_out - self.binds(node)) | self.reads(node))
 
 
-def analyze(fn: gast.FunctionDef) -> None:
-    _Liveness().block(fn.body, _Live(), None)
+def analyze(fn: gast.FunctionDef, always: frozenset[str] = frozenset()) -> None:
+    """Annotate `fn`'s statements; the names `always` are live everywhere."""
+    _Liveness(always).block(fn.body, always, None)

@@ -20,6 +20,11 @@ class Context:
     library_names: frozenset[str] = frozenset()  # globals imported from library code (no namespace)
     local_names: frozenset[str] = frozenset()  # the function's own variables (carried state)
     outer_names: frozenset[str] = frozenset()  # declared `global` or `nonlocal`
+    # Variables that nested scopes capture (closures read them when called, so they must see
+    # the current value): generated functions share them with the function (`nonlocal`)
+    # instead of taking copies. They are always live, and carried wherever assigned.
+    shared_names: frozenset[str] = frozenset()
+    closure_writes: frozenset[str] = frozenset()  # those closures assign through `nonlocal`
     return_value: str | None = None  # the variable lowered `return` statements assign
 
     def line(self, node: gast.AST) -> int:
@@ -34,3 +39,6 @@ class Context:
         self.outer_names = frozenset(activity.declared_outer(fn))
         bound = activity.parameters(fn.args) | activity.summarize(fn.body).binds
         self.local_names = frozenset(bound - self.outer_names)
+        captured, written = activity.captured(fn)
+        self.shared_names = frozenset(captured & self.local_names)
+        self.closure_writes = frozenset(written) & self.shared_names

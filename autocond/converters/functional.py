@@ -92,21 +92,43 @@ def _statements(body: list[gast.stmt]):
                 yield from _statements(part.body)
 
 
-def insert_undefined_inits(fn: gast.FunctionDef) -> None:
-    """Start `fn` and each function generated in it with `x = ac__.Undefined('x')` for each
-    variable a generated call in it passes while `x` may be unbound (unless `x` is a
-    parameter). Runs after all converters: a converter may add calls inside the functions
-    another one generated."""
+def finish_scopes(fn: gast.FunctionDef, ctx: Context) -> None:
+    """Declare, in each function generated in `fn`, the shared names it assigns (its
+    parameters for them renamed, then assigned: `nonlocal k; k = k_1`), so the user's
+    closures and the function itself see the values a block computes. Then start `fn` and each
+    generated function with `x = ac__.Undefined('x')` for each variable a generated call in
+    it passes while `x` may be unbound, unless `x` is a parameter (shared ones, at the start of
+    `fn`). Runs after all converters: a converter may add calls inside the functions another
+    one generated."""
     scopes = [fn]
+    shared_unbound = set()
     while scopes:
-        scope = scopes.pop()
+        scope = scopes.pop(0)  # in order: the renamed parameters are numbered as they appear
         names = set()
         for stmt in _statements(scope.body):
             names |= anno.getanno(stmt, anno.Basic.MAYBE_UNDEFINED, frozenset())
             if isinstance(stmt, gast.FunctionDef) and anno.getanno(stmt, anno.Basic.GENERATED):
                 scopes.append(stmt)
-        inits = []
-        for name in sorted(names - activity.parameters(scope.args)):
-            inits += templates.replace(f"name = {RUNTIME_NAME}.Undefined(label)",
-                                       name=name, label=gast.Constant(value=name, kind=None))
-        scope.body = inits + scope.body
+        shared_unbound |= names & ctx.shared_names
+        names -= ctx.shared_names
+        prologue = _share(scope, ctx) if scope is not fn else []
+        scope.body = prologue + _placeholders(names - activity.parameters(scope.args)) + scope.body
+    fn.body = _placeholders(shared_unbound - activity.parameters(fn.args)) + fn.body
+
+
+def _placeholders(names: set[str]) -> list[gast.stmt]:
+    return [stmt for name in sorted(names) for stmt in templates.replace(
+        f"name = {RUNTIME_NAME}.Undefined(label)", name=name, label=gast.Constant(value=name, kind=None))]
+
+
+def _share(scope: gast.FunctionDef, ctx: Context) -> list[gast.stmt]:
+    """The declarations of the shared names a generated function assigns, and the
+    assignments from the parameters renamed for them."""
+    params = [p for p in scope.args.args if p.id in ctx.shared_names]
+    assigned = {name for stmt in scope.body for name in activity.binds(stmt)} & ctx.shared_names
+    assigned |= {p.id for p in params}
+    stmts = [gast.Nonlocal(names=sorted(assigned))] if assigned else []
+    for param in params:
+        name, param.id = param.id, ctx.namer.new(param.id)
+        stmts += templates.replace("name = param", name=name, param=param.id)
+    return stmts

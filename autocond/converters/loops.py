@@ -44,14 +44,18 @@ class _Transformer(functional.Transformer):
         (a `return` after a `break` is dropped as unreachable, and its flag never set here)."""
         return [flag for flag in anno.getanno(node, anno.Basic.STOP, ()) if flag in assigned]
 
-    def _call(self, node, operator: str, head: list, carried: list[str]) -> gast.stmt:
-        """`carried = ac__.<operator>(*head, loop_body, (carried,), names[, stop=flags])`."""
+    def _call(self, node, operator: str, head: list, carried: list[str],
+              test_state: bool = False) -> gast.stmt:
+        """`carried = ac__.<operator>(*head, loop_body, (carried,), names)`, with `stop=flags`
+        and `test_state=True` where they apply."""
         stop = self._stop(node, set(carried))
         call = templates.replace_as_expression(
             f"{RUNTIME_NAME}.{operator}(head, inputs, names)",
             head=head, inputs=functional.values(carried), names=functional.name_strings(carried))
         if stop:
             call.keywords.append(gast.keyword(arg="stop", value=functional.name_strings(stop)))
+        if test_state:
+            call.keywords.append(gast.keyword(arg="test_state", value=gast.Constant(value=True, kind=None)))
         return functional.call(carried, call, set(carried) - anno.getanno(node, anno.Static.DEFINED_IN))
 
     def visit_While(self, node: gast.While):
@@ -64,9 +68,14 @@ class _Transformer(functional.Transformer):
             return node
         first_read = anno.getanno(node, anno.Static.LIVE_IN_BODY) | activity.reads(node.test)
         carried = self._carried(node, anno.getanno(node, anno.Static.MODIFIED), first_read)
-        test_fn = functional.function(test_name, carried, [], node.test)
+        # A test that assigns variables (`:=`) or may call a closure assigning one gives them
+        # back with its value: the loop goes on from the state it leaves.
+        test_state = bool(activity.binds(node.test)
+                          or self.ctx.closure_writes and activity.calls_in(node.test))
+        returns = gast.Tuple(elts=[node.test, functional.values(carried)], ctx=gast.Load())
+        test_fn = functional.function(test_name, carried, [], returns if test_state else node.test)
         body_fn = functional.function(body_name, carried, node.body, functional.pack(carried))
-        call = self._call(node, "while_stmt", [test_name, body_name], carried)
+        call = self._call(node, "while_stmt", [test_name, body_name], carried, test_state=test_state)
         generated = [test_fn, body_fn, call]
         origin.mark(generated, node)
         return generated + node.orelse

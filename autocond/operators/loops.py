@@ -28,6 +28,8 @@ from autocond.operators.variables import (
 # A return value can be filled in once, and a weak type promoted at most twice (int, then
 # float, then complex).
 _MAX_REFINEMENTS = 4
+# The name errors give the value of a `while` test carried with the variables.
+_TEST = "the loop's test"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,12 +119,17 @@ def _stopped(state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
 
 
 def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str],
-               stop: Sequence[str] = ()) -> Any:
+               stop: Sequence[str] = (), test_state: bool = False) -> Any:
     """Loops as Python does::
 
-        def while_stmt(test, body, inputs, names, stop=()):
+        def while_stmt(test, body, inputs, names, stop=(), test_state=False):
             state = inputs
-            while not any(state[names.index(f)] for f in stop) and test(*state):
+            while not any(state[names.index(f)] for f in stop):
+                going = test(*state)
+                if test_state:              # the test assigns variables: it gives them back
+                    going, state = going
+                if not going:
+                    break
                 state = body(*state)
             return state
 
@@ -136,22 +143,28 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     gives it, while other dtype changes are errors; values that are not arrays or numbers
     must be left unchanged by the body. The first traced test, computed to find out it is
     traced, is left unused in the jaxpr (`jax.jit` removes it); a `jax.debug.print` in the
-    test therefore prints once more than Python would.
+    test therefore prints once more than Python would. A test with `test_state` is not
+    computed again: the `lax.while_loop` carries its value, and each trip runs the body, then
+    the test.
     """
-    state = inputs
+    state, going = inputs, None
     while True:
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):
             break
         if stopped:
             return staging.from_tuple(state, names)
-        cond = test(*state)
-        if staging.is_traced(cond):
+        going = test(*state)
+        if test_state:
+            going, state = going
+        if staging.is_traced(going):
             break
-        if not cond:
+        if not going:
             return staging.from_tuple(state, names)
         state = staging.as_tuple(body(*state), names)
     where = f"the traced `while` loop at {staging.site()}"
+    if test_state:
+        return _while_with_state(test, body, state, going, names, stop, where)
     loop = _Loop(body, state, names, where)
 
     def cond_fn(carry):
@@ -161,6 +174,31 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
 
     loop.check_no_appends("its trip count is traced")
     return loop.finish(_while_loop(cond_fn, loop.step, loop.init, where))
+
+
+def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, names: Sequence[str],
+                      stop: Sequence[str], where: str) -> Any:
+    """The traced rest of a `while` whose test gives back variables: a `lax.while_loop`
+    carrying the test's value with them, whose trips run the body, then the test (unless a
+    `break`/`return` flag is set). `going` is the test's value on `state`, or None if the
+    test has not run on it (a flag is traced)."""
+
+    def advance(*current):
+        """`(going, *state)` after the test, run on `current` unless a flag is set there."""
+        def tested(*s):
+            value, s = test(*s)
+            return (staging.predicate(value, where), *s)
+        if not stop:
+            return tested(*current)
+        return staging.as_tuple(conditionals.if_stmt(
+            _stopped(current, names, stop), lambda *s: (False, *s), tested, current, (_TEST, *names)),
+            (_TEST, *names))
+
+    start = advance(*state) if going is None else (staging.predicate(going, where), *state)
+    loop = _Loop(lambda _, *s: advance(*staging.as_tuple(body(*s), names)), start, (_TEST, *names), where)
+    loop.check_no_appends("its trip count is traced")
+    carry = _while_loop(lambda carry: loop.rebuild(carry)[0], loop.step, loop.init, where)
+    return staging.from_tuple(staging.as_tuple(loop.finish(carry), (_TEST, *names))[1:], names)
 
 
 def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
