@@ -19,6 +19,7 @@ from autocond.converters import (
     loop_exits,
     loops,
     match_statements,
+    outer_stores,
     return_statements,
     slices,
     unsupported,
@@ -49,6 +50,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     # The ordered passes. Each converter reads the annotations of the analyses, which run on
     # the tree the converters start from.
     node = unsupported.transform(node, ctx)  # first: refuse generators before any work
+    node = outer_stores.transform(node, ctx)  # on the user's own statements
     node = slices.transform(node, ctx)  # before the analyses: `x[i] = v` rebinds `x`
     node = match_statements.transform(node, ctx)  # before the lowerings: they see `if`s
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
@@ -56,6 +58,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
         # They become flags, except in loops that stay Python: asked first.
         ctx.scan_scope(node)
         activity.analyze(node, ctx.closure_writes)
+        liveness.analyze(node, ctx.shared_names)
         unsupported.annotate(node, ctx)
         node = loop_exits.transform(node, ctx)
         activity.forget(node)  # the lowering changed the statements summarized

@@ -91,6 +91,8 @@ class _Scope:
     floats: tuple[str, ...] = ()  # readable float names beyond the variables (array elements)
     indices: tuple[str, ...] = ()  # `for` loop indices: the body may also assign them
     helpers: tuple[str, ...] = ()  # functions it may call
+    closures: tuple[str, ...] = ()  # closures of `f` it may call anywhere: they read variables
+    writers: tuple[str, ...] = ()  # closures it may call as a statement: they assign a variable
     depth: int = 0  # compound statements around
     loops: int = 0  # loops around
     can_continue: bool = False  # the innermost loop around may `continue`
@@ -138,9 +140,11 @@ def _int_expr(draw, scope: _Scope, simple: bool = False) -> str:
 def _float_atom(draw, scope: _Scope) -> str:
     """A float variable, an array's element or reduction, or a helper's result: at most 2 in
     absolute value (3 times that for a sum)."""
-    kind = draw(st.integers(0, 7))
+    kind = draw(st.integers(0, 8))
     if kind < 5:
         return draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS + scope.floats))
+    if kind == 8 and scope.closures:
+        return f"{draw(st.sampled_from(scope.closures))}()"
     array = draw(st.sampled_from(ARRAYS))
     if kind == 5:
         return f"{array}[{draw(_int_atom(scope))} % {ARRAY_SIZE}]"
@@ -373,6 +377,53 @@ def _for(draw, scope: _Scope, signature: str) -> list[str]:
     return [f"for {i} in range({args}):", *_indent(body), *draw(_loop_else(scope, signature))]
 
 
+@st.composite
+def _reader(draw, name: str) -> list[str]:
+    """A closure `name()` reading variables when it is called, as a `def` or a lambda."""
+    value = (f"jnp.tanh({draw(st.sampled_from(FLOAT_VARS))} + 0.25 * "
+             f"{draw(st.sampled_from(INT_VARS))})")
+    if draw(st.booleans()):
+        return [f"{name} = lambda: {value}"]
+    return [f"def {name}():", f"    return {value}"]
+
+
+@st.composite
+def _writer(draw, name: str) -> list[str]:
+    """A closure `name()` assigning one of `f`'s variables through `nonlocal` (counting
+    calls, or updating a float), and returning a float."""
+    target = draw(st.sampled_from(INT_VARS + FLOAT_VARS))
+    update = (f"({target} + 1) % {INT_MODULUS}" if target in INT_VARS
+              else f"jnp.tanh({target} + {draw(st.sampled_from(_FLOAT_CONSTS))})")
+    value = f"jnp.tanh({draw(st.sampled_from(FLOAT_VARS))})"
+    return [f"def {name}():", f"    nonlocal {target}", f"    {target} = {update}", f"    return {value}"]
+
+
+@st.composite
+def _call_writer(draw, scope: _Scope) -> list[str]:
+    return [f"{draw(st.sampled_from(FLOAT_VARS))} = {draw(st.sampled_from(scope.writers))}()"]
+
+
+@st.composite
+def _inner_closure(draw, scope: _Scope) -> list[str]:
+    """A closure defined here (in a loop: anew each iteration) over the variables and
+    indices in scope, called at once."""
+    name = scope.fresh("h")
+    index = draw(st.sampled_from(INT_VARS + scope.ints))
+    return [f"def {name}():", f"    return jnp.tanh({draw(st.sampled_from(FLOAT_VARS))} * {index})",
+            f"{draw(st.sampled_from(FLOAT_VARS))} = {name}()"]
+
+
+@st.composite
+def _late_binding(draw, scope: _Scope) -> list[str]:
+    """Lambdas made in a loop over a tuple read its variable when called after the loop:
+    each sees its last value."""
+    k = next(scope.counter)
+    values = ", ".join(draw(st.lists(st.sampled_from(_FLOAT_CONSTS), min_size=1, max_size=3)))
+    return [f"fs{k} = []", f"for t{k} in ({values},):",
+            f"    fs{k}.append(lambda: jnp.tanh(t{k} * {draw(st.sampled_from(FLOAT_VARS))}))",
+            f"{draw(st.sampled_from(FLOAT_VARS))} = jnp.tanh(sum(g() for g in fs{k}))"]
+
+
 _COMPOUND = {"if": _if, "match": _match, "while": _while, "for": _for}
 
 
@@ -385,7 +436,16 @@ def _statement(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
         kinds += ["break", "continue"] if scope.can_continue else ["break"]
     if in_if or (scope.loops and draw(st.integers(0, 3)) == 3):  # in branches; rarer bare in loops
         kinds.append("return")
+    kinds += ["closure", "late"]
+    if scope.writers:
+        kinds.append("writer")
     kind = draw(st.sampled_from(kinds))
+    if kind == "closure":
+        return draw(_inner_closure(scope))
+    if kind == "late":
+        return draw(_late_binding(scope))
+    if kind == "writer":
+        return draw(_call_writer(scope))
     if kind in ("break", "continue"):
         return [kind]
     if kind == "return":
@@ -407,13 +467,19 @@ def _block(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
 def _function(draw, name: str, signature: str, helpers: tuple[str, ...]) -> list[str]:
     """`def name(x, y, n, v):` returning values of the kinds in `signature` (`f`loat, `i`nt,
     `b`ool, `a`rray), as lines."""
-    scope = _Scope(ints=(), helpers=helpers)
     lines = [f"{v} = {draw(st.sampled_from(('x', 'y', '0.5', 'jnp.sin(x + y)', 'x * y', 'jnp.sum(v) / 3')))}"
              for v in FLOAT_VARS]
     lines += [f"{v} = {draw(st.sampled_from(('n', '0', '2', f'(n + 1) % {INT_MODULUS}')))}"
               for v in INT_VARS]
     lines += [f"{v} = {draw(st.sampled_from(('x > 0.0', 'n > 2', 'False', 'True')))}" for v in BOOL_VARS]
     lines += [f"{v} = {draw(st.sampled_from(('v', 'jnp.sin(v)', 'jnp.zeros(3)')))}" for v in ARRAY_VARS]
+    closures = tuple(f"r{k}" for k in range(draw(st.integers(0, 2))))
+    writers = tuple(f"w{k}" for k in range(draw(st.integers(0, 2))))
+    for closure in closures:
+        lines += draw(_reader(closure))
+    for writer in writers:
+        lines += draw(_writer(writer))
+    scope = _Scope(ints=(), helpers=helpers, closures=closures, writers=writers)
     for _ in range(draw(st.integers(1, 4))):
         lines += draw(_statement(scope, signature, in_if=False))
     lines += draw(_return(scope, signature))

@@ -197,9 +197,14 @@ def captured(fn: gast.FunctionDef) -> tuple[set[str], set[str]]:
     stack = list(fn.body)
     while stack:
         node = stack.pop()
+        if isinstance(node, gast.GeneratorExp):  # its first iterable is evaluated here, at once
+            stack.append(node.generators[0].iter)
+            first = node.generators[0]
+            node = gast.GeneratorExp(elt=node.elt, generators=[
+                gast.comprehension(target=first.target, iter=gast.Constant(value=None, kind=None),
+                                   ifs=first.ifs, is_async=0), *node.generators[1:]])
         if isinstance(node, _LAZY_SCOPES):
-            outer = _scope_locals(node)
-            read |= reads(node) - outer
+            read |= reads(node) - _scope_locals(node)
             written |= {name for n in gast.walk(node) if isinstance(n, gast.Nonlocal) for name in n.names}
             continue
         stack.extend(gast.iter_child_nodes(node))

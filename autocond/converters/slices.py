@@ -137,6 +137,15 @@ def _root(target: gast.expr) -> gast.Name | None:
     return target if isinstance(target, gast.Name) else None
 
 
+def _header_targets(n: gast.For | gast.With | gast.ExceptHandler) -> list[gast.expr]:
+    """What a `for`, `with` or `except` binds before its block runs."""
+    if isinstance(n, gast.For):
+        return [n.target]
+    if isinstance(n, gast.With):
+        return [item.optional_vars for item in n.items if item.optional_vars is not None]
+    return [n.name] if n.name is not None else []
+
+
 def _owned(fn: gast.FunctionDef) -> set[str]:
     """The containers the function owns: variables bound only to list and dict displays
     (`xs = []`, `d = {}`), never read before their last `append` or item assignment but by
@@ -166,10 +175,11 @@ def _owned(fn: gast.FunctionDef) -> set[str]:
     for n in gast.walk(fn):
         if isinstance(n, gast.Assign) and not isinstance(n.value, (gast.List, gast.Dict)):
             owned -= activity.binds(n)
-        elif isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.For, gast.With, gast.Delete,
-                            gast.NamedExpr, gast.comprehension, gast.ExceptHandler, gast.Import,
-                            gast.ImportFrom)):
-            owned -= activity.binds(n) | {getattr(n, "name", None)}
+        elif isinstance(n, (gast.For, gast.With, gast.ExceptHandler)):  # their headers' names
+            owned -= activity.binds(gast.Tuple(elts=_header_targets(n), ctx=gast.Store()))
+        elif isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.Delete, gast.NamedExpr,
+                            gast.comprehension, gast.Import, gast.ImportFrom)):
+            owned -= activity.binds(n)
         elif (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in owned
               and id(n) not in receivers and n.lineno <= max(changes[n.id])):
             owned.discard(n.id)

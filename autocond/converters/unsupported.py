@@ -68,6 +68,23 @@ def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
             anno.setanno(node, anno.Static.KEEP_PYTHON, _keep_python_reason(node, ctx))
 
 
+_FRESH = (gast.List, gast.Dict, gast.Set, gast.ListComp, gast.DictComp, gast.SetComp)
+
+
+def _fresh_inside(name: str, node: gast.stmt) -> bool:
+    """Whether `name` holds, wherever `node`'s blocks use it, a container they created: it is
+    not live where they start, and each of their assignments to it is a new list, dict or set
+    (so changing it in place changes nothing outside the construct)."""
+    live = anno.getanno(node, anno.Static.LIVE_IN_BODY) | anno.getanno(node, anno.Static.LIVE_IN_ORELSE)
+    if name in live:
+        return False
+    nodes = list(_inside(node.body + node.orelse))
+    fresh = {id(n.targets[0]) for n in nodes if isinstance(n, gast.Assign) and len(n.targets) == 1
+             and isinstance(n.targets[0], gast.Name) and isinstance(n.value, _FRESH)}
+    return all(id(n) in fresh for n in nodes
+               if isinstance(n, gast.Name) and n.id == name and not isinstance(n.ctx, gast.Load))
+
+
 def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
     """Why `node` (an `if` or a loop) must stay plain Python, or None if it can be converted."""
     inside = activity.summarize(node.body + node.orelse)
@@ -87,7 +104,8 @@ def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
     # Traced branches and loop bodies get copies of the containers they carry, so a change in
     # place would not reach the object others see.
     for name, mutation in inside.mutations.items():
-        return f"it changes `{name}` in place at {ctx.where(mutation)}"
+        if not _fresh_inside(name, node):
+            return f"it changes `{name}` in place at {ctx.where(mutation)}"
     # Both branches of a traced `if` are traced: a `raise` in either would always run.
     if isinstance(node, gast.If) and gast.Raise in inside.exits:
         return f"it contains the `raise` at {ctx.where(inside.exits[gast.Raise])}"

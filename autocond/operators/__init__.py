@@ -8,6 +8,7 @@ from autocond.operators.conditionals import python_subject as python_subject
 from autocond.operators.conditionals import switch_stmt as switch_stmt
 from autocond.operators.debugging import assert_ as assert_
 from autocond.operators.debugging import print_ as print_
+from autocond.operators.effects import outer_store as outer_store
 from autocond.operators.logical import and_ as and_
 from autocond.operators.logical import compare as compare
 from autocond.operators.logical import if_exp as if_exp

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from autocond import errors
-from autocond.operators import checks, staging
+from autocond.operators import checks, effects, staging
 
 
 def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
@@ -52,19 +52,22 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
 
 def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequence[str],
            where: str, labels: tuple[str, ...], returned: tuple[bool, ...] = (False, False),
-           returns: Mapping[str, Sequence[str]] = {}) -> Any:
+           returns: Mapping[str, Sequence[str]] = {}, carried: frozenset[int] | None = None) -> Any:
     """`if_stmt` for a traced `test`: both branches traced, `lax.cond` picking one; with
     more branches, `test` is the index of the one `lax.switch` runs (in range). `where` and
-    `labels` name the construct and its branches in errors."""
+    `labels` name the construct and its branches in errors. `carried` are the cells through
+    which the branches carry `names` (`effects.cells`, by default of `branches`)."""
     pred = staging.predicate(test, where) if len(branches) == 2 else test
     state = staging.State(inputs)
     avals = [op.aval for op in state.operands]
+    carried = effects.cells(branches, names) if carried is None else carried
     traced = []
     for k, branch in enumerate(branches):
         taken = (pred if k == 0 else ~pred) if len(branches) == 2 else pred == k
         with checks.reached_only_if(taken):
             traced.append(staging.trace(
-                lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names), avals))
+                lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names),
+                avals, where, carried))
     plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns)
     if plan.types or any(t.jaxpr.effects for t in traced):
         fns = [functools.partial(staging.evaluate, t, s, plan.types) for t, s in zip(traced, plan.sources)]

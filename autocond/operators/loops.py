@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from autocond import errors
-from autocond.operators import checks, conditionals, index_arithmetic, staging
+from autocond.operators import checks, conditionals, effects, index_arithmetic, staging
 from autocond.operators.variables import (
     MaybeUnbound,
     StackedList,
@@ -165,11 +165,13 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     where = f"the traced `while` loop at {staging.site()}"
     if test_state:
         return _while_with_state(test, body, state, going, names, stop, where)
-    loop = _Loop(body, state, names, where)
+    loop = _Loop(body, state, names, where, effects.cells((body,), names))
 
     def cond_fn(carry):
         current = loop.rebuild(carry)
-        going = staging.predicate(test(*current), where)
+        with effects.recorded() as stores:  # the test carries nothing
+            going = staging.predicate(test(*current), where)
+        effects.check(stores, frozenset(), where)
         return going & ~_stopped(current, names, stop) if stop else going
 
     loop.check_no_appends("its trip count is traced")
@@ -183,19 +185,23 @@ def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, 
     `break`/`return` flag is set). `going` is the test's value on `state`, or None if the
     test has not run on it (a flag is traced)."""
 
+    carried = effects.cells((test, body), names)
+
     def advance(*current):
         """`(going, *state)` after the test, run on `current` unless a flag is set there."""
         def tested(*s):
             value, s = test(*s)
             return (staging.predicate(value, where), *s)
-        if not stop:
-            return tested(*current)
-        return staging.as_tuple(conditionals.if_stmt(
-            _stopped(current, names, stop), lambda *s: (False, *s), tested, current, (_TEST, *names)),
-            (_TEST, *names))
+        stopped = _stopped(current, names, stop)
+        if not staging.is_traced(stopped):
+            return (False, *current) if stopped else tested(*current)
+        return staging.as_tuple(conditionals.staged(
+            stopped, (lambda *s: (False, *s), tested), current, (_TEST, *names), where,
+            ("the exit", "the test"), carried=carried), (_TEST, *names))
 
     start = advance(*state) if going is None else (staging.predicate(going, where), *state)
-    loop = _Loop(lambda _, *s: advance(*staging.as_tuple(body(*s), names)), start, (_TEST, *names), where)
+    loop = _Loop(lambda _, *s: advance(*staging.as_tuple(body(*s), names)), start, (_TEST, *names), where,
+                 carried)
     loop.check_no_appends("its trip count is traced")
     carry = _while_loop(lambda carry: loop.rebuild(carry)[0], loop.step, loop.init, where)
     return staging.from_tuple(staging.as_tuple(loop.finish(carry), (_TEST, *names))[1:], names)
@@ -227,8 +233,9 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     iterated by Python.
     """
     where = f"the traced `for` loop at {staging.site()}"
+    carried = effects.cells((body,), names)
     if isinstance(iterable, TracedRange):
-        _, run = _range_loop(iterable, body, inputs, names, where, stop)
+        _, run = _range_loop(iterable, body, inputs, names, where, stop, carried)
         return run()
     items_traced = False
     if _parts(iterable) is not None:  # a loop over the indices of the items
@@ -237,7 +244,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         body = functools.partial(_item_body, items, body)
     if (isinstance(iterable, range) and len(iterable) > 1
             and _rollable(inputs, names, stop, items_traced)):
-        run = _rolled(iterable, body, inputs, names, where, stop)
+        run = _rolled(iterable, body, inputs, names, where, stop, carried)
         if run:
             return run()
     state = inputs
@@ -245,10 +252,11 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     for k, item in enumerate(items):
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
-            run = isinstance(iterable, range) and _rolled(iterable[k:], body, state, names, where, stop)
+            rest = iterable[k:] if isinstance(iterable, range) else None
+            run = rest is not None and _rolled(rest, body, state, names, where, stop, carried)
             if run:
                 return run()
-            return _guarded(itertools.chain([item], items), body, state, names, stop)
+            return _guarded(itertools.chain([item], items), body, state, names, stop, where, carried)
         if stopped:
             break
         state = staging.as_tuple(body(item, *state), names)
@@ -259,26 +267,28 @@ def _item_body(items: Items, body: Callable, k: Any, *state: Any) -> Any:
     return body(items.item(k), *state)
 
 
-def _rolled(r: range, body, inputs, names, where, stop) -> Callable[[], Any] | None:
+def _rolled(r: range, body, inputs, names, where, stop, carried) -> Callable[[], Any] | None:
     """The traced loop over a static range, if the body traces with a traced index and
     computes with it as Python's ints would, and leaves no Python number a different
     Python number (`count += 1` must stay a Python int); None if it must be unrolled."""
-    if not _numbers_stay_or_become_traced(body, inputs, names):
+    if not _numbers_stay_or_become_traced(body, inputs, names, where, carried):
         return None
     try:
-        loop, run = _range_loop(r, body, inputs, names, where, stop)
+        loop, run = _range_loop(r, body, inputs, names, where, stop, carried)
     except Exception:
-        return None  # the body needs a concrete index
+        return None  # the body needs a concrete index, or assigns state the loop cannot carry
     return run if len(r) and index_arithmetic.exact(loop.traced.jaxpr, min(r), max(r)) else None
 
 
-def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
+def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str], where: str,
+             carried: frozenset[int]) -> Any:
     """The remaining iterations of a Python iterable once the `break` flag is traced: each
     runs under a traced `cond` on the flag."""
     for item in items:
-        state = staging.as_tuple(conditionals.if_stmt(
-            ~_stopped(state, names, stop), lambda *s, item=item: body(item, *s),
-            lambda *s: staging.from_tuple(s, names), state, names), names)
+        state = staging.as_tuple(conditionals.staged(
+            ~_stopped(state, names, stop), (lambda *s, item=item: body(item, *s),
+                                             lambda *s: staging.from_tuple(s, names)),
+            state, names, where, ("the iteration", "the rest after the `break`"), carried=carried), names)
     return staging.from_tuple(state, names)
 
 
@@ -292,7 +302,8 @@ def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str], items_tr
             and (items_traced or any(staging.is_traced(x) for x in leaves)))
 
 
-def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequence[str]) -> bool:
+def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequence[str], where: str,
+                                   carried: frozenset[int]) -> bool:
     """Whether one iteration, traced with Python numbers kept Python, leaves each of them
     unchanged or traced. A traced loop carries them as arrays: that is what unrolling would
     compute too, unless the body keeps one a Python number that changes."""
@@ -301,7 +312,8 @@ def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequenc
         return True
     try:
         traced = staging.trace(lambda k, *ops: staging.as_tuple(body(k, *state.rebuild(ops)), names),
-                               [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands])
+                               [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands],
+                               where, carried)
     except Exception:
         return False  # unrolled, it raises where Python does
     outputs = tuple(a[:-1] if _appended_to(b, a) else a for b, a in zip(state.values, traced.outputs))
@@ -311,7 +323,8 @@ def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequenc
         for x, y in zip(state.leaves, after))
 
 
-def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str]):
+def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str],
+                carried: frozenset[int]):
     """The loop over `r`, traced: a `fori_loop`, or with a `break` flag a `while_loop` over
     the index whose condition includes the flag."""
     start, end, step = r.start, r.stop, r.step
@@ -331,7 +344,7 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
         lower, upper = jnp.asarray(lower, dtype), jnp.asarray(upper, dtype)
     index_type = functools.reduce(staging.join, map(jax.typeof, (start, end, step)))
     at_least_once = isinstance(r, range) and len(r) > 0 and _stopped(inputs, names, stop) is False
-    loop = _Loop(body, inputs, names, where, index_type, at_least_once)
+    loop = _Loop(body, inputs, names, where, carried, index_type, at_least_once)
 
     def step_fn(k, carry):
         return loop.step(carry, staging.cast(index(k), index_type))
@@ -412,7 +425,7 @@ class _Loop:
     body assigns a variable unbound before the loop (`_first_value`).
     """
 
-    def __init__(self, body, inputs, names, where, index_type=None, at_least_once=False):
+    def __init__(self, body, inputs, names, where, carried, index_type=None, at_least_once=False):
         self.names, self.where, self.at_least_once = names, where, at_least_once
         self._start(inputs)
         index_types = [] if index_type is None else [index_type]
@@ -422,7 +435,7 @@ class _Loop:
                 return staging.as_tuple(body(*args[:len(index_types)],
                                              *self.state.rebuild(args[len(index_types):])), names)
 
-            self.traced = staging.trace(flat_body, index_types + self.types)
+            self.traced = staging.trace(flat_body, index_types + self.types, where, carried)
             if not self._check():
                 break
         else:

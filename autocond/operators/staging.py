@@ -23,6 +23,7 @@ from jax._src.lax.lax import _convert_element_type  # the one weak-type-preservi
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from autocond import errors
+from autocond.operators import effects
 from autocond.operators.variables import StackedList, Undefined, UndefinedReturnValue, align_bound
 
 _PYTHON_NUMBERS = (bool, int, float, complex)
@@ -118,8 +119,11 @@ def tracing() -> bool:
     return _tracing.get()
 
 
-def trace(fn: Callable[..., tuple], avals: Sequence[Any]) -> Traced:
-    """Trace `fn` on abstract arguments of the given types."""
+def trace(fn: Callable[..., tuple], avals: Sequence[Any], where: str,
+          carried: frozenset[int] = frozenset()) -> Traced:
+    """Trace `fn` on abstract arguments of the given types, for the construct `where`,
+    which carries the cells `carried` (`effects.cells`): stores to other variables of other
+    scopes are errors, and all are undone after tracing."""
     outputs = []
 
     def flat_fn(*args):
@@ -134,9 +138,11 @@ def trace(fn: Callable[..., tuple], avals: Sequence[Any]) -> Traced:
     specs = [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in avals]
     token = _tracing.set(True)
     try:
-        jaxpr = jax.make_jaxpr(flat_fn)(*specs)
+        with effects.recorded() as stores:
+            jaxpr = jax.make_jaxpr(flat_fn)(*specs)
     finally:
         _tracing.reset(token)
+    effects.check(stores, carried, where)
     return Traced(jaxpr, outputs[0])
 
 

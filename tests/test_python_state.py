@@ -1,0 +1,325 @@
+"""Python state inside traced code: closures and late binding, `nonlocal` counters in
+closures, `:=` in a `while` test, containers a construct creates. Plain Python is the oracle,
+under `convert`, `jit` and `vmap`, for zero, one and many iterations and both branches."""
+
+from __future__ import annotations
+
+import functools
+import operator
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+import autocond
+from tests.support import assert_matches_python, assert_same, line_of
+
+F = jnp.float32
+I32 = jnp.int32
+
+
+def assert_vmap_matches_python(fn, *columns):
+    """`jax.vmap(convert(fn))` on stacked inputs gives, row by row, what Python gives."""
+    as_arrays = functools.partial(jax.tree_util.tree_map, jnp.asarray)
+    got = jax.jit(jax.vmap(lambda *a: as_arrays(autocond.convert(fn)(*a))))(*map(jnp.stack, columns))
+    for b, row in enumerate(zip(*columns)):
+        assert_same(as_arrays(fn(*row)), jax.tree_util.tree_map(operator.itemgetter(b), got))
+
+
+# --- closures read the current value -------------------------------------------------------
+
+
+def closure_in_while(n):
+    k = 0
+
+    def via_closure():
+        return k + 2
+
+    s = 0
+    while k < n:
+        s = s * 10 + via_closure()
+        k += 1
+    return s
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_closure_called_in_a_traced_while_sees_the_current_value(n):
+    assert_matches_python(closure_in_while, I32(n))  # n=3: 234, as in Python
+
+
+def test_a_closure_called_in_a_traced_while_under_vmap():
+    assert_vmap_matches_python(closure_in_while, [I32(0), I32(1), I32(3)])
+
+
+def closure_in_range(xs):
+    k = 0
+
+    def via():
+        return k
+
+    s = 0.0
+    for k in range(4):
+        s = s + via() * xs[k]
+    return s
+
+
+def test_a_closure_reading_the_index_of_a_rolled_range_loop():
+    assert_matches_python(closure_in_range, jnp.arange(1.0, 5.0))
+
+
+def closure_defined_in_the_body(x, n):
+    s = 0.0
+    for i in range(n):
+        def h():
+            return x * i  # noqa: B023 (Python's late binding is what is tested)
+        s = s + h()
+    return s
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_a_closure_defined_in_a_traced_loop_body(n):
+    assert_matches_python(closure_defined_in_the_body, F(2.0), I32(n))
+
+
+def closure_in_branch(x):
+    y = 1.0
+
+    def scaled():
+        return x * y
+
+    if x > 0:
+        y = 3.0
+        z = scaled()
+    else:
+        z = scaled() - 1
+    return z, scaled()
+
+
+@pytest.mark.parametrize("x", [2.0, -2.0])
+def test_a_closure_called_in_a_traced_branch(x):
+    assert_matches_python(closure_in_branch, F(x))
+
+
+# --- late binding ----------------------------------------------------------------------------
+
+
+def late_over_tuple(x):
+    fs = []
+    for t in (0.5, 1.0, 1.5):
+        fs.append(lambda v: jnp.maximum(v - t, 0.0))  # noqa: B023
+    return sum(g(x) for g in fs)
+
+
+def test_lambdas_made_in_a_python_loop_see_the_last_value():
+    assert_matches_python(late_over_tuple, F(2.0))  # 1.5: every lambda sees t = 1.5
+
+
+def late_over_range(x, n):
+    fs = []
+    for i in range(n):
+        fs.append(lambda: i * x)  # noqa: B023
+    return [g() for g in fs]
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_lambdas_made_in_a_static_range_loop_see_the_last_value(n):
+    assert_matches_python(late_over_range, F(2.0), n, static_argnames=("n",))
+
+
+def test_lambdas_appended_in_a_traced_range_loop_are_an_error():
+    with pytest.raises(autocond.errors.StagingError, match="`fs` gets the function .* appended in the "
+                       "traced `for` loop at .*test_python_state.py:.*A traced loop can stack only arrays"):
+        autocond.jit(late_over_range)(F(2.0), I32(3))
+
+
+# --- closures assigning variables through `nonlocal` -----------------------------------------
+
+
+def counted_newton(x, tol):
+    nfev = 0
+
+    def fn(v):
+        nonlocal nfev
+        nfev += 1
+        return v * v - 2.0
+
+    while jnp.abs(fn(x)) > tol:
+        x = x - fn(x) / (2 * x)
+    return x, nfev
+
+
+@pytest.mark.parametrize("x", [1.0, 1.4142135])  # many iterations, none
+def test_a_counter_in_a_closure_called_by_a_while_test_and_body(x):
+    assert_matches_python(counted_newton, F(x), 1e-6)
+
+
+def counted_in_range(x):
+    calls = 0
+
+    def bump(v):
+        nonlocal calls
+        calls += 1
+        return v * 0.5
+
+    for i in range(5):
+        x = bump(x) + i
+    return x, calls
+
+
+def test_a_counter_in_a_closure_called_by_a_static_range_loop():
+    assert_matches_python(counted_in_range, F(1.0))  # calls == 5
+
+
+def counted_in_while(x, n):
+    calls = 0
+
+    def bump(v):
+        nonlocal calls
+        calls += 1
+        return v * 0.5
+
+    i = 0
+    while i < n:
+        x = bump(x) + i
+        i += 1
+    return x, calls
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_a_counter_in_a_closure_called_by_a_traced_while(n):
+    assert_matches_python(counted_in_while, F(1.0), I32(n))
+
+
+def test_a_counter_in_a_closure_called_by_a_traced_while_under_vmap():
+    assert_vmap_matches_python(counted_in_while, [F(1.0)] * 3, [I32(0), I32(1), I32(4)])
+
+
+def counted_in_branches(x):
+    hits = 0
+
+    def bump():
+        nonlocal hits
+        hits += 1
+
+    for i in range(5):
+        if x > i:
+            bump()
+    return hits
+
+
+@pytest.mark.parametrize("x", [-2.5, 0.5, 2.5, 9.0])
+def test_a_counter_in_a_closure_called_in_a_traced_branch(x):
+    assert_matches_python(counted_in_branches, F(x))
+
+
+def test_a_counter_in_a_closure_called_in_a_traced_branch_under_vmap():
+    assert_vmap_matches_python(counted_in_branches, [F(-2.5), F(0.5), F(9.0)])
+
+
+def counted_with_break(x, n):
+    calls = 0
+
+    def above(v):
+        nonlocal calls
+        calls += 1
+        return v > 0.1
+
+    i = 0
+    while above(x):
+        x = x * 0.5
+        i += 1
+        if x < 0.3 or i >= n:
+            break
+    return x, calls, i
+
+
+@pytest.mark.parametrize(("x", "n"), [(0.0, 3), (1.0, 1), (1.0, 9), (100.0, 3)])
+def test_a_counter_in_a_while_test_with_break(x, n):
+    # The test is not run again after a `break`: `calls` counts as in Python.
+    assert_matches_python(counted_with_break, F(x), I32(n))
+
+
+def counted_in_and(x, n):
+    calls = 0
+
+    def above(v):
+        nonlocal calls
+        calls += 1
+        return v > 0.1
+
+    i = 0
+    while i < n and above(x):
+        x = x * 0.5
+        i += 1
+    return x, calls
+
+
+def test_a_counter_in_the_lazy_operand_of_a_traced_and_is_an_error():
+    # `above(x)` runs only while `i < n`; with `i < n` traced, the `and` traces it once.
+    store, test = line_of(counted_in_and, "calls += 1"), line_of(counted_in_and, "while i < n")
+    with pytest.raises(autocond.errors.StagingError, match=(
+            f"`calls` \\(`nonlocal`\\) is assigned at .*test_python_state.py:{store} while autocond "
+            f"traces the traced `and` at .*test_python_state.py:{test}, which runs that code once")):
+        autocond.jit(counted_in_and)(F(1.0), I32(3))
+    assert_matches_python(counted_in_and, F(1.0), 3, jit=False)  # run as Python: concrete tests
+
+
+# --- `:=` in a `while` test ----------------------------------------------------------------
+
+
+def walrus_while(x):
+    total = 0.0
+    k = 0
+    while (y := x - k) > 0:
+        total = total + y
+        k += 1
+    return total, y
+
+
+@pytest.mark.parametrize("x", [-1.0, 0.5, 3.5])
+def test_a_variable_assigned_by_a_while_test(x):
+    assert_matches_python(walrus_while, F(x))
+
+
+# --- containers a construct creates ----------------------------------------------------------
+
+
+def fresh_list_in_branch(x):
+    if x > 0:
+        ys = []
+        ys.append(x)
+        ys.append(2 * x)
+    else:
+        ys = [x, -x]
+    return ys[0] + ys[1]
+
+
+@pytest.mark.parametrize("x", [2.0, -2.0])
+def test_a_list_made_and_changed_in_a_traced_branch(x):
+    assert_matches_python(fresh_list_in_branch, F(x))
+
+
+def fresh_dict_in_loop(x, n):
+    total = 0.0
+    for i in range(n):
+        d = {}
+        d["a"] = x * i
+        total = total + d["a"]
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_a_dict_made_and_changed_in_a_traced_loop_body(n):
+    assert_matches_python(fresh_dict_in_loop, F(1.5), I32(n))
+
+
+def aliased_list_in_branch(x, ys):
+    if x > 0:
+        zs = ys
+        zs.append(x)
+    return x
+
+
+def test_a_list_bound_to_another_in_a_traced_branch_stays_python():
+    with pytest.raises(autocond.errors.NotConvertedError, match="it changes `zs` in place"):
+        autocond.jit(aliased_list_in_branch)(F(1.0), [])
