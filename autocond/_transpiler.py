@@ -11,6 +11,7 @@ import gast
 from autocond.analysis import activity, definedness, liveness
 from autocond.converters import (
     calls,
+    composites,
     conditionals,
     debugging,
     functional,
@@ -53,6 +54,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = outer_stores.transform(node, ctx)  # on the user's own statements
     node = slices.transform(node, ctx)  # before the analyses: `x[i] = v` rebinds `x`
     node = match_statements.transform(node, ctx)  # before the lowerings: they see `if`s
+    composites.mark(node, ctx)  # before the lowerings' analyses: these stores are carried
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
     if guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True):
         # They become flags, except in loops that stay Python: asked first.
@@ -62,6 +64,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
         unsupported.annotate(node, ctx)
         node = loop_exits.transform(node, ctx)
         activity.forget(node)  # the lowering changed the statements summarized
+    node = composites.transform(node, ctx)  # after the lowerings: stored back on every path
     _analyze(node, ctx)  # on the tree the converters start from
     node = variables.transform(node, ctx)  # after the analyses, before generated code exists
     # Loops, then conditionals. Each enters the functions the other generates, converting

@@ -54,7 +54,8 @@ HELPER = "g"  # a helper function `f` may call: `g(x, y, n, v)` returns a float
 MAX_DEPTH = 3  # nesting of compound statements
 INT_MODULUS = 7  # integer variables hold values in [0, INT_MODULUS)
 
-_HEADER = "import jax.numpy as jnp\n\n\n"
+_HEADER = "import types\n\nimport jax.numpy as jnp\n\n\n"
+OBJECT = "o"  # an object `f` may make, whose attributes `t` (a float) and `k` (an int) it assigns
 
 # Thresholds for comparisons; none equals a clip bound, so saturated values do not tie.
 _THRESHOLDS = ("0.0", "0.3", "-0.3", "0.7", "-0.7", "1.2", "-1.2")
@@ -93,6 +94,7 @@ class _Scope:
     helpers: tuple[str, ...] = ()  # functions it may call
     closures: tuple[str, ...] = ()  # closures of `f` it may call anywhere: they read variables
     writers: tuple[str, ...] = ()  # closures it may call as a statement: they assign a variable
+    has_object: bool = False  # whether it may assign the attributes of `OBJECT`
     depth: int = 0  # compound statements around
     loops: int = 0  # loops around
     can_continue: bool = False  # the innermost loop around may `continue`
@@ -439,6 +441,8 @@ def _statement(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
     kinds += ["closure", "late"]
     if scope.writers:
         kinds.append("writer")
+    if scope.has_object:
+        kinds.append("attribute")
     kind = draw(st.sampled_from(kinds))
     if kind == "closure":
         return draw(_inner_closure(scope))
@@ -446,6 +450,10 @@ def _statement(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
         return draw(_late_binding(scope))
     if kind == "writer":
         return draw(_call_writer(scope))
+    if kind == "attribute":
+        if draw(st.booleans()):
+            return [f"{OBJECT}.t = {draw(_float_expr(scope))}"]
+        return [f"{OBJECT}.k = {draw(_int_expr(scope))}"]
     if kind in ("break", "continue"):
         return [kind]
     if kind == "return":
@@ -479,7 +487,12 @@ def _function(draw, name: str, signature: str, helpers: tuple[str, ...]) -> list
         lines += draw(_reader(closure))
     for writer in writers:
         lines += draw(_writer(writer))
-    scope = _Scope(ints=(), helpers=helpers, closures=closures, writers=writers)
+    has_object = draw(st.booleans())
+    if has_object:
+        lines.append(f"{OBJECT} = types.SimpleNamespace(t={draw(st.sampled_from(FLOAT_VARS))}, "
+                     f"k={draw(st.sampled_from(INT_VARS))})")
+    scope = _Scope(ints=(f"{OBJECT}.k",) * has_object, floats=(f"{OBJECT}.t",) * has_object, helpers=helpers,
+                   closures=closures, writers=writers, has_object=has_object)
     for _ in range(draw(st.integers(1, 4))):
         lines += draw(_statement(scope, signature, in_if=False))
     lines += draw(_return(scope, signature))

@@ -1829,6 +1829,36 @@ SHARED_STATE = [
         """,
         id="walrus-in-while-test",
     ),
+    pytest.param(
+        # `c.n` is carried as `c_n`: read before the loop, stored in the object by the body
+        # on entry and read back after each store, and stored after the loop.
+        """
+        def f(x):
+            c = Counter()
+            while x > 0:
+                c.n += 1
+                x = x - 1
+            return c.n
+        """,
+        """
+        def f(x):
+            c = ac__.call(Counter)()
+            c_n = ac__.getattr_(c, 'n')
+            def loop_test(c_n, x):
+                c.n = c_n
+                return x > 0
+            def loop_body(c_n, x):
+                c.n = c_n
+                c.n += 1
+                c_n = c.n
+                x = x - 1
+                return (c_n, x)
+            c_n, x = ac__.while_stmt(loop_test, loop_body, (c_n, x), ('c.n', 'x'))
+            ac__.setattr_(c, 'n', c_n)
+            return c.n
+        """,
+        id="attribute-carried",
+    ),
 ]
 
 

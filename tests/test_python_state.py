@@ -323,3 +323,168 @@ def aliased_list_in_branch(x, ys):
 def test_a_list_bound_to_another_in_a_traced_branch_stays_python():
     with pytest.raises(autocond.errors.NotConvertedError, match="it changes `zs` in place"):
         autocond.jit(aliased_list_in_branch)(F(1.0), [])
+
+
+# --- attributes assigned in branches and loops ---------------------------------------------
+
+
+class Holder:
+    pass
+
+
+def attribute_in_branch(x):
+    holder = Holder()
+    holder.b = 0
+    if x > 0:
+        holder.b = 7
+    return holder.b
+
+
+@pytest.mark.parametrize("x", [1.0, -1.0])
+def test_an_attribute_assigned_in_a_traced_branch(x):
+    assert_matches_python(attribute_in_branch, F(x))
+
+
+def attribute_counted_in_loop(x):
+    c = Holder()
+    c.n = 0
+    alias = c
+    for i in range(4):
+        if x > i:
+            c.n += 1
+    return c.n, alias.n
+
+
+@pytest.mark.parametrize("x", [-1.0, 0.5, 2.5, 9.0])
+def test_an_attribute_counted_under_a_traced_branch_in_a_loop(x):
+    assert_matches_python(attribute_counted_in_loop, F(x))  # the alias sees the same object
+
+
+def test_an_attribute_counted_in_a_loop_under_vmap():
+    assert_vmap_matches_python(attribute_counted_in_loop, [F(-1.0), F(0.5), F(9.0)])
+
+
+class Accumulator:
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def add_positive(self, xs, n):
+        for i in range(n):
+            if xs[i] > 0:
+                self.total = self.total + xs[i]
+                self.count += 1
+        return self.total
+
+
+def accumulate(xs, n):
+    acc = Accumulator()
+    total = acc.add_positive(xs, n)
+    return total, acc.total, acc.count
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_method_assigning_attributes_of_self_in_a_traced_loop(n):
+    assert_matches_python(accumulate, jnp.array([1.0, -2.0, 3.0]), I32(n))
+
+
+def attribute_first_set_in_loop(x, n):
+    c = Holder()
+    for i in range(n):
+        c.last = x * i
+    return c.last
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_an_attribute_first_set_in_a_traced_loop(n):
+    assert_matches_python(attribute_first_set_in_loop, F(2.0), I32(n))
+
+
+def test_an_attribute_first_set_in_a_traced_loop_that_runs_zero_times():
+    with pytest.raises(AttributeError):
+        attribute_first_set_in_loop(F(2.0), 0)
+    with pytest.raises(Exception, match="`c.last` has no value at .*: it is first assigned inside the traced "
+                       "`for` loop at .*test_python_state.py:.*, which ran zero times"):
+        jax.block_until_ready(autocond.jit(attribute_first_set_in_loop)(F(2.0), I32(0)))
+
+
+def attribute_from_none(x):
+    log = Holder()
+    log.last = None
+    while x > 0:
+        log.last = x
+        x = x - 1
+    return log.last
+
+
+def test_an_attribute_a_traced_loop_changes_from_none_is_an_error():
+    assert attribute_from_none(F(0.0)) is None
+    with pytest.raises(autocond.errors.StagingError, match="`log.last` changes structure in the traced "
+                       "`while` loop at .*: PyTreeDef\\(None\\) before the loop, PyTreeDef\\(\\*\\) after"):
+        autocond.jit(attribute_from_none)(F(3.0))
+
+
+# --- stores to other scopes' variables while a body is traced --------------------------------
+
+
+def _counting_helper(x):
+    hits = 0
+
+    def bump():
+        nonlocal hits
+        hits += 1
+        return x * 0.5
+
+    y = bump() + bump()
+    return y + hits
+
+
+def calls_a_counting_helper(x):
+    if x > 0:  # traced: the helper runs, with its own counter, while the branch is traced
+        x = _counting_helper(x)
+    return x
+
+
+@pytest.mark.parametrize("x", [2.0, -2.0])
+def test_a_helper_counting_in_its_own_closure_inside_a_traced_branch(x):
+    assert_matches_python(calls_a_counting_helper, F(x))
+
+
+def _make_counter():
+    count = 0
+
+    def step(v):
+        nonlocal count
+        count += 1
+        return v * 0.5
+
+    return step, lambda: count
+
+
+_step, _count = _make_counter()
+
+
+def halve_until_small(x):
+    while x > 1.0:
+        x = _step(x)
+    return x
+
+
+def test_a_counter_of_another_scope_assigned_in_a_traced_loop_is_an_error():
+    store = line_of(_make_counter, "count += 1")
+    with pytest.raises(autocond.errors.StagingError, match=(
+            f"`count` \\(`nonlocal`\\) is assigned at .*test_python_state.py:{store} while autocond "
+            "traces the traced `while` loop at .*, which runs that code once")):
+        autocond.jit(halve_until_small)(F(10.0))
+    assert _count() == 0  # the store made while tracing was undone
+
+
+def test_a_counter_of_another_scope_in_a_static_range_loop_unrolls():
+    def halve_three_times(x):
+        for _ in range(3):
+            x = _step(x)
+        return x
+
+    before = _count()
+    assert_same(F(1.25), autocond.jit(halve_three_times)(F(10.0)))
+    assert _count() == before + 3  # the rolled attempt left no store behind; unrolled, three

@@ -114,6 +114,8 @@ def _mutations(nodes: Iterable[gast.AST]) -> dict[str, gast.AST]:
     names = {}
     for n in nodes:
         target = None
+        if anno.hasanno(n, anno.Basic.COMPOSITE):
+            continue  # carried as a variable
         if isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del)):
             target = n.value
         elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)

@@ -25,7 +25,13 @@ class Context:
     # instead of taking copies. They are always live, and carried wherever assigned.
     shared_names: frozenset[str] = frozenset()
     closure_writes: frozenset[str] = frozenset()  # those closures assign through `nonlocal`
+    # Attributes carried as variables (`converters.composites`): (`c`, `n`) -> `c_n`.
+    composites: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
     return_value: str | None = None  # the variable lowered `return` statements assign
+
+    def label(self, name: str) -> str:
+        """How errors name a carried variable: `c.n` for the one carrying that attribute."""
+        return next((f"{base}.{attr}" for (base, attr), n in self.composites.items() if n == name), name)
 
     def line(self, node: gast.AST) -> int:
         """`node`'s line in the file."""

@@ -44,6 +44,11 @@ def _name(name: str) -> gast.Name:
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
+def attribute(base: str, attr: str, ctx: gast.expr_context | None = None) -> gast.Attribute:
+    """`base.attr` (read, unless `ctx` says otherwise)."""
+    return gast.Attribute(value=_name(base), attr=attr, ctx=ctx or gast.Load())
+
+
 def pack(names: Sequence[str]) -> gast.expr:
     """`y` for one name, `(x, y)` for several, `()` for none."""
     return _name(names[0]) if len(names) == 1 else values(names)
@@ -54,7 +59,7 @@ def values(names: Sequence[str]) -> gast.Tuple:
     return gast.Tuple(elts=[_name(n) for n in names], ctx=gast.Load())
 
 
-def name_strings(names: Sequence[str]) -> gast.Tuple:
+def name_strings(names: Iterable[str]) -> gast.Tuple:
     return gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in names], ctx=gast.Load())
 
 
@@ -131,4 +136,8 @@ def _share(scope: gast.FunctionDef, ctx: Context) -> list[gast.stmt]:
     for param in params:
         name, param.id = param.id, ctx.namer.new(param.id)
         stmts += templates.replace("name = param", name=name, param=param.id)
+    for (base, attr), name in sorted(ctx.composites.items()):  # the object holds the value too
+        if name in activity.parameters(scope.args):
+            stmts.append(gast.Assign(targets=[attribute(base, attr, gast.Store())], value=_name(name),
+                                     type_comment=None))
     return stmts

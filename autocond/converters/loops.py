@@ -51,7 +51,8 @@ class _Transformer(functional.Transformer):
         stop = self._stop(node, set(carried))
         call = templates.replace_as_expression(
             f"{RUNTIME_NAME}.{operator}(head, inputs, names)",
-            head=head, inputs=functional.values(carried), names=functional.name_strings(carried))
+            head=head, inputs=functional.values(carried),
+            names=functional.name_strings(map(self.ctx.label, carried)))
         if stop:
             call.keywords.append(gast.keyword(arg="stop", value=functional.name_strings(stop)))
         if test_state:

@@ -24,4 +24,6 @@ from autocond.operators.slices import setitem as setitem
 from autocond.operators.slices import stacked as stacked
 from autocond.operators.variables import Undefined as Undefined
 from autocond.operators.variables import UndefinedReturnValue as UndefinedReturnValue
+from autocond.operators.variables import getattr_ as getattr_
 from autocond.operators.variables import ld as ld
+from autocond.operators.variables import setattr_ as setattr_

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import gc
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -97,11 +98,24 @@ def cells(fns: Iterable[Callable], names: Sequence[str]) -> frozenset[int]:
     return frozenset(found)
 
 
+def _outlives(store: Store, stores: Sequence[Store]) -> bool:
+    """Whether the variable of `store` is still reachable from elsewhere than `stores` once the
+    trace is over: a global, or a cell some live function holds. A cell of a function called
+    (and returned) during the trace is not: changing it there changes nothing Python sees."""
+    if store.cell is None:
+        return True
+    held = 1 + sum(s.cell is store.cell for s in stores)  # `getrefcount`'s argument, and `stores`
+    if sys.getrefcount(store.cell) <= held:
+        return False
+    gc.collect()  # a closure of that function may hold it in a cycle (recursion)
+    return sys.getrefcount(store.cell) > held
+
+
 def check(stores: Sequence[Store], carried: frozenset[int], where: str) -> None:
-    """Raise a clear error for the first store in `stores` to a variable `where` (a traced
-    construct) does not carry."""
+    """Raise a clear error for the first store in `stores` to a variable that outlives the
+    trace and that `where` (a traced construct) does not carry."""
     for store in stores:
-        if store.cell is None or id(store.cell) not in carried:
+        if (store.cell is None or id(store.cell) not in carried) and _outlives(store, stores):
             kind = "`nonlocal`" if store.cell is not None else "`global`"
             raise errors.StagingError(
                 f"`{store.name}` ({kind}) is assigned at {store.where} while autocond traces {where}, "

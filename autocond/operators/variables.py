@@ -94,6 +94,25 @@ for _method in ("bool index int float complex len iter getitem contains jax_arra
 del _method
 
 
+def getattr_(obj: Any, attr: str) -> Any:
+    """`obj.attr` before a branch or loop that assigns it, or a placeholder if it has none."""
+    try:
+        return getattr(obj, attr)
+    except AttributeError:
+        return Undefined(attr)
+
+
+def setattr_(obj: Any, attr: str, value: Any) -> None:
+    """`obj.attr = value` after a branch or loop that assigns it, unless it still holds the
+    placeholder `getattr_` gave (never assigned). A value the loop may have left unassigned
+    (`MaybeUnbound`) is checked first, as a read would be: the attribute cannot carry the check."""
+    if type(value) is Undefined and value.reason is None:
+        return
+    if isinstance(value, MaybeUnbound):
+        value = value.read(sys._getframe(1))
+    setattr(obj, attr, value)
+
+
 def align_bound(values: Sequence[Any]) -> list:
     """One variable's values on several paths (branches; before and after a loop body): if it
     may be unbound on one (`MaybeUnbound`), it is so on all, bound where it has a plain value."""

@@ -47,6 +47,9 @@ class Basic(enum.Enum):
     RETURN_LINE = "return_line"
     # tuple of such lines on an `if`: the `return`s before it, whose value it may pass on.
     RETURNS_BEFORE = "returns_before"
+    # str on an attribute store `c.n = ...` inside a branch or loop: the variable carrying it
+    # (`converters.composites`); not a change in place.
+    COMPOSITE = "composite"
 
 
 def getanno(node: Any, key: enum.Enum, default: Any = None) -> Any:
