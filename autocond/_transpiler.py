@@ -20,9 +20,9 @@ from autocond.converters import (
     loop_exits,
     loops,
     match_statements,
-    outer_stores,
     return_statements,
     slices,
+    stores,
     unsupported,
     variables,
 )
@@ -51,10 +51,10 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     # The ordered passes. Each converter reads the annotations of the analyses, which run on
     # the tree the converters start from.
     node = unsupported.transform(node, ctx)  # first: refuse generators before any work
-    node = outer_stores.transform(node, ctx)  # on the user's own statements
     node = slices.transform(node, ctx)  # before the analyses: `x[i] = v` rebinds `x`
     node = match_statements.transform(node, ctx)  # before the lowerings: they see `if`s
     composites.mark(node, ctx)  # before the lowerings' analyses: these stores are carried
+    node = stores.transform(node, ctx)  # on the user's statements, but those carried or checked
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
     if guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True):
         # They become flags, except in loops that stay Python: asked first.

@@ -251,6 +251,7 @@ CONDITIONALS = [
             acc = []
             seen = acc
             if ac__.python_bool(x > 0, 'it changes `acc` in place at <test>:5'):
+                ac__.object_change(acc)
                 acc.append(x)
             return seen
         """,
@@ -1010,6 +1011,7 @@ SLICES = [
             x = ac__.setitem(x, i, 0.0)
             x = ac__.setitem(x, ac__.index[i, 1:], 2.0, '+')
             x = ac__.setitem(x, i, ac__.setitem(x[i], 0, 1.0))
+            ac__.item_store(g, i)  # `g` is not local: a store a caller's trace must see
             g[i] = x
             return x
         """,
@@ -1447,6 +1449,7 @@ KEPT_PYTHON = [
         """
         def f(x):
             if ac__.python_bool(x > 0, 'it changes `log` in place at <test>:3'):
+                ac__.object_change(log)
                 log.append(x)
             return x
         """,
@@ -1460,7 +1463,7 @@ UNCHANGED = [
         """
         def f(x):
             y = abs(x) + 1
-            x.append(len(y))
+            x = x + [len(y)]
             return y * 2
         """,
         id="no-control-flow",

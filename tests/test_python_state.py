@@ -488,3 +488,95 @@ def test_a_counter_of_another_scope_in_a_static_range_loop_unrolls():
     before = _count()
     assert_same(F(1.25), autocond.jit(halve_three_times)(F(10.0)))
     assert _count() == before + 3  # the rolled attempt left no store behind; unrolled, three
+
+
+class Counter:
+    def __init__(self):
+        self.calls = 0
+
+    def step(self, v):
+        self.calls += 1
+        return v * 0.5
+
+
+def halve_counting(x):
+    c = Counter()
+    while x > 1.0:
+        x = c.step(x)
+    return x, c.calls
+
+
+def test_a_method_assigning_self_in_a_traced_loop_is_an_error():
+    store = line_of(Counter.step, "self.calls += 1")
+    with pytest.raises(autocond.errors.StagingError, match=(
+            f"the attribute `calls` of a Counter is assigned at .*test_python_state.py:{store} while "
+            "autocond traces the traced `while` loop at .*, which runs that code once")):
+        autocond.jit(halve_counting)(F(10.0))
+    assert_matches_python(halve_counting, F(10.0), jit=False)  # concrete: Python's loop
+
+
+def count_in_range(x):
+    c = Counter()
+    for _ in range(4):
+        x = c.step(x)
+    return x, c.calls
+
+
+def test_a_method_assigning_self_in_a_static_range_loop_unrolls():
+    assert_matches_python(count_in_range, F(10.0))  # calls == 4: the rolled attempt was undone
+
+
+def _helper_counting_in_a_dict(d, v):
+    d["n"] += 1
+    return v + 1
+
+
+def count_in_a_dict(x):
+    d = {"n": 0}
+    for _ in range(3):
+        x = _helper_counting_in_a_dict(d, x)
+    return x, d["n"]
+
+
+def test_a_helper_changing_a_dict_in_a_static_range_loop_unrolls():
+    assert_matches_python(count_in_a_dict, F(1.0))  # d["n"] == 3
+
+
+def _append_to(log, v):
+    log.append(v)
+    return v * 2
+
+
+def log_in_while(x):
+    log = []
+    while x < 10.0:
+        x = _append_to(log, x)
+    return x, log
+
+
+def test_a_helper_appending_to_a_list_in_a_traced_loop_is_an_error():
+    with pytest.raises(autocond.errors.StagingError, match="a list is assigned at .*test_python_state.py:.* "
+                       "while autocond traces the traced `while` loop at"):
+        autocond.jit(log_in_while)(F(1.0))
+
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+    def move(self, dx):
+        self.x = self.x + dx
+        return self
+
+
+def moves_new_points(x, n):
+    total = 0.0
+    for i in range(n):
+        p = Point(x).move(i)  # made and changed during the trace: nothing outside sees it
+        total = total + p.x
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_objects_made_and_changed_inside_a_traced_loop(n):
+    assert_matches_python(moves_new_points, F(1.0), I32(n))

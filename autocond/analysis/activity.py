@@ -28,7 +28,7 @@ _LAZY_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lam
 EXITS = (gast.Return, gast.Raise, gast.Break, gast.Continue)
 
 # Methods that change their object whatever position the call is in.
-_MUTATING_METHODS = frozenset({
+MUTATING_METHODS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
     "popitem", "add", "discard", "sort", "reverse", "__setitem__", "__delitem__",
 })
@@ -119,7 +119,7 @@ def _mutations(nodes: Iterable[gast.AST]) -> dict[str, gast.AST]:
         if isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del)):
             target = n.value
         elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-              and n.func.attr in _MUTATING_METHODS):
+              and n.func.attr in MUTATING_METHODS):
             target = n.func.value
         name = target is not None and base_name(target)
         if name and name != RUNTIME_NAME:  # `ac__.append(xs, v)` is the converted form

@@ -8,6 +8,9 @@ from autocond.operators.conditionals import python_subject as python_subject
 from autocond.operators.conditionals import switch_stmt as switch_stmt
 from autocond.operators.debugging import assert_ as assert_
 from autocond.operators.debugging import print_ as print_
+from autocond.operators.effects import attr_store as attr_store
+from autocond.operators.effects import item_store as item_store
+from autocond.operators.effects import object_change as object_change
 from autocond.operators.effects import outer_store as outer_store
 from autocond.operators.logical import and_ as and_
 from autocond.operators.logical import compare as compare

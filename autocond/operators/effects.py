@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import functools
 import gc
 import sys
 import types
@@ -25,54 +26,105 @@ from autocond import errors
 
 @dataclasses.dataclass(frozen=True)
 class Store:
-    """A store to the variable `name`: a closure cell, or a module's global (`namespace`)."""
+    """A change of `target`: a closure cell, a module's namespace, or another object."""
 
-    name: str
-    cell: types.CellType | None
-    namespace: dict | None
-    before: tuple  # its value before, or () where it had none
+    target: Any
+    what: str  # for errors: "`count` (`nonlocal`)", "the attribute `calls` of a Counter"...
     where: str  # `file:line` of the store
+    restore: Callable[[Any], None]  # puts `target` back as it was, given it
 
     def undo(self) -> None:
-        if self.cell is not None:
-            if self.before:
-                self.cell.cell_contents = self.before[0]
-            elif _bound(self.cell):
-                del self.cell.cell_contents
-        elif self.before:
-            self.namespace[self.name] = self.before[0]
-        else:
-            self.namespace.pop(self.name, None)
+        self.restore(self.target)
 
 
-def _bound(cell: types.CellType) -> bool:
+_MISSING = object()
+
+
+def _cell_value(cell: types.CellType) -> Any:
     try:
-        _ = cell.cell_contents
+        return cell.cell_contents
     except ValueError:
-        return False
-    return True
+        return _MISSING
+
+
+def _restore_cell(cell: types.CellType, value: Any) -> None:
+    if value is not _MISSING:
+        cell.cell_contents = value
+    elif _cell_value(cell) is not _MISSING:
+        del cell.cell_contents
+
+
+def _restore_attr(obj: Any, attr: str, value: Any) -> None:
+    if value is not _MISSING:
+        setattr(obj, attr, value)
+    elif hasattr(obj, attr):
+        delattr(obj, attr)
+
+
+def _restore_item(obj: Any, key: Any, value: Any) -> None:
+    if value is not _MISSING:
+        obj[key] = value
+    elif isinstance(obj, dict):
+        obj.pop(key, None)
+
+
+def _restore_contents(obj: Any, contents: Any) -> None:
+    if isinstance(obj, (dict, set)):
+        obj.clear()
+        obj.update(contents)
+    else:
+        obj[:] = contents
 
 
 _stores: contextvars.ContextVar[list[Store] | None] = contextvars.ContextVar("autocond_stores", default=None)
+
+
+def _record(target: Any, what: str, restore: Callable[..., None], *args: Any) -> None:
+    """Record a store about to be made by the converted code calling the caller."""
+    frame = sys._getframe(2)
+    _stores.get().append(Store(target, what, f"{frame.f_code.co_filename}:{frame.f_lineno}",
+                               functools.partial(_restored, restore, args)))
+
+
+def _restored(restore: Callable[..., None], args: tuple, target: Any) -> None:
+    restore(target, *args)
 
 
 def outer_store(ref: Callable[[], Any]) -> None:
     """Converted code calls this before assigning a `nonlocal` or `global` name, as
     `ac__.outer_store(lambda: name)`: the lambda's closure holds the name's cell (a global
     has none). Outside a traced body it does nothing."""
-    stores = _stores.get()
-    if stores is None:
+    if _stores.get() is None:
         return
-    frame = sys._getframe(1)
-    where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
     if ref.__closure__:
         (cell,), name = ref.__closure__, ref.__code__.co_freevars[0]
-        before = (cell.cell_contents,) if _bound(cell) else ()
-        stores.append(Store(name, cell, None, before, where))
+        _record(cell, f"`{name}` (`nonlocal`)", _restore_cell, _cell_value(cell))
     else:
         name, namespace = ref.__code__.co_names[0], ref.__globals__
-        before = (namespace[name],) if name in namespace else ()
-        stores.append(Store(name, None, namespace, before, where))
+        _record(namespace, f"`{name}` (`global`)", _restore_item, name, namespace.get(name, _MISSING))
+
+
+def attr_store(obj: Any, attr: str) -> None:
+    """Converted code calls this before assigning (or deleting) `obj.attr`."""
+    if _stores.get() is not None:
+        _record(obj, f"the attribute `{attr}` of a {type(obj).__name__}", _restore_attr, attr,
+                getattr(obj, attr, _MISSING))
+
+
+def item_store(obj: Any, key: Any) -> None:
+    """Converted code calls this before assigning (or deleting) `obj[key]`."""
+    if _stores.get() is not None:
+        try:
+            before = obj[key]
+        except (KeyError, IndexError, TypeError):
+            before = _MISSING
+        _record(obj, f"the item {key!r} of a {type(obj).__name__}", _restore_item, key, before)
+
+
+def object_change(obj: Any) -> None:
+    """Converted code calls this before a method changing a container in place (`xs.append`)."""
+    if _stores.get() is not None and isinstance(obj, (list, dict, set, bytearray)):
+        _record(obj, f"a {type(obj).__name__}", _restore_contents, obj.copy())
 
 
 @contextlib.contextmanager
@@ -99,29 +151,26 @@ def cells(fns: Iterable[Callable], names: Sequence[str]) -> frozenset[int]:
 
 
 def _outlives(store: Store, stores: Sequence[Store]) -> bool:
-    """Whether the variable of `store` is still reachable from elsewhere than `stores` once the
-    trace is over: a global, or a cell some live function holds. A cell of a function called
-    (and returned) during the trace is not: changing it there changes nothing Python sees."""
-    if store.cell is None:
-        return True
-    held = 1 + sum(s.cell is store.cell for s in stores)  # `getrefcount`'s argument, and `stores`
-    if sys.getrefcount(store.cell) <= held:
+    """Whether what `store` changed is still reachable from elsewhere than `stores` once the
+    trace is over. What a function called during the trace made (its own cells, the objects it
+    created) is not: changing it there changes nothing Python sees."""
+    held = 1 + sum(s.target is store.target for s in stores)  # `getrefcount`'s argument, `stores`
+    if sys.getrefcount(store.target) <= held:
         return False
-    gc.collect()  # a closure of that function may hold it in a cycle (recursion)
-    return sys.getrefcount(store.cell) > held
+    gc.collect()  # a closure or method of that function may hold it in a cycle
+    return sys.getrefcount(store.target) > held
 
 
 def check(stores: Sequence[Store], carried: frozenset[int], where: str) -> None:
-    """Raise a clear error for the first store in `stores` to a variable that outlives the
+    """Raise a clear error for the first store in `stores` to something that outlives the
     trace and that `where` (a traced construct) does not carry."""
     for store in stores:
-        if (store.cell is None or id(store.cell) not in carried) and _outlives(store, stores):
-            kind = "`nonlocal`" if store.cell is not None else "`global`"
+        if id(store.target) not in carried and _outlives(store, stores):
             raise errors.StagingError(
-                f"`{store.name}` ({kind}) is assigned at {store.where} while autocond traces {where}, "
-                "which runs that code once, not each time Python would run it, so the variable "
-                f"would end up with a wrong value. Return the new value to the caller instead "
-                f"(`{store.name} = step({store.name})`); or, where a closure assigns a variable of "
-                "the function running the construct, call it from statements (an `and`, `or` or "
+                f"{store.what} is assigned at {store.where} while autocond traces {where}, "
+                "which runs that code once, not each time Python would run it, so it would end "
+                "up with a wrong value. Return the new value to the caller instead "
+                "(`count = step(count)`); or, where a closure assigns a variable of the function "
+                "running the construct, call it from statements (an `and`, `or` or "
                 "`x if c else y` carries no variables); or make the condition static (e.g. with "
                 "`static_argnames`).")

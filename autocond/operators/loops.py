@@ -25,9 +25,9 @@ from autocond.operators.variables import (
     align_bound,
 )
 
-# A return value can be filled in once, and a weak type promoted at most twice (int, then
-# float, then complex).
-_MAX_REFINEMENTS = 4
+# Each variable first assigned in the body is filled in once, and a weak type promoted at
+# most twice (int, then float, then complex): at most this many traces beyond one per variable.
+_MAX_REFINEMENTS = 3
 # The name errors give the value of a `while` test carried with the variables.
 _TEST = "the loop's test"
 
@@ -429,7 +429,8 @@ class _Loop:
         self.names, self.where, self.at_least_once = names, where, at_least_once
         self._start(inputs)
         index_types = [] if index_type is None else [index_type]
-        for _ in range(_MAX_REFINEMENTS):
+        refinements = _MAX_REFINEMENTS + len(names)
+        for _ in range(refinements):
 
             def flat_body(*args):
                 return staging.as_tuple(body(*args[:len(index_types)],
@@ -440,7 +441,7 @@ class _Loop:
                 break
         else:
             raise errors.StagingError(f"The types carried by {where} did not settle after "
-                                      f"{_MAX_REFINEMENTS} traces of its body.")
+                                      f"{refinements} traces of its body.")
         self.init = [staging.cast(x, t) for x, t in zip(self.state.operands, self.types)]
 
     def _start(self, inputs: tuple) -> None:
