@@ -115,7 +115,7 @@ def _stopped(state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
     flags = [state[names.index(flag)] for flag in stop]
     if not any(map(staging.is_traced, flags)):
         return any(flags)
-    return functools.reduce(jnp.logical_or, flags)
+    return functools.reduce(jnp.logical_or, flags) != 0  # a bool (a flag may be carried as an int)
 
 
 def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str],
@@ -490,6 +490,9 @@ class _Loop:
                             "change in a traced loop; compute this value outside the loop.")
                     continue
                 k = next(types)
+                if staging.mixes_bools([x, y]) and x is before:  # carried as a bool array instead
+                    self._restart(self.names.index(name), jnp.asarray(x))
+                    return True
                 self.sources.append(y)
                 promoted |= self._check_leaf(path, k, y)
         return promoted
