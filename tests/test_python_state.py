@@ -580,3 +580,71 @@ def moves_new_points(x, n):
 @pytest.mark.parametrize("n", [0, 1, 3])
 def test_objects_made_and_changed_inside_a_traced_loop(n):
     assert_matches_python(moves_new_points, F(1.0), I32(n))
+
+
+# --- Python numbers keep Python's arithmetic -----------------------------------------------
+
+
+def bool_merged(x):
+    q = False
+    if x > 0:
+        q = True
+    return q + q, -q, ~q, q - 1
+
+
+@pytest.mark.parametrize("x", [1.0, -1.0])
+def test_a_python_bool_merged_by_a_traced_if_is_an_int(x):
+    assert_matches_python(bool_merged, F(x))  # (2, -1, -2, 0) and (0, 0, -1, -1)
+
+
+def bool_carried(xs):
+    found = False
+    for x in xs:
+        if x > 3:
+            found = True
+    return found * 10 + found
+
+
+@pytest.mark.parametrize("xs", [[], [1.0], [1.0, 5.0]])
+def test_a_python_bool_carried_by_a_traced_loop_is_an_int(xs):
+    assert_matches_python(bool_carried, jnp.asarray(xs, F))
+
+
+def bool_or_array(x):
+    found = False
+    for i in range(3):
+        found = found | (x > i)
+    return found
+
+
+@pytest.mark.parametrize("x", [-1.0, 1.5])
+def test_a_python_bool_a_loop_makes_a_bool_array_stays_one(x):
+    assert_matches_python(bool_or_array, F(x))
+
+
+def negative_powers(x, n):
+    a = x
+    for i in range(n):
+        a = a + 0.5 * 2 ** -i
+    return a
+
+
+def test_a_negative_power_of_a_traced_range_index_is_an_error():
+    assert negative_powers(0.5, 3) == 1.375
+    assert_matches_python(negative_powers, F(0.5), 3, static_argnames=("n",))  # static: unrolled
+    with pytest.raises(autocond.errors.StagingError, match=(
+            "The body of the traced `for` loop at .*test_python_state.py:.* computes with the loop index "
+            "in a way Python's ints would not \\(a negative power such as `2 \\*\\* -i`")):
+        autocond.jit(negative_powers)(F(0.5), I32(3))
+
+
+def float_powers(x, n):
+    a = x
+    for i in range(n):
+        a = a + 0.5 * 2.0 ** -i + i // 2
+    return a
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_float_powers_and_floor_division_of_a_traced_range_index(n):
+    assert_matches_python(float_powers, F(0.5), I32(n))

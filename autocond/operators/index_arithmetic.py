@@ -100,8 +100,9 @@ def _is_integer(var: Any) -> bool:
     return np.dtype(var.aval.dtype).kind in "biu"
 
 
-def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None]) -> list[_Interval | None]:
-    """Intervals of `jaxpr`'s outputs given those of its inputs (None: not the index's alone)."""
+def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None], bounded: bool) -> list[_Interval | None]:
+    """Intervals of `jaxpr`'s outputs given those of its inputs (None: not the index's alone).
+    Unless `bounded` (the index's own interval is only its sign), overflow is not checked."""
     env = {v: iv for v, iv in zip(jaxpr.invars, intervals) if iv is not None}
 
     def interval(v):
@@ -111,12 +112,12 @@ def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None]) -> list[_Interval
         ins = [interval(v) for v in eqn.invars]
         if not any(iv is not None and not isinstance(v, Literal) for v, iv in zip(eqn.invars, ins)):
             continue  # the index does not reach this equation
-        subjaxprs = _subjaxprs(eqn)
+        subjaxprs = _subjaxprs(eqn, bounded)
         if subjaxprs is not None:
-            outs = [_walk(inner, [ins[k] for k in positions]) for inner, positions in subjaxprs]
+            outs = [_walk(inner, [ins[k] for k in positions], bounded) for inner, positions in subjaxprs]
             for k, v in enumerate(eqn.outvars):
                 branch = [o[k] for o in outs]
-                if all(b is not None for b in branch):
+                if branch and all(b is not None for b in branch):
                     env[v] = (min(b[0] for b in branch), max(b[1] for b in branch))
             continue
         if any(iv is None for iv in ins) or not all(map(_is_integer, eqn.outvars)):
@@ -126,13 +127,17 @@ def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None]) -> list[_Interval
         result = _rule(eqn)(*ins)  # each rule's primitive has one result
         (out,) = eqn.outvars
         if not (_INT32[0] <= result[0] and result[1] <= _INT32[1]):
-            raise _Inexact  # Python's int would not overflow
+            if bounded:
+                raise _Inexact  # Python's int would not overflow
+            result = (max(result[0], _INT32[0]), min(result[1], _INT32[1]))
         env[out] = result
     return [interval(v) for v in jaxpr.outvars]
 
 
-def _subjaxprs(eqn: Any) -> list[tuple[Jaxpr, list[int]]] | None:
-    """The jaxprs a call-like or `cond` equation runs, with the positions of their inputs."""
+def _subjaxprs(eqn: Any, bounded: bool) -> list[tuple[Jaxpr, list[int]]] | None:
+    """The jaxprs a call-like or `cond` equation runs, with the positions of their inputs. A
+    loop over the index's values is not followed: its values are inexact if `bounded`, and
+    unknown otherwise (a traced range cannot fall back to unrolling, so it is not refused)."""
     if eqn.primitive.name == "cond":
         return [(b.jaxpr, list(range(1, len(eqn.invars)))) for b in eqn.params["branches"]]
     for key in ("jaxpr", "call_jaxpr"):
@@ -143,15 +148,27 @@ def _subjaxprs(eqn: Any) -> list[tuple[Jaxpr, list[int]]] | None:
             return [(inner, list(range(len(eqn.invars))))]
     if any(isinstance(p, (ClosedJaxpr, Jaxpr))
            or (isinstance(p, tuple) and p and isinstance(p[0], ClosedJaxpr)) for p in eqn.params.values()):
-        raise _Inexact  # a loop over the index's values: not followed
+        if bounded:
+            raise _Inexact
+        return []
     return None
 
 
-def exact(jaxpr: ClosedJaxpr, low: int, high: int) -> bool:
+def exact(jaxpr: ClosedJaxpr, low: int, high: int, bounded: bool = True) -> bool:
     """Whether `jaxpr`, given an index in [low, high] as its first input, computes every value
-    determined by the index alone as Python's ints would."""
+    determined by the index alone as Python's ints would; unless `bounded` (a traced range,
+    whose bounds are not known), overflow is not counted: negative powers and divisions by a
+    value that may be 0 are."""
     try:
-        _walk(jaxpr.jaxpr, [(low, high)] + [None] * (len(jaxpr.jaxpr.invars) - 1))
+        _walk(jaxpr.jaxpr, [(low, high)] + [None] * (len(jaxpr.jaxpr.invars) - 1), bounded)
     except _Inexact:
         return False
     return True
+
+
+def signs(start: Any, step: Any) -> tuple[int, int]:
+    """What is known of the values of a traced range's index: from a static `start` up for a
+    static positive `step`, down for a negative one."""
+    if isinstance(start, int) and isinstance(step, int):
+        return (start, _INT32[1]) if step > 0 else (_INT32[0], start)
+    return _INT32
