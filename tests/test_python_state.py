@@ -648,3 +648,33 @@ def float_powers(x, n):
 @pytest.mark.parametrize("n", [0, 1, 4])
 def test_float_powers_and_floor_division_of_a_traced_range_index(n):
     assert_matches_python(float_powers, F(0.5), I32(n))
+
+
+def attribute_read_in_loop_else(x, n):
+    o = Holder()
+    o.k = n
+    while x > 0.0:
+        x = x - 1
+        o.k = (o.k + 1) % 7
+    else:
+        seen = o.k  # the loop's value, already stored back (found by the property tests)
+    return seen, o.k
+
+
+@pytest.mark.parametrize("x", [-1.0, 0.5, 3.0])
+def test_an_attribute_a_traced_loop_carries_read_in_its_else(x):
+    assert_matches_python(attribute_read_in_loop_else, F(x), I32(2))
+
+
+def attribute_after_a_return(x, n):
+    o = Holder()
+    o.k = n
+    if x > 0:
+        return x, o.k
+    o.k = o.k + 1  # under the `if` guarding what follows the `return` (found by the property tests)
+    return x, o.k
+
+
+@pytest.mark.parametrize("x", [1.0, -1.0])
+def test_an_attribute_assigned_after_a_traced_return(x):
+    assert_matches_python(attribute_after_a_return, F(x), I32(2))

@@ -9,18 +9,23 @@
 `c.n` becomes the variable `c_n`, which the `if` and loop converters carry as any other; the
 functions generated for a block that take it first store it back in the object
 (`functional.finish_scopes`), so the user's code, and the methods it calls, read and change the
-object itself, as in Python. After the construct, the object gets the value the construct
-produced (a traced `lax.cond` or loop result included). An attribute assigned only on some
-paths of a traced `if` holds a placeholder that raises on use.
+object itself, as in Python. After the construct (and before a loop's `else`), the object gets
+the value the construct produced (a traced `lax.cond` or loop result included); that store is
+announced to a construct being traced around it (`operators.effects`) like any store to an
+object. An attribute assigned only on some paths of a traced `if` holds a placeholder that
+raises on use.
 
 Only attributes of a variable bound once, outside any branch or loop (a parameter such as
 `self`, or `c = Counter()`), are carried: the object is then the same wherever the construct
-stores to it. `mark` runs before the lowering of `return`, `break` and `continue` (whose
-analyses must not count these stores as changes in place); `transform` after it, so that the
-value is stored back after the construct on every path.
+stores to it. `mark` runs after the lowering of `return` (the `if`s guarding what follows one
+are constructs too) and before that of `break` and `continue` (whose analyses must not count
+these stores as changes in place); `transform` after both, so that the value is stored back
+after the construct on every path.
 """
 
 from __future__ import annotations
+
+import copy
 
 import gast
 
@@ -69,7 +74,7 @@ def mark(fn: gast.FunctionDef, ctx: Context) -> None:
         bindings[name] = bindings.get(name, 0) + 1
     bound_once = {name for name, count in bindings.items() if count == 1} - activity.declared_outer(fn)
     for stmt, in_construct in _statements(fn.body):
-        for target in _stores(stmt) if in_construct else []:
+        for target in _stores(stmt) if in_construct else []:  # others need no carrying
             if target.value.id in bound_once:
                 key = (target.value.id, target.attr)
                 if key not in ctx.composites:
@@ -92,7 +97,7 @@ def _carried(stmt: gast.stmt) -> dict[str, gast.Attribute]:
 class _Transformer(functional.Transformer):
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        self.carrying: frozenset[str] = frozenset()  # by the constructs around: the variable is the attribute
+        self.carrying: frozenset[str] = frozenset()  # the variables the constructs around carry
 
     def visit(self, node):
         if not isinstance(node, gast.stmt):
@@ -112,13 +117,15 @@ class _Transformer(functional.Transformer):
             self.carrying = outer
         before, after = [], []
         for name, target in sorted(carried.items()):
-            attr = gast.Constant(value=target.attr, kind=None)
-            if name not in outer:
-                before += templates.replace(f"name = {RUNTIME_NAME}.getattr_(base, attr)",
-                                            name=name, base=target.value.id, attr=attr)
-            after += templates.replace(f"{RUNTIME_NAME}.setattr_(base, attr, name)",
-                                       name=name, base=target.value.id, attr=attr)
+            holes = dict(name=name, base=target.value.id, attr=gast.Constant(value=target.attr, kind=None))
+            if name in outer:  # the variable already is the attribute; the construct around stores it
+                after += templates.replace(f"{RUNTIME_NAME}.setattr_(base, attr, name, False)", **holes)
+            else:
+                before += templates.replace(f"name = {RUNTIME_NAME}.getattr_(base, attr)", **holes)
+                after += templates.replace(f"{RUNTIME_NAME}.setattr_(base, attr, name)", **holes)
         origin.mark(before + after, node)
+        if node.orelse and not isinstance(node, gast.If):  # the loop's `else` runs right after it
+            node.orelse = copy.deepcopy(after) + node.orelse
         return [*before, node, *after]
 
 

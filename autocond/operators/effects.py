@@ -79,9 +79,9 @@ def _restore_contents(obj: Any, contents: Any) -> None:
 _stores: contextvars.ContextVar[list[Store] | None] = contextvars.ContextVar("autocond_stores", default=None)
 
 
-def _record(target: Any, what: str, restore: Callable[..., None], *args: Any) -> None:
-    """Record a store about to be made by the converted code calling the caller."""
-    frame = sys._getframe(2)
+def _record(target: Any, what: str, restore: Callable[..., None], *args: Any, depth: int = 2) -> None:
+    """Record a store about to be made by the converted code `depth` frames up."""
+    frame = sys._getframe(depth)
     _stores.get().append(Store(target, what, f"{frame.f_code.co_filename}:{frame.f_lineno}",
                                functools.partial(_restored, restore, args)))
 
@@ -104,11 +104,11 @@ def outer_store(ref: Callable[[], Any]) -> None:
         _record(namespace, f"`{name}` (`global`)", _restore_item, name, namespace.get(name, _MISSING))
 
 
-def attr_store(obj: Any, attr: str) -> None:
+def attr_store(obj: Any, attr: str, depth: int = 2) -> None:
     """Converted code calls this before assigning (or deleting) `obj.attr`."""
     if _stores.get() is not None:
         _record(obj, f"the attribute `{attr}` of a {type(obj).__name__}", _restore_attr, attr,
-                getattr(obj, attr, _MISSING))
+                getattr(obj, attr, _MISSING), depth=depth)
 
 
 def item_store(obj: Any, key: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import jax
 
 from autocond import errors
-from autocond.operators import checks
+from autocond.operators import checks, effects
 
 
 class Undefined:
@@ -102,14 +102,17 @@ def getattr_(obj: Any, attr: str) -> Any:
         return Undefined(attr)
 
 
-def setattr_(obj: Any, attr: str, value: Any) -> None:
+def setattr_(obj: Any, attr: str, value: Any, outermost: bool = True) -> None:
     """`obj.attr = value` after a branch or loop that assigns it, unless it still holds the
     placeholder `getattr_` gave (never assigned). A value the loop may have left unassigned
-    (`MaybeUnbound`) is checked first, as a read would be: the attribute cannot carry the check."""
+    (`MaybeUnbound`) is checked first, as a read would be: the attribute cannot carry the check.
+    After the `outermost` construct carrying it, it is a store like any other (`effects`)."""
     if type(value) is Undefined and value.reason is None:
         return
     if isinstance(value, MaybeUnbound):
         value = value.read(sys._getframe(1))
+    if outermost:
+        effects.attr_store(obj, attr, depth=3)
     setattr(obj, attr, value)
 
 
