@@ -213,6 +213,14 @@ def captured(fn: gast.FunctionDef) -> tuple[set[str], set[str]]:
     return read | written, written
 
 
+def changes_objects(fn: gast.FunctionDef) -> bool:
+    """Whether `fn` (nested scopes included) may change an object in place: it assigns or
+    deletes an attribute or item, or calls a method named like a mutating one."""
+    return any(isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del))
+               or isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+               and n.func.attr in MUTATING_METHODS for n in gast.walk(fn))
+
+
 def calls_in(node: gast.AST) -> bool:
     """Whether `node` (its nested blocks included, not nested scopes) calls anything."""
     return any(isinstance(n, gast.Call) for n in _own_nodes(node))

@@ -115,7 +115,7 @@ def _stopped(state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
     flags = [state[names.index(flag)] for flag in stop]
     if not any(map(staging.is_traced, flags)):
         return any(flags)
-    return functools.reduce(jnp.logical_or, flags) != 0  # a bool (a flag may be carried as an int)
+    return functools.reduce(jnp.logical_or, flags)
 
 
 def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str],
