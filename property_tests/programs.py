@@ -6,8 +6,13 @@ tests), `while` loops (on a counter, or `while True:` left by a `break`) and
 `for ... in range(...)` loops (static and traced bounds), nested a few levels deep. Loop
 bodies may `break` and `continue` (under `if`s on traced or static tests), loops may have an
 `else:` block (which may itself `break`, `continue` or `return`), and `return`s appear
-inside `if` branches and anywhere inside loops, at any depth of nesting. Every program is
-defined on every input the tests draw, so plain Python is the oracle:
+inside `if` branches and anywhere inside loops, at any depth of nesting. Python state is
+changed as traced code must keep it: closures (`def` and lambdas) read `f`'s variables when
+called; closures assign them through `nonlocal` (counting calls), called as statements;
+closures are made inside loop bodies over the loop's index; lambdas made in a loop over a
+tuple are called after it (late binding); and an object's attributes (`o.t`, `o.k`) are read
+and assigned anywhere. Every program is defined on every input the tests draw, so plain
+Python is the oracle:
 
 - every variable is assigned at the top, before any branch can read it;
 - every loop ends within a few iterations: `while` loops count a fresh counter up on every

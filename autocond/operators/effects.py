@@ -169,8 +169,9 @@ def check(stores: Sequence[Store], carried: frozenset[int], where: str) -> None:
             raise errors.StagingError(
                 f"{store.what} is assigned at {store.where} while autocond traces {where}, "
                 "which runs that code once, not each time Python would run it, so it would end "
-                "up with a wrong value. Return the new value to the caller instead "
-                "(`count = step(count)`); or, where a closure assigns a variable of the function "
-                "running the construct, call it from statements (an `and`, `or` or "
-                "`x if c else y` carries no variables); or make the condition static (e.g. with "
+                "up with a wrong value. Keep the state in variables of the function running the "
+                "construct (autocond carries them, and the attributes that function assigns), "
+                "passing it to the code that changes it and back (`x, calls = step(x, calls)`); "
+                "call a closure that assigns one from statements, not from an `and`, `or` or "
+                "`x if c else y` (which carry nothing); or make the condition static (e.g. with "
                 "`static_argnames`).")
