@@ -1,11 +1,12 @@
-"""Stores to `nonlocal` and `global` names made while a branch or loop body is traced.
+"""Changes to state outside a branch or loop body made while the body is traced.
 
 A traced construct runs its Python code once, at trace time, so a store to a variable of
-another scope happens once instead of once per iteration (or whether or not the branch is
-taken). Converted code announces each such store (`outer_store`) before making it. While a
-body is traced (`recorded`), the stores are recorded; afterwards they are undone (a failed
-attempt leaves no side effect behind), and `check` accepts only those to the cells the
-construct carries as state (the closures' writes `converters` made it carry); any other is
+another scope, or to an object that outlives the trace, happens once instead of once per
+iteration (or whether or not the branch is taken). Converted code announces each such store
+before making it (`outer_store`, `attr_store`, `item_store`, `object_change`; see
+`converters.stores`). While a body is traced (`recorded`), the stores are recorded; afterwards
+they are undone (a failed attempt leaves no side effect behind), and `check` accepts only those
+to the cells the construct carries as state, or to what the trace itself created; any other is
 an error.
 """
 

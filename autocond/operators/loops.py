@@ -345,8 +345,8 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
     index_type = functools.reduce(staging.join, map(jax.typeof, (start, end, step)))
     at_least_once = isinstance(r, range) and len(r) > 0 and _stopped(inputs, names, stop) is False
     loop = _Loop(body, inputs, names, where, carried, index_type, at_least_once)
-    signs = index_arithmetic.signs(start, step)
-    if not isinstance(r, range) and not index_arithmetic.exact(loop.traced.jaxpr, *signs, bounded=False):
+    if not isinstance(r, range) and not index_arithmetic.exact(
+            loop.traced.jaxpr, *index_arithmetic.signs(start, step), bounded=False):
         raise errors.StagingError(
             f"The body of {where} computes with the loop index in a way Python's ints would not "
             "(a negative power such as `2 ** -i`, or a division by a value that may be 0): with a "
