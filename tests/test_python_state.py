@@ -678,3 +678,20 @@ def attribute_after_a_return(x, n):
 @pytest.mark.parametrize("x", [1.0, -1.0])
 def test_an_attribute_assigned_after_a_traced_return(x):
     assert_matches_python(attribute_after_a_return, F(x), I32(2))
+
+
+# --- under jax.grad --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn, args", [
+    (closure_defined_in_the_body, (F(2.0), 3)),
+    (counted_in_range, (F(1.0),)),
+    (attribute_counted_in_loop, (F(2.5),)),
+    (closure_in_branch, (F(2.0),)),
+], ids=["closure-in-body", "nonlocal-counter", "attribute", "closure-in-branch"])
+def test_gradients_match_python(fn, args):
+    def total(f):
+        return lambda x: sum(jnp.sum(jnp.asarray(r, F)) for r in jax.tree_util.tree_leaves(f(x, *args[1:])))
+
+    want = jax.grad(total(fn))(args[0])
+    assert_same(want, jax.grad(total(autocond.convert(fn, max_trips=10)))(args[0]))
