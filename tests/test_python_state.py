@@ -695,3 +695,42 @@ def test_gradients_match_python(fn, args):
 
     want = jax.grad(total(fn))(args[0])
     assert_same(want, jax.grad(total(autocond.convert(fn, max_trips=10)))(args[0]))
+
+
+def bool_passed_through(x, n):
+    q = n > 2
+    k = 0
+    while (k < 3) & (x > 0.0):
+        q = q
+        k = k + 1
+    return q
+
+
+@pytest.mark.parametrize("n", [0, 5])
+def test_a_python_bool_a_traced_loop_leaves_unchanged_stays_a_bool(n):
+    # Found by the property tests: carried as an int, it came back as one.
+    assert_same(jnp.asarray(bool_passed_through(F(1.0), n)),
+                autocond.jit(bool_passed_through, static_argnames="n")(F(1.0), n=n))
+    assert bool_passed_through(F(1.0), n) is autocond.convert(bool_passed_through)(F(1.0), n)
+
+
+def return_from_a_while_whose_test_calls(x):
+    calls = 0
+
+    def bump():
+        nonlocal calls
+        calls += 1
+
+    k = 0
+    while (k < 3) & (jnp.sum(x) < 0.0):  # a call in the test, and closures that assign
+        if True:
+            return x, calls
+        k = k + 1
+    bump()
+    return x, calls
+
+
+@pytest.mark.parametrize("x", [-1.0, 1.0])
+def test_a_return_from_a_while_whose_test_gives_back_state(x):
+    # Found by the property tests: the flag set on a static path made the test's value an int.
+    assert_matches_python(return_from_a_while_whose_test_calls, F(x))

@@ -13,6 +13,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from autocond import errors
@@ -194,9 +195,9 @@ def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, 
             return (staging.predicate(value, where), *s)
         stopped = _stopped(current, names, stop)
         if not staging.is_traced(stopped):
-            return (False, *current) if stopped else tested(*current)
+            return (np.False_, *current) if stopped else tested(*current)
         return staging.as_tuple(conditionals.staged(
-            stopped, (lambda *s: (False, *s), tested), current, (_TEST, *names), where,
+            stopped, (lambda *s: (np.False_, *s), tested), current, (_TEST, *names), where,
             ("the exit", "the test"), carried=carried), (_TEST, *names))
 
     start = advance(*state) if going is None else (staging.predicate(going, where), *state)
@@ -450,6 +451,12 @@ class _Loop:
             raise errors.StagingError(f"The types carried by {where} did not settle after "
                                       f"{refinements} traces of its body.")
         self.init = [staging.cast(x, t) for x, t in zip(self.state.operands, self.types)]
+        # Python numbers the body passes through unchanged stay Python numbers after the loop.
+        jaxpr, offset = self.traced.jaxpr.jaxpr, len(index_types)
+        carried = [x for x, d in zip(self.state.leaves, self.state.dynamic) if d]
+        self.python = {k: x for k, (x, out) in enumerate(zip(carried, self.sources))
+                       if staging.is_constant(x) and isinstance(out, staging.Out)
+                       and jaxpr.outvars[out.index] is jaxpr.invars[offset + k]}
 
     def _start(self, inputs: tuple) -> None:
         self.state = staging.State(inputs, carry_constants=True)
@@ -497,7 +504,7 @@ class _Loop:
                             "change in a traced loop; compute this value outside the loop.")
                     continue
                 k = next(types)
-                if staging.mixes_bools([x, y]) and x is before:  # carried as a bool array instead
+                if type(x) is bool and x is before and staging.mixes_bools([x, y]):  # carry a bool array
                     self._restart(self.names.index(name), jnp.asarray(x))
                     return True
                 self.sources.append(y)
@@ -562,7 +569,7 @@ class _Loop:
                 "count static.")
 
     def finish(self, carry, stacked=(), length=0) -> Any:
-        values = list(self.rebuild(carry))
+        values = list(self.rebuild([self.python.get(k, c) for k, c in enumerate(carry)]))
         rows = iter(stacked)
         for k, name in enumerate(self.names):
             if name in self.unbound_after:
