@@ -114,9 +114,9 @@ def _mutations(nodes: Iterable[gast.AST]) -> dict[str, gast.AST]:
     names = {}
     for n in nodes:
         target = None
-        if anno.hasanno(n, anno.Basic.COMPOSITE):
-            continue  # carried as a variable
         if isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del)):
+            if anno.hasanno(n, anno.Basic.COMPOSITE):
+                continue  # carried as a variable
             target = n.value
         elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
               and n.func.attr in MUTATING_METHODS):
@@ -213,12 +213,14 @@ def captured(fn: gast.FunctionDef) -> tuple[set[str], set[str]]:
     return read | written, written
 
 
-def changes_objects(fn: gast.FunctionDef) -> bool:
+def changes_objects(fn: gast.FunctionDef, outer: bool = False) -> bool:
     """Whether `fn` (nested scopes included) may change an object in place: it assigns or
-    deletes an attribute or item, or calls a method named like a mutating one."""
+    deletes an attribute or item, or calls a method named like a mutating one; or, with
+    `outer`, declares a `global` or `nonlocal` name."""
     return any(isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del))
                or isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-               and n.func.attr in MUTATING_METHODS for n in gast.walk(fn))
+               and n.func.attr in MUTATING_METHODS
+               or outer and isinstance(n, (gast.Global, gast.Nonlocal)) for n in gast.walk(fn))
 
 
 def calls_in(node: gast.AST) -> bool:

@@ -67,7 +67,8 @@ class _Liveness:
         return head
 
     def stmt(self, node: gast.stmt, live_out: _Live, loop: _Loop | None) -> _Live:
-        return self._stmt(node, live_out, loop) | self.always
+        live = self._stmt(node, live_out, loop)
+        return live | self.always if self.always else live
 
     def _stmt(self, node: gast.stmt, live_out: _Live, loop: _Loop | None) -> _Live:
         anno.setanno(node, anno.Static.LIVE_OUT, live_out)

@@ -129,6 +129,8 @@ def _placeholders(names: set[str]) -> list[gast.stmt]:
 def _share(scope: gast.FunctionDef, ctx: Context) -> list[gast.stmt]:
     """The declarations of the shared names a generated function assigns, and the
     assignments from the parameters renamed for them."""
+    if not (ctx.shared_names or ctx.composites):
+        return []
     params = [p for p in scope.args.args if p.id in ctx.shared_names]
     assigned = {name for stmt in scope.body for name in activity.binds(stmt)} & ctx.shared_names
     assigned |= {p.id for p in params}

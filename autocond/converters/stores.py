@@ -111,7 +111,7 @@ def _load(node: gast.expr) -> gast.expr:
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    outer = frozenset(activity.declared_outer(node))
-    if outer or activity.changes_objects(node):
+    if activity.changes_objects(node, outer=True):
+        outer = frozenset(activity.declared_outer(node))
         node.body = functional.visit_block(_Transformer(ctx, outer), node.body)
     return node
