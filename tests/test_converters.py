@@ -695,11 +695,11 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = ac__.FALSE
+            do_return = False
             retval_ = ac__.UndefinedReturnValue()
 
             def if_true(do_return, retval_):
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = x
                 return (do_return, retval_)
 
@@ -709,7 +709,7 @@ RETURNS = [
 
             def if_true_1(retval_):
                 y = -x
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = y
                 return retval_
 
@@ -732,16 +732,16 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = ac__.FALSE
+            do_return = False
             retval_ = ac__.UndefinedReturnValue()
 
             def if_true():
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = x
                 return retval_
 
             def if_false():
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = -x
                 return retval_
             retval_ = ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((3,), (5,))})
@@ -758,11 +758,11 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = ac__.FALSE
+            do_return = False
             retval_ = ac__.UndefinedReturnValue()
 
             def if_true(do_return, retval_):
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = x
                 return (do_return, retval_)
 
@@ -771,7 +771,7 @@ RETURNS = [
             do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), ())})
 
             def if_true_1(retval_):
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = None
                 return retval_
 
@@ -794,13 +794,13 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = ac__.FALSE
+            do_return = False
             retval_ = ac__.UndefinedReturnValue()
 
             def if_true(do_return, retval_, x):
 
                 def if_true_1(do_return, retval_):
-                    do_return = ac__.TRUE
+                    do_return = True
                     retval_ = 10
                     return (do_return, retval_)
 
@@ -822,7 +822,7 @@ RETURNS = [
             do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), return_lines={'retval_': ((4,), ())})
 
             def if_true_3(retval_):
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = x
                 return retval_
 
@@ -848,12 +848,12 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = ac__.FALSE
+            do_return = False
             retval_ = ac__.UndefinedReturnValue()
 
             def if_true(do_return, retval_, x):
                 x = x * 2
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = x
                 return (do_return, retval_, x)
 
@@ -865,7 +865,7 @@ RETURNS = [
                 x = x - 1
 
                 def if_true_2(do_return, retval_):
-                    do_return = ac__.TRUE
+                    do_return = True
                     retval_ = -x
                     return (do_return, retval_)
 
@@ -874,7 +874,7 @@ RETURNS = [
                 do_return, retval_ = ac__.if_stmt(x < -5, if_true_2, if_false_2, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((7,), (4,))})
 
                 def if_true_3(retval_):
-                    do_return = ac__.TRUE
+                    do_return = True
                     retval_ = x
                     return retval_
 
@@ -901,18 +901,18 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = ac__.FALSE
+            do_return = False
             retval_ = ac__.UndefinedReturnValue()
 
             def if_true(do_return, retval_):
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = x
                 return (do_return, retval_)
 
             def if_false(do_return, retval_):
 
                 def if_true_1(do_return, retval_):
-                    do_return = ac__.TRUE
+                    do_return = True
                     retval_ = -x
                     return (do_return, retval_)
 
@@ -923,7 +923,7 @@ RETURNS = [
             do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), (5,))})
 
             def if_true_2(retval_):
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = 0
                 return retval_
 
@@ -1209,7 +1209,7 @@ LOOP_EXITS = [
         """
         def f(n):
             i = 0
-            break_ = ac__.FALSE
+            break_ = False
 
             def loop_test(break_, i):
                 return i < n
@@ -1217,7 +1217,7 @@ LOOP_EXITS = [
             def loop_body(break_, i):
 
                 def if_true(break_):
-                    break_ = ac__.TRUE
+                    break_ = True
                     return break_
 
                 def if_false(break_):
@@ -1256,11 +1256,11 @@ LOOP_EXITS = [
                 return i < n
 
             def loop_body(i, n):
-                continue_ = ac__.FALSE
+                continue_ = False
                 i += 1
 
                 def if_true(continue_):
-                    continue_ = ac__.TRUE
+                    continue_ = True
                     return continue_
 
                 def if_false(continue_):
@@ -1293,12 +1293,12 @@ LOOP_EXITS = [
         """
         def f(xs):
             s = 0
-            break_ = ac__.FALSE
+            break_ = False
 
             def loop_body(x, break_, s):
 
                 def if_true(break_):
-                    break_ = ac__.TRUE
+                    break_ = True
                     return break_
 
                 def if_false(break_):
@@ -1332,12 +1332,12 @@ LOOP_EXITS = [
         def f(x, xs):
 
             def if_true(x):
-                break_ = ac__.FALSE
+                break_ = False
 
                 def loop_body(v, break_, x):
 
                     def if_true_1(break_):
-                        break_ = ac__.TRUE
+                        break_ = True
                         return break_
 
                     def if_false_1(break_):
@@ -1373,7 +1373,7 @@ LOOP_EXITS = [
         """,
         """
         def f(x):
-            do_return = ac__.FALSE
+            do_return = False
             retval_ = ac__.UndefinedReturnValue()
 
             def loop_test(do_return, retval_, x):
@@ -1382,7 +1382,7 @@ LOOP_EXITS = [
             def loop_body(do_return, retval_, x):
 
                 def if_true(do_return, retval_):
-                    do_return = ac__.TRUE
+                    do_return = True
                     retval_ = x
                     return (do_return, retval_)
 
@@ -1401,7 +1401,7 @@ LOOP_EXITS = [
             do_return, retval_, x = ac__.while_stmt(loop_test, loop_body, (do_return, retval_, x), ('do_return', 'retval_', 'x'), stop=('do_return',))
 
             def if_true_2(retval_):
-                do_return = ac__.TRUE
+                do_return = True
                 retval_ = 0
                 return retval_
 

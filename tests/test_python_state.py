@@ -585,31 +585,6 @@ def test_objects_made_and_changed_inside_a_traced_loop(n):
 # --- Python numbers keep Python's arithmetic -----------------------------------------------
 
 
-def bool_merged(x):
-    q = False
-    if x > 0:
-        q = True
-    return q + q, -q, ~q, q - 1
-
-
-@pytest.mark.parametrize("x", [1.0, -1.0])
-def test_a_python_bool_merged_by_a_traced_if_is_an_int(x):
-    assert_matches_python(bool_merged, F(x))  # (2, -1, -2, 0) and (0, 0, -1, -1)
-
-
-def bool_carried(xs):
-    found = False
-    for x in xs:
-        if x > 3:
-            found = True
-    return found * 10 + found
-
-
-@pytest.mark.parametrize("xs", [[], [1.0], [1.0, 5.0]])
-def test_a_python_bool_carried_by_a_traced_loop_is_an_int(xs):
-    assert_matches_python(bool_carried, jnp.asarray(xs, F))
-
-
 def bool_or_array(x):
     found = False
     for i in range(3):

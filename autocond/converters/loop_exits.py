@@ -1,9 +1,9 @@
 """Lowers `break` and `continue` to flags, so a loop that leaves early is still one loop.
 
-    while test:                    break_ = ac__.FALSE
+    while test:                    break_ = False
         if c:                      while test:                  # the loop stops on `break_`
             break                      if c:
-        x = f(x)             →             break_ = ac__.TRUE
+        x = f(x)             →             break_ = True
     else:                              if ac__.not_(break_):
         y = g(x)                           x = f(x)
                                    if ac__.not_(break_):        # `else` runs if not broken
@@ -29,7 +29,7 @@ from autocond.pyct.loader import RUNTIME_NAME
 
 
 def _assign(flag: str, value: bool) -> list[gast.stmt]:
-    return templates.replace(f"flag = {RUNTIME_NAME}.{'TRUE' if value else 'FALSE'}", flag=flag)
+    return templates.replace("flag = value", flag=flag, value=gast.Constant(value=value, kind=None))
 
 
 class _Transformer(functional.Transformer):

@@ -1,13 +1,13 @@
 """Lowers `return` inside compound statements to a flag and a value.
 
-    if x > 0:                      do_return = ac__.FALSE
+    if x > 0:                      do_return = False
         return x                   retval_ = ac__.UndefinedReturnValue()
     y = -x                   →     if x > 0:
-    return y                           do_return = ac__.TRUE
+    return y                           do_return = True
                                        retval_ = x
                                    if ac__.not_(do_return):
                                        y = -x
-                                       do_return = ac__.TRUE
+                                       do_return = True
                                        retval_ = y
                                    return retval_
 
@@ -37,7 +37,7 @@ def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str
     lowered_so_far = []  # the assignments of the return value, in order
 
     def lower(stmt: gast.Return) -> list[gast.stmt]:
-        lowered = templates.replace(f"flag = {RUNTIME_NAME}.TRUE\nretval = value", flag=flag, retval=value,
+        lowered = templates.replace("flag = True\nretval = value", flag=flag, retval=value,
                                     value=stmt.value or gast.Constant(value=None, kind=None))
         anno.setanno(lowered[1], anno.Basic.RETURN_LINE, 0 if stmt is implicit else ctx.line(stmt))
         lowered_so_far.append(lowered[1])
@@ -88,9 +88,8 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
             lowering.on_guard(loop.orelse[0])
             # Added last: the `return`s before it are those up to the end of the loop's body.
             anno.setanno(loop.orelse[0], anno.Basic.RETURNS_BEFORE, returns_before(loop.orelse[0], loop))
-    prologue = templates.replace(
-        f"flag = {RUNTIME_NAME}.FALSE\nretval = {RUNTIME_NAME}.UndefinedReturnValue()",
-        flag=lowering.flag, retval=value)
+    prologue = templates.replace(f"flag = False\nretval = {RUNTIME_NAME}.UndefinedReturnValue()",
+                                 flag=lowering.flag, retval=value)
     epilogue = templates.replace("return retval", retval=value)
     origin.mark(prologue, node.body[0])
     origin.mark(epilogue, node.body[-1])

@@ -1,8 +1,6 @@
 """The runtime that converted code calls (as `ac__`): each operator decides at trace time
 between plain Python and a `lax` control-flow primitive."""
 
-import numpy as _np
-
 from autocond.operators.calls import call as call
 from autocond.operators.conditionals import if_stmt as if_stmt
 from autocond.operators.conditionals import python_bool as python_bool
@@ -32,8 +30,3 @@ from autocond.operators.variables import UndefinedReturnValue as UndefinedReturn
 from autocond.operators.variables import getattr_ as getattr_
 from autocond.operators.variables import ld as ld
 from autocond.operators.variables import setattr_ as setattr_
-
-# The values of the flags lowered `break`, `continue` and `return` statements set: NumPy bools,
-# which stay bools when a traced construct merges or carries them, where a Python bool becomes
-# the int it is in Python's arithmetic.
-TRUE, FALSE = _np.True_, _np.False_

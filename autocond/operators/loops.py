@@ -13,7 +13,6 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 from autocond import errors
@@ -195,9 +194,9 @@ def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, 
             return (staging.predicate(value, where), *s)
         stopped = _stopped(current, names, stop)
         if not staging.is_traced(stopped):
-            return (np.False_, *current) if stopped else tested(*current)
+            return (False, *current) if stopped else tested(*current)
         return staging.as_tuple(conditionals.staged(
-            stopped, (lambda *s: (np.False_, *s), tested), current, (_TEST, *names), where,
+            stopped, (lambda *s: (False, *s), tested), current, (_TEST, *names), where,
             ("the exit", "the test"), carried=carried), (_TEST, *names))
 
     start = advance(*state) if going is None else (staging.predicate(going, where), *state)
@@ -504,9 +503,6 @@ class _Loop:
                             "change in a traced loop; compute this value outside the loop.")
                     continue
                 k = next(types)
-                if type(x) is bool and x is before and staging.mixes_bools([x, y]):  # carry a bool array
-                    self._restart(self.names.index(name), jnp.asarray(x))
-                    return True
                 self.sources.append(y)
                 promoted |= self._check_leaf(path, k, y)
         return promoted

@@ -147,19 +147,7 @@ def trace(fn: Callable[..., tuple], avals: Sequence[Any], where: str,
 
 
 def aval_of(leaf: Any):
-    """The type a leaf has in traced code. A Python bool is the int it is in Python's arithmetic
-    (`True + True` is 2): a weak int32, not a bool array (on which `+` is `or`)."""
-    if isinstance(leaf, (Out, Zeros)):
-        return leaf.aval
-    return jax.typeof(int(leaf) if type(leaf) is bool else leaf)
-
-
-def mixes_bools(leaves: Sequence[Any]) -> bool:
-    """Whether `leaves` (one value on several paths) hold both a Python bool and a bool array.
-    Python computes with them differently (`True + True` is 2; on bool arrays, True); one
-    traced value cannot be both, and it is then a bool array, as on the paths that made one."""
-    python = any(type(x) is bool for x in leaves)
-    return python and any(type(x) is not bool and aval_of(x).dtype == bool for x in leaves)
+    return leaf.aval if isinstance(leaf, (Out, Zeros)) else jax.typeof(leaf)
 
 
 def resolve(leaf: Any, outs: Sequence[Any]) -> Any:
@@ -211,8 +199,6 @@ def same_static(a: Any, b: Any) -> bool:
 
 def describe(leaf: Any) -> str:
     """A leaf for error messages: its type for arrays, its value for other objects."""
-    if type(leaf) is bool:
-        return f"the Python bool {leaf}"
     if isinstance(leaf, (Out, Zeros)) or is_constant(leaf) or isinstance(leaf, jax.Array):
         return aval_of(leaf).str_short(short_dtypes=True)
     if isinstance(leaf, Undefined):
@@ -238,9 +224,7 @@ class State:
         # A loop carries Python numbers as arrays, converted once before the loop.
         self.dynamic = [isinstance(x, jax.Array) or (carry_constants and is_constant(x))
                         for x in self.leaves]
-        # A Python bool is carried as the int it is in Python's arithmetic (`aval_of`).
-        self.operands = [jax.numpy.asarray(int(x) if type(x) is bool else x)
-                         for x, d in zip(self.leaves, self.dynamic) if d]
+        self.operands = [jax.numpy.asarray(x) for x, d in zip(self.leaves, self.dynamic) if d]
 
     def rebuild(self, operands: Sequence[Any]) -> tuple:
         it = iter(operands)
@@ -336,8 +320,7 @@ def _merge_leaf(plan: Merge, path: str, leaves: tuple, where: str, labels: Seque
             f"`{path}` is not a JAX value in every branch of {where}, and it differs between "
             f"them: {kinds}. Only arrays and numbers can depend on a traced condition; compute "
             "this value outside the `if`, or make the condition static (e.g. `static_argnames`).")
-    avals = [jax.typeof(x) if type(x) is bool else aval_of(x) for x in leaves] if mixes_bools(leaves) \
-        else [aval_of(x) for x in leaves]
+    avals = [aval_of(x) for x in leaves]
     if any(a.shape != avals[0].shape for a in avals):
         raise errors.StagingError(
             f"`{path}` has a different shape in the branches of {where}: {kinds}. Every branch "
