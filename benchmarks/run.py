@@ -4,12 +4,17 @@ Measured, never asserted: every number is printed next to a baseline run in the 
 
     python benchmarks/run.py           # full run (a few minutes at most on a 2-core CPU)
     python benchmarks/run.py --quick   # smoke run (well under 30 seconds)
+
+Section d) compares autocond with its Python-state tracking (closure sharing, carried
+attributes, announced stores and their checks) against the same code with it switched off, on
+functions that change no Python state.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import gc
 import importlib.metadata
 import importlib.util
@@ -22,7 +27,8 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Sequence
+import unittest.mock
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -32,6 +38,9 @@ from jax import lax
 
 import autocond
 from autocond import _transpiler
+from autocond.analysis import activity
+from autocond.converters import composites, stores
+from autocond.operators import effects
 
 # --- output helpers ---------------------------------------------------------------------------
 
@@ -501,6 +510,68 @@ def bench_runtime(quick: bool) -> None:
         print("  equation counts match hand-written lax in every case")
 
 
+# --- d) the cost of noticing Python state changes ---------------------------------------------
+
+
+@contextlib.contextmanager
+def _without_state_tracking() -> Iterator[None]:
+    """autocond with its Python-state passes and run-time checks made no-ops: the baseline for
+    code that changes no Python state (which must convert and trace to the same program)."""
+
+    @contextlib.contextmanager
+    def nothing_recorded():
+        yield []
+
+    with contextlib.ExitStack() as stack:
+        for target, name, stub in [
+            (composites, "mark", lambda fn, ctx: None),
+            (composites, "transform", lambda fn, ctx: fn),
+            (stores, "transform", lambda fn, ctx: fn),
+            (activity, "captured", lambda fn: (set(), set())),
+            (effects, "recorded", nothing_recorded),
+            (effects, "check", lambda stores, carried, where: None),
+        ]:
+            stack.enter_context(unittest.mock.patch.object(target, name, stub))
+        yield
+
+
+def _interleaved(run: Callable[[], Any], blocks: int, per_block: int) -> tuple[float, float]:
+    """Median seconds of `run` with state tracking on, and off, in interleaved blocks."""
+    on, off = [], []
+    for _ in range(blocks):
+        for times, tracking in ((on, contextlib.nullcontext()), (off, _without_state_tracking())):
+            with tracking:
+                gc.collect()
+                start = time.perf_counter()
+                for _ in range(per_block):
+                    run()
+                times.append((time.perf_counter() - start) / per_block)
+    return statistics.median(on), statistics.median(off)
+
+
+def bench_state_tracking(quick: bool) -> None:
+    section("d) noticing Python state changes, on code that makes none: tracking on vs off")
+    blocks = 5 if quick else 21
+    x = jnp.linspace(0.5, 4.0, 4096, dtype=jnp.float32)
+    rows = []
+    on, off = _interleaved(lambda: _transpiler.convert_function(conversion_workload), blocks, 10)
+    rows.append(["convert `conversion_workload`", f"{1e3 * on:.2f}", f"{1e3 * off:.2f}",
+                 f"{on / off:.3f}", "-"])
+    for name, fn in [("trace traced if", branchy), ("trace traced while", newton_sqrt),
+                     ("trace range with break", first_above), ("trace for row in array", row_walk)]:
+        converted = autocond.convert(fn)
+        def trace(converted=converted):  # a new function each time: traces are cached by function
+            return jax.make_jaxpr(lambda v: converted(v))(x)
+
+        on, off = _interleaved(trace, blocks, 5)
+        with _without_state_tracking():
+            baseline = str(jax.make_jaxpr(autocond.convert(fn))(x))
+        same = str(jax.make_jaxpr(converted)(x)) == baseline
+        rows.append([name, f"{1e3 * on:.2f}", f"{1e3 * off:.2f}", f"{on / off:.3f}", "yes" if same else "NO"])
+    print(f"milliseconds per call, median of {blocks} interleaved blocks")
+    print(table(["case", "tracking on ms", "off ms", "on/off", "same jaxpr"], rows))
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -521,6 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench_compile(args.quick)
     bench_compile_rows(args.quick)
     bench_runtime(args.quick)
+    bench_state_tracking(args.quick)
     print(f"\ntotal benchmark time: {time.perf_counter() - start:.1f} s")
     return 0
 
