@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 
 import gast
@@ -47,6 +48,15 @@ def _name(name: str) -> gast.Name:
 def attribute(base: str, attr: str, ctx: gast.expr_context | None = None) -> gast.Attribute:
     """`base.attr` (read, unless `ctx` says otherwise)."""
     return gast.Attribute(value=_name(base), attr=attr, ctx=ctx or gast.Load())
+
+
+def load(node: gast.expr) -> gast.expr:
+    """A copy of `node` (a name, or attributes and subscripts of one) that reads it."""
+    clone = copy.deepcopy(node)
+    for n in gast.walk(clone):
+        if hasattr(n, "ctx"):
+            n.ctx = gast.Load()
+    return clone
 
 
 def pack(names: Sequence[str]) -> gast.expr:

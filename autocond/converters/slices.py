@@ -22,8 +22,6 @@ twice, so they must be names or constants.
 
 from __future__ import annotations
 
-import copy
-
 import gast
 
 from autocond.analysis import activity
@@ -86,7 +84,7 @@ class _Transformer(functional.Transformer):
         for k, sub in enumerate(chain):
             call = templates.replace_as_expression(
                 f"{RUNTIME_NAME}.setitem(container, key, value)",
-                container=_load(sub.value), key=_key(sub.slice), value=value)
+                container=functional.load(sub.value), key=_key(sub.slice), value=value)
             if k == 0 and op is not None:
                 call.args.append(gast.Constant(value=op, kind=None))
             if root.id in self.owned:
@@ -95,15 +93,6 @@ class _Transformer(functional.Transformer):
         assign = templates.replace("name = value", name=root.id, value=value)
         origin.mark(assign, node)
         return assign[0]
-
-
-def _load(node: gast.expr) -> gast.expr:
-    """A copy of `node` (a name, or a subscript chain on one) that reads it."""
-    clone = copy.deepcopy(node)
-    for n in gast.walk(clone):
-        if isinstance(n, (gast.Name, gast.Subscript)):
-            n.ctx = gast.Load()
-    return clone
 
 
 def _key(node: gast.expr) -> gast.expr:

@@ -24,7 +24,6 @@ evaluates it again).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 
 import gast
@@ -67,6 +66,7 @@ class _Transformer(functional.Transformer):
             node.body = self._notices(bound, node) + node.body
         return self._notices(bound, node) + [node]
 
+
 def _pure(node: gast.expr) -> bool:
     """Evaluating `node` again gives the same object and does nothing else."""
     return all(isinstance(n, (gast.Name, gast.Attribute, gast.Subscript, gast.Constant, gast.Load,
@@ -75,39 +75,29 @@ def _pure(node: gast.expr) -> bool:
 
 def _object_stores(stmt: gast.stmt) -> list[gast.stmt]:
     """The announcements of the changes `stmt` makes to objects in place."""
-    if isinstance(stmt, gast.Assign):
-        targets = stmt.targets
-    elif isinstance(stmt, (gast.AugAssign, gast.AnnAssign, gast.Delete)):
-        targets = [stmt.target] if not isinstance(stmt, gast.Delete) else stmt.targets
-    elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
         method = stmt.value.func
         if (isinstance(method, gast.Attribute) and method.attr in activity.MUTATING_METHODS
                 and _pure(method.value)):
-            return templates.replace(f"{RUNTIME_NAME}.object_change(obj)", obj=_load(method.value))
+            return templates.replace(f"{RUNTIME_NAME}.object_change(obj)",
+                                     obj=functional.load(method.value))
         return []
-    else:
+    if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Delete)):
         return []
+    targets = stmt.targets if isinstance(stmt, (gast.Assign, gast.Delete)) else [stmt.target]
     stores = []
     for target in (n for t in targets for n in gast.walk(t)):
-        if isinstance(target, gast.Load) or not hasattr(target, "ctx") or isinstance(target.ctx, gast.Load):
+        if not isinstance(target, (gast.Attribute, gast.Subscript)) or isinstance(target.ctx, gast.Load):
             continue
-        if (isinstance(target, gast.Attribute) and _pure(target.value)
-                and not anno.hasanno(target, anno.Basic.COMPOSITE)):
-            stores += templates.replace(f"{RUNTIME_NAME}.attr_store(obj, attr)", obj=_load(target.value),
-                                        attr=gast.Constant(value=target.attr, kind=None))
-        elif isinstance(target, gast.Subscript) and _pure(target):
-            stores += templates.replace(f"{RUNTIME_NAME}.item_store(obj, key)", obj=_load(target.value),
-                                        key=_load(target.slice))
+        obj = functional.load(target.value)
+        if isinstance(target, gast.Attribute):
+            if _pure(target.value) and not anno.hasanno(target, anno.Basic.COMPOSITE):
+                stores += templates.replace(f"{RUNTIME_NAME}.attr_store(obj, attr)", obj=obj,
+                                            attr=gast.Constant(value=target.attr, kind=None))
+        elif _pure(target):
+            stores += templates.replace(f"{RUNTIME_NAME}.item_store(obj, key)", obj=obj,
+                                        key=functional.load(target.slice))
     return stores
-
-
-def _load(node: gast.expr) -> gast.expr:
-    """A copy of `node` that reads it."""
-    clone = copy.deepcopy(node)
-    for n in gast.walk(clone):
-        if hasattr(n, "ctx"):
-            n.ctx = gast.Load()
-    return clone
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
