@@ -66,8 +66,6 @@ def _statements(body: list[gast.stmt], in_construct: bool = False):
 def mark(fn: gast.FunctionDef, ctx: Context) -> None:
     """Annotate the attribute stores inside branches and loops that are carried (`COMPOSITE`:
     the variable that carries them)."""
-    if not activity.changes_objects(fn):
-        return
     bindings = {}
     for stmt, in_construct in _statements(fn.body):
         for name in activity.binds(stmt) if not isinstance(stmt, _CONSTRUCTS) else _header_binds(stmt):

@@ -51,14 +51,11 @@ class _Transformer(functional.Transformer):
                 templates.replace_as_expression(
                     f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{returned})",
                     test=node.test, if_true=true_name, if_false=false_name,
-                    inputs=functional.values(inputs), names=self._names(outputs)),
+                    inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label)),
                 set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)),
         ]
         origin.mark(generated, node)
         return generated
-
-    def _names(self, outputs: list[str]) -> gast.Tuple:
-        return functional.name_strings(map(self.ctx.label, outputs))
 
     def _carried(self, node: gast.If) -> tuple[list[str], list[str]]:
         """The variables the branches take (read before assigning, or passed through) and
@@ -84,7 +81,7 @@ class _Transformer(functional.Transformer):
                 f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names)",
                 subject=subject, cases=gast.parse(repr(tuple(cases))).body[0].value,
                 branches=functional.values(names),
-                inputs=functional.values(inputs), names=self._names(outputs)),
+                inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label)),
             set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
         origin.mark(generated, node)
         return generated

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import gast
 
@@ -69,8 +69,9 @@ def values(names: Sequence[str]) -> gast.Tuple:
     return gast.Tuple(elts=[_name(n) for n in names], ctx=gast.Load())
 
 
-def name_strings(names: Iterable[str]) -> gast.Tuple:
-    return gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in names], ctx=gast.Load())
+def name_strings(names: Iterable[str], label: Callable[[str], str] = str) -> gast.Tuple:
+    """The names as strings, for the operators' errors (`label` gives how each is shown)."""
+    return gast.Tuple(elts=[gast.Constant(value=label(n), kind=None) for n in names], ctx=gast.Load())
 
 
 def function(name: str, params: Sequence[str], body: list[gast.stmt], returns: gast.expr) -> gast.FunctionDef:

@@ -52,7 +52,7 @@ class _Transformer(functional.Transformer):
         call = templates.replace_as_expression(
             f"{RUNTIME_NAME}.{operator}(head, inputs, names)",
             head=head, inputs=functional.values(carried),
-            names=functional.name_strings(map(self.ctx.label, carried)))
+            names=functional.name_strings(carried, self.ctx.label))
         if stop:
             call.keywords.append(gast.keyword(arg="stop", value=functional.name_strings(stop)))
         if test_state:

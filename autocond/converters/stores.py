@@ -101,7 +101,6 @@ def _object_stores(stmt: gast.stmt) -> list[gast.stmt]:
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    if activity.changes_objects(node, outer=True):
-        outer = frozenset(activity.declared_outer(node))
-        node.body = functional.visit_block(_Transformer(ctx, outer), node.body)
+    outer = frozenset(activity.declared_outer(node))
+    node.body = functional.visit_block(_Transformer(ctx, outer), node.body)
     return node
