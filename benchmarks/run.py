@@ -528,6 +528,7 @@ def _without_state_tracking() -> Iterator[None]:
             (composites, "transform", lambda fn, ctx: fn),
             (stores, "transform", lambda fn, ctx: fn),
             (activity, "captured", lambda fn: (set(), set())),
+            (activity, "changes_objects", lambda fn, outer=False: False),
             (effects, "recorded", nothing_recorded),
             (effects, "check", lambda stores, carried, where: None),
         ]:
