@@ -10,8 +10,9 @@ inside `if` branches and anywhere inside loops, at any depth of nesting. Python 
 changed as traced code must keep it: closures (`def` and lambdas) read `f`'s variables when
 called; closures assign them through `nonlocal` (counting calls), called as statements;
 closures are made inside loop bodies over the loop's index; lambdas made in a loop over a
-tuple are called after it (late binding); and an object's attributes (`o.t`, `o.k`) are read
-and assigned anywhere. Every program is defined on every input the tests draw, so plain
+tuple are called after it (late binding); an object's attributes (`o.t`, `o.k`) are read
+and assigned anywhere; and bools are computed with as ints (`q + q`, `~q`), where Python's
+bools and bool arrays differ. Every program is defined on every input the tests draw, so plain
 Python is the oracle:
 
 - every variable is assigned at the top, before any branch can read it;
@@ -123,6 +124,11 @@ def _indent(lines: list[str]) -> list[str]:
 
 @st.composite
 def _int_atom(draw, scope: _Scope) -> str:
+    if draw(st.integers(0, 9)) == 9:  # a bool computed with as an int (Python's bools are ints)
+        q = draw(st.sampled_from(BOOL_VARS))
+        m = draw(st.sampled_from(INT_VARS))
+        form = draw(st.sampled_from((f"{q} + {q}", f"~{q}", f"{q} + {m}")))
+        return f"jnp.int32({form})"
     return draw(st.sampled_from(INT_PARAMS + INT_VARS + scope.ints + _INT_CONSTS))
 
 
@@ -278,8 +284,9 @@ def _assign(draw, scope: _Scope) -> list[str]:
         return [f"{target} = {draw(_float_expr(scope))}"]
     if kind == 1:
         return [f"{draw(st.sampled_from(ARRAYS))} = {draw(_array_expr(scope))}"]
-    if kind == 2:
-        return [f"{draw(st.sampled_from(BOOL_VARS))} = {draw(_bool_expr(scope))}"]
+    if kind == 2:  # Python bools too: merged with bool arrays, they become arrays
+        value = draw(st.one_of(_bool_expr(scope), st.sampled_from(("True", "False"))))
+        return [f"{draw(st.sampled_from(BOOL_VARS))} = {value}"]
     # Assigning a `for` index changes it until the loop rebinds it (not the iterations).
     target = draw(st.sampled_from(INT_VARS + INT_PARAMS + scope.indices))
     return [f"{target} = {draw(_int_expr(scope))}"]

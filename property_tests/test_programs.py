@@ -17,7 +17,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from hypothesis import given, note
+from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 import autocond
@@ -68,29 +68,42 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
         for a, want in zip(args, wants):
             assert_same(want, converted(*a), f"convert{a}")
 
-        jitted = autocond.jit(f)
-        for a, want in zip(args, wants):
-            assert_same(want, jitted(*a), f"jit{a}")
+        try:
+            _check_traced(f, args, inputs, wants, program.signature)
+        except autocond.errors.StagingError as e:
+            # A bool that is a Python bool on some paths and a bool array on others, computed
+            # with as an int: no one value keeps Python's results (`True + True == 2`).
+            if "`q` is" not in str(e) or "computes with it as an int" not in str(e):
+                raise
+            event("a bool of two kinds computed with as an int: refused")
 
-        # With `n` static, its loops and tests are Python again, around traced floats.
-        static_n = autocond.jit(f, static_argnames="n")
-        x, y, n, v = args[0]
-        assert_same(wants[0], static_n(x, y, n=inputs[0][2], v=v), f"jit, n={inputs[0][2]} static")
 
-        # vmap turns every test on the inputs into a batched one. Outputs are made arrays so
-        # a constant returned by the function can be batched. Under jit, it compiles once
-        # (run eagerly, each batched primitive compiles on its own, twice the time).
-        batched = jax.jit(jax.vmap(lambda *a: jax.tree_util.tree_map(jnp.asarray, converted(*a))))
-        got = batched(*(jnp.stack(column) for column in zip(*args)))
-        for b, want in enumerate(wants):
-            assert_same(want, jax.tree_util.tree_map(lambda v, b=b: v[b], got), f"vmap, row {b}")
+def _check_traced(f: Callable, args: list, inputs: list, wants: list, signature: str) -> None:
+    """Under `jit`, `jit` with `n` static, `vmap` and `grad`, `f` computes what Python does."""
+    converted = autocond.convert(f)
+    jitted = autocond.jit(f)
+    for a, want in zip(args, wants):
+        assert_same(want, jitted(*a), f"jit{a}")
 
-        if set(program.signature) & set("fa"):
-            floats = _float_total(program.signature)
-            bounded = autocond.convert(f, max_trips=MAX_TRIPS)
-            want = jax.grad(lambda x, y, v: floats(f(x, y, n, v)), argnums=(0, 1, 2))(x, y, v)
-            got = jax.grad(lambda x, y, v: floats(bounded(x, y, n, v)), argnums=(0, 1, 2))(x, y, v)
-            assert_same(want, got, f"grad at {args[0]}")
+    # With `n` static, its loops and tests are Python again, around traced floats.
+    static_n = autocond.jit(f, static_argnames="n")
+    x, y, n, v = args[0]
+    assert_same(wants[0], static_n(x, y, n=inputs[0][2], v=v), f"jit, n={inputs[0][2]} static")
+
+    # vmap turns every test on the inputs into a batched one. Outputs are made arrays so
+    # a constant returned by the function can be batched. Under jit, it compiles once
+    # (run eagerly, each batched primitive compiles on its own, twice the time).
+    batched = jax.jit(jax.vmap(lambda *a: jax.tree_util.tree_map(jnp.asarray, converted(*a))))
+    got = batched(*(jnp.stack(column) for column in zip(*args)))
+    for b, want in enumerate(wants):
+        assert_same(want, jax.tree_util.tree_map(lambda v, b=b: v[b], got), f"vmap, row {b}")
+
+    if set(signature) & set("fa"):
+        floats = _float_total(signature)
+        bounded = autocond.convert(f, max_trips=MAX_TRIPS)
+        want = jax.grad(lambda x, y, v: floats(f(x, y, n, v)), argnums=(0, 1, 2))(x, y, v)
+        got = jax.grad(lambda x, y, v: floats(bounded(x, y, n, v)), argnums=(0, 1, 2))(x, y, v)
+        assert_same(want, got, f"grad at {args[0]}")
 
 
 def _float_total(signature: str) -> Callable[[Any], Any]:

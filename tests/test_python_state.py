@@ -597,6 +597,95 @@ def test_a_python_bool_a_loop_makes_a_bool_array_stays_one(x):
     assert_matches_python(bool_or_array, F(x))
 
 
+def bool_merged_with_a_bool_array(x):
+    q = True
+    if x > 5:
+        q = x > 7
+    return q + q
+
+
+def bools_merged_with_each_other(x):
+    q = False
+    if x > 5:
+        q = True
+    return -q
+
+
+def int_merged_with_a_bool_array(x):
+    q = 1
+    if x > 5:
+        q = x > 7
+    return q + (x > 6)
+
+
+@pytest.mark.parametrize("fn, kinds", [
+    (bool_merged_with_a_bool_array, "a bool array in the `if` branch, the Python bool True in the `else`"),
+    (bools_merged_with_each_other, "the Python bool True in the `if` branch, the Python bool False in the"),
+    (int_merged_with_a_bool_array, "a bool array in the `if` branch, the Python int 1 in the `else` branch"),
+])
+@pytest.mark.parametrize("x", [3.0, 6.0, 8.0])
+def test_a_bool_of_two_kinds_computed_with_as_an_int_is_an_error(fn, kinds, x):
+    # `True + True` is 2, the bool array's `q + q` a logical or: Python gives both (x=3, x=8).
+    assert_matches_python(fn, F(x), jit=False)  # a concrete test runs one branch, as Python
+    with pytest.raises(autocond.errors.StagingError, match=(
+            f"`q` is {kinds}.* \\(the traced `if` at .*test_python_state.py:{line_of(fn, 'if x > 5')}\\), "
+            f"and the function computes with it as an int at .*test_python_state.py:{line_of(fn, 'return')}: "
+            "Python counts a bool as the int it is")):
+        autocond.jit(fn)(F(x))
+
+
+def bool_carried_by_a_while(x, n):
+    q = True
+    k = 0
+    while k < n:
+        q = x > k
+        k += 1
+    return ~q
+
+
+def test_a_python_bool_a_traced_loop_carries_computed_with_as_an_int_is_an_error():
+    with pytest.raises(autocond.errors.StagingError, match=(
+            "`q` is the Python bool True before the loop, a bool array after an iteration \\(the traced "
+            f"`while` loop at .*:{line_of(bool_carried_by_a_while, 'while k')}\\), and the function computes "
+            f"with it as an int at .*:{line_of(bool_carried_by_a_while, 'return')}")):
+        autocond.jit(bool_carried_by_a_while)(F(1.0), I32(2))
+
+
+def bool_arrays_added(x, n):
+    q = x > 3
+    if x > 5:
+        q = x > 7
+    for i in range(n):
+        q = q + (x > i)
+    return q + q
+
+
+@pytest.mark.parametrize("x", [2.0, 4.0, 6.0, 8.0])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_bool_arrays_on_every_path_add_as_jax_adds_them(x, n):
+    assert_matches_python(bool_arrays_added, F(x), I32(n))
+
+
+def python_flags_counted(x, n):
+    found = False
+    total = 0
+    for i in range(n):
+        if x > i:
+            found = True
+        total = total + found  # an int plus a bool: the same for a bool array
+    return total, 1 - found, found * 3, found
+
+
+@pytest.mark.parametrize("x", [-1.0, 0.5, 2.5])
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_python_flags_a_traced_if_makes_bool_arrays_count_as_python_counts(x, n):
+    assert_matches_python(python_flags_counted, F(x), I32(n))
+
+
+def test_python_flags_counted_under_vmap():
+    assert_vmap_matches_python(python_flags_counted, [F(-1.0), F(0.5), F(2.5)], [I32(0), I32(1), I32(4)])
+
+
 def negative_powers(x, n):
     a = x
     for i in range(n):
@@ -623,6 +712,51 @@ def float_powers(x, n):
 @pytest.mark.parametrize("n", [0, 1, 4])
 def test_float_powers_and_floor_division_of_a_traced_range_index(n):
     assert_matches_python(float_powers, F(0.5), I32(n))
+
+
+def negative_powers_of_a_counter(x, n):
+    a = x
+    k = 0
+    while k < n:
+        a = a + 0.5 * 2 ** -k
+        k += 1
+    return a
+
+
+def negative_powers_of_an_int_a_traced_range_carries(x, n):
+    a = x
+    k = 1
+    for _ in range(n):
+        a = a + 2 ** -k
+        k = k + 1
+    return a
+
+
+@pytest.mark.parametrize("fn, what", [
+    (negative_powers_of_a_counter, "`k`"),
+    (negative_powers_of_an_int_a_traced_range_carries, "the loop index or `k`"),
+])
+def test_a_negative_power_of_an_int_a_traced_loop_carries_is_an_error(fn, what):
+    assert negative_powers_of_a_counter(0.5, 3) == 1.375  # Python's ints: float powers
+    line = line_of(fn, "while" if fn is negative_powers_of_a_counter else "for _")
+    with pytest.raises(autocond.errors.StagingError, match=(
+            f"The body of the traced `(while|for)` loop at .*test_python_state.py:{line} computes with "
+            f"{what} in a way Python's ints would not")):
+        autocond.jit(fn)(F(0.5), I32(3))
+
+
+def powers_of_a_counter(x, n):
+    a = x
+    k = 0
+    while k < n:
+        a = a + 0.5 * 2 ** k + k // 2 - (k * k) % 3
+        k += 1
+    return a, k
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_nonnegative_powers_and_floor_division_of_a_counter(n):
+    assert_matches_python(powers_of_a_counter, F(0.5), I32(n))
 
 
 def attribute_read_in_loop_else(x, n):

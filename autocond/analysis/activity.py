@@ -223,6 +223,87 @@ def changes_objects(fn: gast.FunctionDef, outer: bool = False) -> bool:
                or outer and isinstance(n, (gast.Global, gast.Nonlocal)) for n in gast.walk(fn))
 
 
+# Operators for which Python's bools (ints) and bool arrays differ: `True + True` is 2, but
+# JAX adds bool arrays as a logical or; `-`, `~` and the rest are ints' operators too.
+_INT_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod, gast.Pow, gast.LShift,
+                  gast.RShift, gast.USub, gast.UAdd, gast.Invert)
+_BIT_OPERATORS = (gast.BitAnd, gast.BitOr, gast.BitXor)
+
+
+def _maybe_bool(node: gast.expr, bools: set[str]) -> bool:
+    """Whether `node` may give a bool (Python's or an array), the names in `bools` may:
+    comparisons, `not`, `True`, and operations on them do. Calls, items and attributes are
+    taken to give numbers."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) is bool
+    if isinstance(node, gast.Name):
+        return node.id in bools
+    if isinstance(node, gast.Compare) or isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return True
+    if isinstance(node, gast.UnaryOp):
+        return _maybe_bool(node.operand, bools)
+    if isinstance(node, gast.BinOp):
+        return (isinstance(node.op, _INT_OPERATORS + _BIT_OPERATORS)
+                and _maybe_bool(node.left, bools) and _maybe_bool(node.right, bools))
+    if isinstance(node, gast.BoolOp):
+        return any(_maybe_bool(v, bools) for v in node.values)
+    if isinstance(node, gast.IfExp):
+        return _maybe_bool(node.body, bools) or _maybe_bool(node.orelse, bools)
+    if isinstance(node, gast.NamedExpr):
+        return _maybe_bool(node.value, bools)
+    if isinstance(node, (gast.Tuple, gast.List, gast.Set)):  # as the items of a `for`
+        return any(_maybe_bool(e, bools) for e in node.elts)
+    return False
+
+
+def _bool_names(fn: gast.FunctionDef) -> set[str]:
+    """The names of `fn` assigned a value that may be a bool (`_maybe_bool`), or iterating
+    over a literal that may hold one. Parameters are taken to be numbers."""
+    assignments = []
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Assign):
+            for target in n.targets:
+                if isinstance(target, gast.Tuple) and isinstance(n.value, gast.Tuple) \
+                        and len(target.elts) == len(n.value.elts):
+                    assignments += zip(target.elts, n.value.elts)
+                else:
+                    assignments.append((target, n.value))
+        elif isinstance(n, gast.AugAssign):
+            assignments.append((n.target, gast.BinOp(left=n.target, op=n.op, right=n.value)))
+        elif isinstance(n, (gast.NamedExpr, gast.For)):
+            assignments.append((n.target, n.value if isinstance(n, gast.NamedExpr) else n.iter))
+    bools = set()
+    while True:
+        more = {name for target, value in assignments if _maybe_bool(value, bools)
+                for name in binds(target)} - bools
+        if not more:
+            return bools
+        bools |= more
+
+
+def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
+    """The names `fn` (nested scopes included) computes with as ints where a bool would be
+    one: operands of `-q`, `~q`, or of `q + p`, `n += q` and such with another operand that
+    may be a bool (not `q + 1`, where a bool array becomes an int too). Each comes with the
+    node doing it first in the source."""
+    bools = _bool_names(fn)
+    found = {}
+    for n in gast.walk(fn):
+        if isinstance(n, gast.UnaryOp) and isinstance(n.op, _INT_OPERATORS):
+            pairs = [(n.operand, n.operand)]
+        elif isinstance(n, (gast.BinOp, gast.AugAssign)) and isinstance(n.op, _INT_OPERATORS):
+            left = n.left if isinstance(n, gast.BinOp) else n.target
+            right = n.right if isinstance(n, gast.BinOp) else n.value
+            pairs = [(left, right), (right, left)]
+        else:
+            continue
+        for operand, other in pairs:
+            if isinstance(operand, gast.Name) and operand.id in bools and _maybe_bool(other, bools) and (
+                    operand.id not in found or n.lineno < found[operand.id].lineno):
+                found[operand.id] = n
+    return found
+
+
 def calls_in(node: gast.AST) -> bool:
     """Whether `node` (its nested blocks included, not nested scopes) calls anything."""
     return any(isinstance(n, gast.Call) for n in _own_nodes(node))

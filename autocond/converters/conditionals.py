@@ -43,16 +43,15 @@ class _Transformer(functional.Transformer):
         if self.ctx.return_value in outputs:  # for errors: which `return`s each branch's value is from
             lines = (self._return_lines(node.body, node), self._return_lines(node.orelse, node))
             returned += f", return_lines={{{self.ctx.return_value!r}: {lines}}}"
+        call = templates.replace_as_expression(
+            f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{returned})",
+            test=node.test, if_true=true_name, if_false=false_name,
+            inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
+        call.keywords += functional.int_operands(outputs, self.ctx)
         generated = [
             functional.function(true_name, inputs, node.body, functional.pack(outputs)),
             functional.function(false_name, inputs, node.orelse, functional.pack(outputs)),
-            functional.call(
-                outputs,
-                templates.replace_as_expression(
-                    f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{returned})",
-                    test=node.test, if_true=true_name, if_false=false_name,
-                    inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label)),
-                set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)),
+            functional.call(outputs, call, set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)),
         ]
         origin.mark(generated, node)
         return generated
@@ -75,14 +74,14 @@ class _Transformer(functional.Transformer):
         inputs, outputs = self._carried(node)
         generated = [functional.function(name, inputs, block, functional.pack(outputs))
                      for name, block in zip(names, blocks)]
-        generated.append(functional.call(
-            outputs,
-            templates.replace_as_expression(
-                f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names)",
-                subject=subject, cases=gast.parse(repr(tuple(cases))).body[0].value,
-                branches=functional.values(names),
-                inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label)),
-            set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
+        call = templates.replace_as_expression(
+            f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names)",
+            subject=subject, cases=gast.parse(repr(tuple(cases))).body[0].value,
+            branches=functional.values(names),
+            inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
+        call.keywords += functional.int_operands(outputs, self.ctx)
+        generated.append(functional.call(outputs, call,
+                                         set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
         origin.mark(generated, node)
         return generated
 

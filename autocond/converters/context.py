@@ -28,6 +28,9 @@ class Context:
     # Attributes carried as variables (`converters.composites`): (`c`, `n`) -> `c_n`.
     composites: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
     return_value: str | None = None  # the variable lowered `return` statements assign
+    # Variables computed with as ints (`q + q`), where a Python bool and a bool array differ:
+    # each with the file line doing it first.
+    int_operands: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def label(self, name: str) -> str:
         """How errors name a carried variable: `c.n` for the one carrying that attribute."""
@@ -48,3 +51,5 @@ class Context:
         captured, written = activity.captured(fn)
         self.shared_names = frozenset(captured & self.local_names)
         self.closure_writes = frozenset(written) & self.shared_names
+        self.int_operands = {name: self.line(node) for name, node in activity.int_operands(fn).items()
+                             if name in self.local_names}

@@ -74,6 +74,17 @@ def name_strings(names: Iterable[str], label: Callable[[str], str] = str) -> gas
     return gast.Tuple(elts=[gast.Constant(value=label(n), kind=None) for n in names], ctx=gast.Load())
 
 
+def int_operands(names: Iterable[str], ctx: Context) -> list[gast.keyword]:
+    """`int_operands={'q': 6}` for the variables among `names` the function computes with as
+    ints (`ctx.int_operands`), for the operator's check that each keeps its kind; or none."""
+    lines = {name: ctx.int_operands[name] for name in names if name in ctx.int_operands}
+    if not lines:
+        return []
+    return [gast.keyword(arg="int_operands", value=gast.Dict(
+        keys=[gast.Constant(value=ctx.label(n), kind=None) for n in lines],
+        values=[gast.Constant(value=line, kind=None) for line in lines.values()]))]
+
+
 def function(name: str, params: Sequence[str], body: list[gast.stmt], returns: gast.expr) -> gast.FunctionDef:
     (fn,) = templates.replace(
         """

@@ -46,8 +46,8 @@ class _Transformer(functional.Transformer):
 
     def _call(self, node, operator: str, head: list, carried: list[str],
               test_state: bool = False) -> gast.stmt:
-        """`carried = ac__.<operator>(*head, loop_body, (carried,), names)`, with `stop=flags`
-        and `test_state=True` where they apply."""
+        """`carried = ac__.<operator>(*head, loop_body, (carried,), names)`, with `stop=flags`,
+        `test_state=True` and `int_operands` where they apply."""
         stop = self._stop(node, set(carried))
         call = templates.replace_as_expression(
             f"{RUNTIME_NAME}.{operator}(head, inputs, names)",
@@ -57,6 +57,7 @@ class _Transformer(functional.Transformer):
             call.keywords.append(gast.keyword(arg="stop", value=functional.name_strings(stop)))
         if test_state:
             call.keywords.append(gast.keyword(arg="test_state", value=gast.Constant(value=True, kind=None)))
+        call.keywords += functional.int_operands(carried, self.ctx)
         return functional.call(carried, call, set(carried) - anno.getanno(node, anno.Static.DEFINED_IN))
 
     def visit_While(self, node: gast.While):

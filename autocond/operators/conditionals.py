@@ -16,7 +16,8 @@ from autocond.operators import checks, effects, staging
 
 def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
             names: Sequence[str], returned: tuple[bool, bool] = (False, False),
-            return_lines: Mapping[str, tuple[Sequence[int], Sequence[int]]] = {}) -> Any:
+            return_lines: Mapping[str, tuple[Sequence[int], Sequence[int]]] = {},
+            int_operands: Mapping[str, int] = {}) -> Any:
     """Runs one branch, as Python does::
 
         def if_stmt(test, if_true, if_false, inputs, names):
@@ -30,7 +31,9 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     Then each variable in `names` must have the same structure and shape in both branches;
     dtypes are promoted as `jnp` would (`1` in one branch and `2.0` in the other give a
     float); values that are not arrays or numbers must be the same in both; a variable
-    assigned in only one branch has no value after the `if` (reading it raises).
+    assigned in only one branch has no value after the `if` (reading it raises). A variable
+    the function computes with as an int (`q + q`; `int_operands` gives the line doing it)
+    must be a bool array in every branch or in none: a Python bool is an int there.
 
     `returned` marks the branches after which the function has returned (a branch ending in
     a lowered `return`, or the `else` of the `if not do_return:` guards that follow one): no
@@ -47,16 +50,25 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
                       or "an earlier `return`" for branch in lines]
                for name, lines in return_lines.items()}
     return staged(test, (if_true, if_false), inputs, names, f"the traced `if` at {here}",
-                  ("the `if` branch", "the `else` branch"), returned, returns)
+                  ("the `if` branch", "the `else` branch"), returned, returns,
+                  int_uses(int_operands, here))
+
+
+def int_uses(int_operands: Mapping[str, int], here: str) -> dict[str, str]:
+    """`file:line` of where the function computes with each variable as an int."""
+    file = here.rpartition(":")[0]
+    return {name: f"{file}:{line}" for name, line in int_operands.items()}
 
 
 def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequence[str],
            where: str, labels: tuple[str, ...], returned: tuple[bool, ...] = (False, False),
-           returns: Mapping[str, Sequence[str]] = {}, carried: frozenset[int] | None = None) -> Any:
+           returns: Mapping[str, Sequence[str]] = {}, int_uses: Mapping[str, str] = {},
+           carried: frozenset[int] | None = None) -> Any:
     """`if_stmt` for a traced `test`: both branches traced, `lax.cond` picking one; with
     more branches, `test` is the index of the one `lax.switch` runs (in range). `where` and
-    `labels` name the construct and its branches in errors. `carried` are the cells through
-    which the branches carry `names` (`effects.cells`, by default of `branches`)."""
+    `labels` name the construct and its branches in errors; `int_uses`, where the function
+    computes with variables as ints (`staging.merge`). `carried` are the cells through which
+    the branches carry `names` (`effects.cells`, by default of `branches`)."""
     pred = staging.predicate(test, where) if len(branches) == 2 else test
     state = staging.State(inputs)
     avals = [op.aval for op in state.operands]
@@ -68,7 +80,7 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
             traced.append(staging.trace(
                 lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names),
                 avals, where, carried))
-    plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns)
+    plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns, int_uses)
     if plan.types or any(t.jaxpr.effects for t in traced):
         fns = [functools.partial(staging.evaluate, t, s, plan.types) for t, s in zip(traced, plan.sources)]
         results = (lax.cond(pred, *fns, state.operands) if len(fns) == 2
@@ -79,7 +91,7 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
 
 
 def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence[Callable],
-                inputs: tuple, names: Sequence[str]) -> Any:
+                inputs: tuple, names: Sequence[str], int_operands: Mapping[str, int] = {}) -> Any:
     """Runs the branch of the first case with a value equal to `subject`, as an `if`/`elif`
     chain (or `match` on literals) does::
 
@@ -97,13 +109,15 @@ def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence
     k = None if staging.is_traced(subject) else _concrete_case(subject, cases)
     if k is not None:
         return branches[k](*inputs)
-    where = f"the traced `if`/`elif` chain or `match` at {staging.site()}"
+    here = staging.site()
+    where = f"the traced `if`/`elif` chain or `match` at {here}"
     index = jnp.int32(len(cases))
     for k in reversed(range(len(cases))):
         hit = functools.reduce(operator.or_, [staging.predicate(subject == v, where) for v in cases[k]])
         index = lax.select(hit, jnp.int32(k), index)
     labels = [f"the branch for {' or '.join(map(repr, values))}" for values in cases] + ["the default branch"]
-    return staged(index, tuple(branches), inputs, names, where, tuple(labels), (False,) * len(branches))
+    return staged(index, tuple(branches), inputs, names, where, tuple(labels), (False,) * len(branches),
+                  int_uses=int_uses(int_operands, here))
 
 
 def _concrete_case(subject: Any, cases: Sequence[Sequence[Any]]) -> int | None:

@@ -5,13 +5,15 @@ traced int32. Wherever `i` meets an array the two agree, since JAX converts the 
 to int32 there anyway. But arithmetic on the index and constants alone is exact in Python:
 `2 ** -i` is 0.25 there and 0 in int32, and `i * 10**9` overflows int32. `exact` follows
 the index through the body's jaxpr, bounding each integer value it alone determines by
-interval arithmetic over the range's values, and says whether all of them are exact.
+interval arithmetic over the range's values, and says whether all of them are exact. So
+for the Python ints a traced loop carries (`k = 0 ... k += 1` in a `while`): Python keeps
+them ints, the loop carries int32 arrays.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -154,16 +156,28 @@ def _subjaxprs(eqn: Any, bounded: bool) -> list[tuple[Jaxpr, list[int]]] | None:
     return None
 
 
-def exact(jaxpr: ClosedJaxpr, low: int, high: int, bounded: bool = True) -> bool:
-    """Whether `jaxpr`, given an index in [low, high] as its first input, computes every value
-    determined by the index alone as Python's ints would; unless `bounded` (a traced range,
-    whose bounds are not known), overflow is not counted: negative powers and divisions by a
-    value that may be 0 are."""
-    try:
-        _walk(jaxpr.jaxpr, [(low, high)] + [None] * (len(jaxpr.jaxpr.invars) - 1), bounded)
-    except _Inexact:
-        return False
-    return True
+def exact(jaxpr: ClosedJaxpr, inputs: Mapping[int, _Interval], bounded: bool = True,
+          feedback: Mapping[int, int] = {}) -> bool:
+    """Whether `jaxpr`, given ints in the intervals `inputs` (by position: a loop's index, the
+    Python ints a loop carries), computes every value they alone determine as Python's ints
+    would; unless `bounded` (the intervals are not known, only signs), overflow is not
+    counted: negative powers and divisions by a value that may be 0 are. For a loop body
+    giving input `k`'s next value as output `feedback[k]`, each interval widens (to the
+    int32 bound on the side it grows) until it holds the values of every iteration."""
+    intervals = dict(inputs)
+    while True:  # each interval widens at most once on each side
+        try:
+            outs = _walk(jaxpr.jaxpr, [intervals.get(k) for k in range(len(jaxpr.jaxpr.invars))], bounded)
+        except _Inexact:
+            return False
+        widened = dict(intervals)
+        for k, out in feedback.items():
+            (low, high), after = intervals[k], outs[out]
+            if after is not None:
+                widened[k] = (low if after[0] >= low else _INT32[0], high if after[1] <= high else _INT32[1])
+        if widened == intervals:
+            return True
+        intervals = widened
 
 
 def signs(start: Any, step: Any) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import dataclasses
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -119,7 +119,8 @@ def _stopped(state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
 
 
 def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str],
-               stop: Sequence[str] = (), test_state: bool = False) -> Any:
+               stop: Sequence[str] = (), test_state: bool = False,
+               int_operands: Mapping[str, int] = {}) -> Any:
     """Loops as Python does::
 
         def while_stmt(test, body, inputs, names, stop=(), test_state=False):
@@ -141,7 +142,9 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     structure and shape across iterations; Python numbers are carried as arrays; a weakly
     typed value (from a Python number) is promoted once before the loop to the type the body
     gives it, while other dtype changes are errors; values that are not arrays or numbers
-    must be left unchanged by the body. The first traced test, computed to find out it is
+    must be left unchanged by the body; a variable the function computes with as an int
+    (`q + q`; `int_operands` gives the line doing it) must not be a Python bool before
+    the loop, nor a bool array on some iterations only. The first traced test, computed to find out it is
     traced, is left unused in the jaxpr (`jax.jit` removes it); a `jax.debug.print` in the
     test therefore prints once more than Python would. A test with `test_state` is not
     computed again: the `lax.while_loop` carries its value, and each trip runs the body, then
@@ -162,10 +165,12 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         if not going:
             return staging.from_tuple(state, names)
         state = staging.as_tuple(body(*state), names)
-    where = f"the traced `while` loop at {staging.site()}"
+    here = staging.site()
+    where, int_uses = f"the traced `while` loop at {here}", conditionals.int_uses(int_operands, here)
     if test_state:
-        return _while_with_state(test, body, state, going, names, stop, where)
-    loop = _Loop(body, state, names, where, effects.cells((body,), names))
+        return _while_with_state(test, body, state, going, names, stop, where, int_uses)
+    loop = _Loop(body, state, names, where, effects.cells((body,), names), int_uses)
+    _check_python_ints(loop)
 
     def cond_fn(carry):
         current = loop.rebuild(carry)
@@ -179,7 +184,7 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
 
 
 def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, names: Sequence[str],
-                      stop: Sequence[str], where: str) -> Any:
+                      stop: Sequence[str], where: str, int_uses: Mapping[str, str]) -> Any:
     """The traced rest of a `while` whose test gives back variables: a `lax.while_loop`
     carrying the test's value with them, whose trips run the body, then the test (unless a
     `break`/`return` flag is set). `going` is the test's value on `state`, or None if the
@@ -201,14 +206,15 @@ def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, 
 
     start = advance(*state) if going is None else (staging.predicate(going, where), *state)
     loop = _Loop(lambda _, *s: advance(*staging.as_tuple(body(*s), names)), start, (_TEST, *names), where,
-                 carried)
+                 carried, int_uses)
     loop.check_no_appends("its trip count is traced")
+    _check_python_ints(loop)
     carry = _while_loop(lambda carry: loop.rebuild(carry)[0], loop.step, loop.init, where)
     return staging.from_tuple(staging.as_tuple(loop.finish(carry), (_TEST, *names))[1:], names)
 
 
 def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
-             stop: Sequence[str] = ()) -> Any:
+             stop: Sequence[str] = (), int_operands: Mapping[str, int] = {}) -> Any:
     """Iterates as Python does::
 
         def for_stmt(iterable, body, inputs, names, stop=()):
@@ -232,10 +238,11 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     concrete shape, computes `2 ** -i`...) it is unrolled as Python. Other iterables are
     iterated by Python.
     """
-    where = f"the traced `for` loop at {staging.site()}"
+    here = staging.site()
+    where, int_uses = f"the traced `for` loop at {here}", conditionals.int_uses(int_operands, here)
     carried = effects.cells((body,), names)
     if isinstance(iterable, TracedRange):
-        _, run = _range_loop(iterable, body, inputs, names, where, stop, carried)
+        _, run = _range_loop(iterable, body, inputs, names, where, stop, carried, int_uses)
         return run()
     items_traced = False
     if _parts(iterable) is not None:  # a loop over the indices of the items
@@ -244,7 +251,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         body = functools.partial(_item_body, items, body)
     if (isinstance(iterable, range) and len(iterable) > 1
             and _rollable(inputs, names, stop, items_traced)):
-        run = _rolled(iterable, body, inputs, names, where, stop, carried)
+        run = _rolled(iterable, body, inputs, names, where, stop, carried, int_uses)
         if run:
             return run()
     state = inputs
@@ -253,10 +260,11 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
             rest = iterable[k:] if isinstance(iterable, range) else None
-            run = rest is not None and _rolled(rest, body, state, names, where, stop, carried)
+            run = rest is not None and _rolled(rest, body, state, names, where, stop, carried, int_uses)
             if run:
                 return run()
-            return _guarded(itertools.chain([item], items), body, state, names, stop, where, carried)
+            return _guarded(itertools.chain([item], items), body, state, names, stop, where, carried,
+                            int_uses)
         if stopped:
             break
         state = staging.as_tuple(body(item, *state), names)
@@ -267,28 +275,29 @@ def _item_body(items: Items, body: Callable, k: Any, *state: Any) -> Any:
     return body(items.item(k), *state)
 
 
-def _rolled(r: range, body, inputs, names, where, stop, carried) -> Callable[[], Any] | None:
+def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses) -> Callable[[], Any] | None:
     """The traced loop over a static range, if the body traces with a traced index and
     computes with it as Python's ints would, and leaves no Python number a different
     Python number (`count += 1` must stay a Python int); None if it must be unrolled."""
     if not _numbers_stay_or_become_traced(body, inputs, names, where, carried):
         return None
     try:
-        loop, run = _range_loop(r, body, inputs, names, where, stop, carried)
+        loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
     except Exception:
         return None  # the body needs a concrete index, or assigns state the loop cannot carry
-    return run if len(r) and index_arithmetic.exact(loop.traced.jaxpr, min(r), max(r)) else None
+    return run if len(r) and index_arithmetic.exact(loop.traced.jaxpr, {0: (min(r), max(r))}) else None
 
 
 def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str], where: str,
-             carried: frozenset[int]) -> Any:
+             carried: frozenset[int], int_uses: Mapping[str, str]) -> Any:
     """The remaining iterations of a Python iterable once the `break` flag is traced: each
     runs under a traced `cond` on the flag."""
     for item in items:
         state = staging.as_tuple(conditionals.staged(
             ~_stopped(state, names, stop), (lambda *s, item=item: body(item, *s),
                                              lambda *s: staging.from_tuple(s, names)),
-            state, names, where, ("the iteration", "the rest after the `break`"), carried=carried), names)
+            state, names, where, ("the iteration", "the rest after the `break`"), int_uses=int_uses,
+            carried=carried), names)
     return staging.from_tuple(state, names)
 
 
@@ -324,7 +333,7 @@ def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequenc
 
 
 def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str],
-                carried: frozenset[int]):
+                carried: frozenset[int], int_uses: Mapping[str, str]):
     """The loop over `r`, traced: a `fori_loop`, or with a `break` flag a `while_loop` over
     the index whose condition includes the flag."""
     start, end, step = r.start, r.stop, r.step
@@ -344,14 +353,9 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
         lower, upper = jnp.asarray(lower, dtype), jnp.asarray(upper, dtype)
     index_type = functools.reduce(staging.join, map(jax.typeof, (start, end, step)))
     at_least_once = isinstance(r, range) and len(r) > 0 and _stopped(inputs, names, stop) is False
-    loop = _Loop(body, inputs, names, where, carried, index_type, at_least_once)
-    if not isinstance(r, range) and not index_arithmetic.exact(
-            loop.traced.jaxpr, *index_arithmetic.signs(start, step), bounded=False):
-        raise errors.StagingError(
-            f"The body of {where} computes with the loop index in a way Python's ints would not "
-            "(a negative power such as `2 ** -i`, or a division by a value that may be 0): with a "
-            "traced range, the index is an int32 array. Compute with floats (`2.0 ** -i`), or make "
-            "the range static (e.g. with `static_argnames`).")
+    loop = _Loop(body, inputs, names, where, carried, int_uses, index_type, at_least_once)
+    if not isinstance(r, range):
+        _check_python_ints(loop, index_arithmetic.signs(start, step))
 
     def step_fn(k, carry):
         return loop.step(carry, staging.cast(index(k), index_type))
@@ -420,6 +424,22 @@ def _while_loop(cond_fn: Callable, body_fn: Callable, init: list, where: str) ->
     return carry
 
 
+def _check_python_ints(loop: _Loop, index: tuple[int, int] | None = None) -> None:
+    """Raise unless the body of a traced loop computes with its index (of values in the
+    interval `index`, if any) and the Python ints it carries as int32 arrays, as Python
+    computes with them as ints (`index_arithmetic`)."""
+    inputs, feedback, names = loop.python_ints()
+    if index is not None:
+        inputs[0] = index
+    if inputs and not index_arithmetic.exact(loop.traced.jaxpr, inputs, bounded=False, feedback=feedback):
+        what = " or ".join(["the loop index"] * (index is not None) + [f"`{n}`" for n in names])
+        raise errors.StagingError(
+            f"The body of {loop.where} computes with {what} in a way Python's ints would not (a "
+            "negative power such as `2 ** -i`, or a division by a value that may be 0): the traced "
+            "loop makes them int32 arrays. Compute with floats (`2.0 ** -i`), or make the trip count "
+            "static (e.g. with `static_argnames`).")
+
+
 def _ceil_div(a, b):
     return -((-a) // b)
 
@@ -432,8 +452,8 @@ class _Loop:
     body assigns a variable unbound before the loop (`_first_value`).
     """
 
-    def __init__(self, body, inputs, names, where, carried, index_type=None, at_least_once=False):
-        self.names, self.where, self.at_least_once = names, where, at_least_once
+    def __init__(self, body, inputs, names, where, carried, int_uses, index_type=None, at_least_once=False):
+        self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
         self._start(inputs)
         index_types = [] if index_type is None else [index_type]
         refinements = _MAX_REFINEMENTS + len(names)
@@ -451,11 +471,27 @@ class _Loop:
                                       f"{refinements} traces of its body.")
         self.init = [staging.cast(x, t) for x, t in zip(self.state.operands, self.types)]
         # Python numbers the body passes through unchanged stay Python numbers after the loop.
-        jaxpr, offset = self.traced.jaxpr.jaxpr, len(index_types)
-        carried = [x for x, d in zip(self.state.leaves, self.state.dynamic) if d]
-        self.python = {k: x for k, (x, out) in enumerate(zip(carried, self.sources))
+        jaxpr, self.offset = self.traced.jaxpr.jaxpr, len(index_types)
+        self.python = {k: x for k, (x, out) in enumerate(zip(self._carried(), self.sources))
                        if staging.is_constant(x) and isinstance(out, staging.Out)
-                       and jaxpr.outvars[out.index] is jaxpr.invars[offset + k]}
+                       and jaxpr.outvars[out.index] is jaxpr.invars[self.offset + k]}
+
+    def _carried(self) -> list:
+        """The initial values of the leaves the loop carries (Python numbers as they were)."""
+        return [x for x, d in zip(self.state.leaves, self.state.dynamic) if d]
+
+    def python_ints(self) -> tuple[dict[int, tuple[int, int]], dict[int, int], list[str]]:
+        """The Python ints the loop carries (as int32 arrays): their positions among the body's
+        inputs with their values (as intervals), the positions of the outputs giving their next
+        values, and their names."""
+        inputs, feedback, names = {}, {}, []
+        for k, (x, out, path) in enumerate(zip(self._carried(), self.sources, self.paths)):
+            if type(x) is int:
+                inputs[self.offset + k] = (x, x)
+                names.append(path)
+                if isinstance(out, staging.Out):
+                    feedback[self.offset + k] = out.index
+        return inputs, feedback, names
 
     def _start(self, inputs: tuple) -> None:
         self.state = staging.State(inputs, carry_constants=True)
@@ -464,7 +500,7 @@ class _Loop:
     def _check(self) -> bool:
         """Match the body's outputs to the carried variables; True if the body must be traced
         again (a type was promoted, or a return value filled in)."""
-        self.sources, self.unbound_after, self.appended = [], {}, {}
+        self.sources, self.paths, self.unbound_after, self.appended = [], [], {}, {}
         promoted = False
         types = iter(range(len(self.types)))
         for k, (name, before, after) in enumerate(zip(self.names, self.state.values, self.traced.outputs)):
@@ -504,7 +540,10 @@ class _Loop:
                     continue
                 k = next(types)
                 self.sources.append(y)
+                self.paths.append(path)
                 promoted |= self._check_leaf(path, k, y)
+                staging.check_int_kind(path, (x, y), ("before the loop", "after an iteration"),
+                                       self.types[k], self.where, self.int_uses.get(name))
         return promoted
 
     def _first_value(self, name: str, before: Undefined, after: Any) -> Any:

@@ -206,6 +206,36 @@ def describe(leaf: Any) -> str:
     return f"the {type(leaf).__name__} {reprlib.repr(leaf)}"
 
 
+def is_bool_array(leaf: Any) -> bool:
+    """Whether a leaf is a bool array (not a Python bool, which computes as an int)."""
+    return type(leaf) is not bool and np.dtype(aval_of(leaf).dtype) == bool
+
+
+def check_int_kind(path: str, leaves: Sequence[Any], labels: Sequence[str], target: Any, where: str,
+                   use: str | None) -> None:
+    """Raise if the variable `path`, which the function computes with as an int at `use`,
+    is a bool array on some of the paths through `where` (`leaves`, from `labels`) but not
+    on all: a Python bool there counts as an int (`True + True == 2`), a bool array does
+    not, so no one value of type `target` keeps Python's results."""
+    if use is None or {is_bool_array(x) for x in leaves if not isinstance(x, Zeros)} <= {
+            np.dtype(target.dtype) == bool}:
+        return
+
+    def kind(x):
+        if type(x) in _PYTHON_NUMBERS:
+            return f"the Python {type(x).__name__} {x!r}"
+        return "a bool array" if is_bool_array(x) else describe(x)
+
+    described = ", ".join(f"{kind(x)} {label}" for x, label in zip(leaves, labels)
+                          if not isinstance(x, Zeros))
+    raise errors.StagingError(
+        f"`{path}` is {described} ({where}), and the function computes with it as an int at "
+        f"{use}: Python counts a bool as the int it is (`True + True == 2`) but JAX adds bool "
+        "arrays as a logical or, so no one value keeps Python's results. Give it one kind on "
+        f"every path: bool arrays (`{path} = jnp.asarray(...)`) to compute as JAX does, or ints "
+        f"(`{path} = jnp.int32(...)`) to count as Python does.")
+
+
 def leaf_paths(name: str, value: Any) -> list[str]:
     """`name`, `name[0]`, `name['k']`... for each leaf of `value`, for error messages."""
     paths, _ = jax.tree_util.tree_flatten_with_path(value, is_leaf=lambda x: isinstance(x, Undefined))
@@ -242,11 +272,14 @@ class Merge:
 
 
 def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: Sequence[str],
-          returned: Sequence[bool], returns: Mapping[str, Sequence[str]] = {}) -> Merge:
+          returned: Sequence[bool], returns: Mapping[str, Sequence[str]] = {},
+          int_operands: Mapping[str, str] = {}) -> Merge:
     """Plan how the outputs of several traced branches become one set of values.
 
     `returned[b]` says branch `b` is a path on which the function has already returned.
     `returns` maps the return value's variable to where each branch's value comes from.
+    `int_operands` maps the variables the function computes with as ints to where it does
+    (`check_int_kind`).
     """
     plan = Merge([], [[] for _ in branches], [])
     for k, name in enumerate(names):
@@ -279,7 +312,7 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
         paths = leaf_paths(name, values[0])
         merged = []
         for path, leaves in zip(paths, zip(*(leaves for leaves, _ in flat))):
-            merged.append(_merge_leaf(plan, path, leaves, where, labels))
+            merged.append(_merge_leaf(plan, path, leaves, where, labels, returned, int_operands.get(name)))
         plan.outputs.append(flat[0][1].unflatten(merged))
     return plan
 
@@ -311,7 +344,8 @@ def _structure_error(name: str, first: Any, other: Any, first_tree: Any, other_t
         + ("; append to a list in every branch or in none." if lists else "."))
 
 
-def _merge_leaf(plan: Merge, path: str, leaves: tuple, where: str, labels: Sequence[str]) -> Any:
+def _merge_leaf(plan: Merge, path: str, leaves: tuple, where: str, labels: Sequence[str],
+                returned: Sequence[bool], int_use: str | None) -> Any:
     if all(same_static(leaves[0], x) for x in leaves[1:]):
         return leaves[0]
     kinds = ", ".join(f"{describe(x)} in {label}" for x, label in zip(leaves, labels))
@@ -329,6 +363,8 @@ def _merge_leaf(plan: Merge, path: str, leaves: tuple, where: str, labels: Seque
     target = avals[0]
     for a in avals[1:]:
         target = join(target, a)
+    read = [k for k, r in enumerate(returned) if not r]  # paths that read it again
+    check_int_kind(path, [leaves[k] for k in read], [f"in {labels[k]}" for k in read], target, where, int_use)
     for sources, leaf in zip(plan.sources, leaves):
         sources.append(leaf)
     plan.types.append(target)
