@@ -30,7 +30,7 @@ from autocond import _transpiler, errors
 from autocond.converters import unsupported
 from autocond.converters.context import Context
 from autocond.operators import calls
-from autocond.pyct import naming
+from autocond.pyct import naming, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _ENTRY_POINTS = ("jit", "convert")
@@ -41,7 +41,7 @@ _BLOCK_PARTS = (ast.stmt, ast.excepthandler, ast.match_case, gast.stmt, gast.exc
 def _autocond_names(module: gast.Module) -> tuple[set[str], dict[str, str]]:
     """Names bound to the `autocond` module, and names bound to its entry points."""
     modules, entries = set(), {}
-    for node in gast.walk(module):
+    for node in traversal.walk(module):
         if isinstance(node, gast.Import):
             modules.update(a.asname or a.name for a in node.names if a.name == "autocond")
         elif isinstance(node, gast.ImportFrom) and node.module == "autocond" and not node.level:
@@ -108,7 +108,7 @@ def _library_module(name: str) -> bool:
 
 def _uses_runtime(node: gast.AST) -> bool:
     """Whether `node` holds converted code: it calls `ac__`."""
-    return any(isinstance(n, (gast.Name, ast.Name)) and n.id == RUNTIME_NAME for n in ast.walk(node))
+    return any(isinstance(n, (gast.Name, ast.Name)) and n.id == RUNTIME_NAME for n in traversal.walk(node))
 
 
 def _imports_needed(text: str, converted: str) -> list[str]:
@@ -198,7 +198,7 @@ def _head_end(stmt: ast.stmt | gast.stmt) -> int:
     if len(header) == len(children):
         return stmt.end_lineno
     return max([stmt.lineno] + [getattr(n, "end_lineno", None) or stmt.lineno
-                                for child in header for n in ast.walk(child)])
+                                for child in header for n in traversal.walk(child)])
 
 
 # The comments of one statement: those to put on lines above it, and the one at its end.
@@ -208,7 +208,7 @@ _Comments = dict[int, tuple[list[str], str | None]]
 def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int) -> _Comments:
     """The comments in `fn`'s `lines` (the first is line `first`), by the line of the statement
     each belongs to: the statement whose own text it is on, else the next statement."""
-    statements = sorted((s for s in gast.walk(fn) if isinstance(s, gast.stmt)),
+    statements = sorted((s for s in traversal.walk(fn) if isinstance(s, gast.stmt)),
                         key=lambda s: (s.lineno, s.col_offset))
     heads = [(s, _head_end(s)) for s in statements]
     comments: _Comments = {}
@@ -232,8 +232,8 @@ def _unparse_with_comments(tree: ast.FunctionDef, comments: _Comments) -> str:
     """`tree`'s code with `comments` put back: each at the end of its statement's line when the
     statement became one statement, else above the first statement made from it."""
     code = ast.unparse(tree)
-    statements = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
-    shown = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.stmt)]  # their lines in `code`
+    statements = [n for n in traversal.walk(tree) if isinstance(n, ast.stmt)]
+    shown = [n for n in traversal.walk(ast.parse(code)) if isinstance(n, ast.stmt)]  # their lines in `code`
     made_from: dict[int, list[ast.stmt]] = {}
     for statement, at in zip(statements, shown, strict=True):
         made_from.setdefault(statement.lineno, []).append(at)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import gast
 
-from autocond.pyct import anno
+from autocond.pyct import anno, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda,
@@ -79,7 +79,7 @@ def reads(node: gast.AST) -> set[str]:
     """Names `node` may read, including those read by closures it defines (and the target of
     `x += v`, which gast marks as a store)."""
     names = set()
-    for n in gast.walk(node):
+    for n in traversal.walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             names.add(n.id)
         elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
@@ -182,7 +182,7 @@ def _scope_locals(scope: gast.AST) -> set[str]:
     """The names a nested scope binds for itself (not those it declares `nonlocal`/`global`)."""
     if isinstance(scope, (gast.FunctionDef, gast.AsyncFunctionDef)):
         own = parameters(scope.args) | {name for stmt in scope.body for name in binds(stmt)}
-        return own - {name for n in gast.walk(scope) if isinstance(n, (gast.Global, gast.Nonlocal))
+        return own - {name for n in traversal.walk(scope) if isinstance(n, (gast.Global, gast.Nonlocal))
                       for name in n.names}
     if isinstance(scope, gast.Lambda):
         return parameters(scope.args)
@@ -207,9 +207,10 @@ def captured(fn: gast.FunctionDef) -> tuple[set[str], set[str]]:
                                    ifs=first.ifs, is_async=0), *node.generators[1:]])
         if isinstance(node, _LAZY_SCOPES):
             read |= reads(node) - _scope_locals(node)
-            written |= {name for n in gast.walk(node) if isinstance(n, gast.Nonlocal) for name in n.names}
+            written |= {name for n in traversal.walk(node) if isinstance(n, gast.Nonlocal)
+                        for name in n.names}
             continue
-        stack.extend(gast.iter_child_nodes(node))
+        stack.extend(traversal.children(node))
     return read | written, written
 
 
@@ -217,10 +218,13 @@ def changes_objects(fn: gast.FunctionDef, outer: bool = False) -> bool:
     """Whether `fn` (nested scopes included) may change an object in place: it assigns or
     deletes an attribute or item, or calls a method named like a mutating one; or, with
     `outer`, declares a `global` or `nonlocal` name."""
-    return any(isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del))
-               or isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-               and n.func.attr in MUTATING_METHODS
-               or outer and isinstance(n, (gast.Global, gast.Nonlocal)) for n in gast.walk(fn))
+    return any(isinstance(n, _CHANGING) and (
+        isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del))
+        or isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS
+        or outer and isinstance(n, (gast.Global, gast.Nonlocal))) for n in traversal.walk(fn))
+
+
+_CHANGING = (gast.Attribute, gast.Subscript, gast.Call, gast.Global, gast.Nonlocal)
 
 
 # Operators for which Python's bools (ints) and bool arrays differ: `True + True` is 2, but
@@ -260,7 +264,7 @@ def _bool_names(fn: gast.FunctionDef) -> set[str]:
     """The names of `fn` assigned a value that may be a bool (`_maybe_bool`), or iterating
     over a literal that may hold one. Parameters are taken to be numbers."""
     assignments = []
-    for n in gast.walk(fn):
+    for n in traversal.walk(fn):
         if isinstance(n, gast.Assign):
             for target in n.targets:
                 if isinstance(target, gast.Tuple) and isinstance(n.value, gast.Tuple) \
@@ -288,7 +292,7 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
     node doing it first in the source."""
     bools = _bool_names(fn)
     found = {}
-    for n in gast.walk(fn):
+    for n in traversal.walk(fn):
         if isinstance(n, gast.UnaryOp) and isinstance(n.op, _INT_OPERATORS):
             pairs = [(n.operand, n.operand)]
         elif isinstance(n, (gast.BinOp, gast.AugAssign)) and isinstance(n.op, _INT_OPERATORS):
@@ -317,7 +321,7 @@ def parameters(args: gast.arguments) -> set[str]:
 
 def forget(fn: gast.FunctionDef) -> None:
     """Drop the statement summaries, after a pass changed the statements."""
-    for node in gast.walk(fn):
+    for node in traversal.walk(fn):
         anno.delanno(node, anno.Static.SUMMARY)
 
 
@@ -325,7 +329,7 @@ def analyze(fn: gast.FunctionDef, call_writes: frozenset[str] = frozenset()) -> 
     """Annotate each `if` and loop with `MODIFIED`: the names its blocks bind or change in
     place (a loop's `else` and a `for` target excluded), and `call_writes` (the names closures
     assign through `nonlocal`) where its test or blocks call anything."""
-    for node in gast.walk(fn):
+    for node in traversal.walk(fn):
         if isinstance(node, gast.If):
             blocks = node.body + node.orelse
         elif isinstance(node, (gast.While, gast.For)):

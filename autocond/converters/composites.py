@@ -32,7 +32,7 @@ import gast
 from autocond.analysis import activity
 from autocond.converters import functional
 from autocond.converters.context import Context
-from autocond.pyct import anno, origin, templates
+from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _CONSTRUCTS = (gast.If, gast.While, gast.For)
@@ -47,7 +47,7 @@ def _stores(stmt: gast.stmt) -> list[gast.Attribute]:
         targets = [stmt.target]
     else:
         return []
-    return [n for t in targets for n in gast.walk(t) if isinstance(n, gast.Attribute)
+    return [n for t in targets for n in traversal.walk(t) if isinstance(n, gast.Attribute)
             and isinstance(n.value, gast.Name) and isinstance(n.ctx, gast.Store)]
 
 
@@ -90,7 +90,7 @@ def _header_binds(stmt: gast.stmt) -> set[str]:
 
 def _carried(stmt: gast.stmt) -> dict[str, gast.Attribute]:
     """The variables carrying attributes a statement stores, with one of those stores."""
-    return {anno.getanno(n, anno.Basic.COMPOSITE): n for n in gast.walk(stmt)
+    return {anno.getanno(n, anno.Basic.COMPOSITE): n for n in traversal.walk(stmt)
             if anno.hasanno(n, anno.Basic.COMPOSITE)}
 
 

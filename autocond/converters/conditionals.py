@@ -20,7 +20,7 @@ import gast
 
 from autocond.converters import functional, unsupported
 from autocond.converters.context import Context
-from autocond.pyct import anno, origin, templates
+from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 
@@ -89,7 +89,7 @@ class _Transformer(functional.Transformer):
     def _return_lines(block: list[gast.stmt], node: gast.If) -> tuple[int, ...]:
         """The lines of the `return`s whose value the return value may hold at the end of
         `block`: those in it, or if none, those before `node`."""
-        inside = [anno.getanno(n, anno.Basic.RETURN_LINE) for stmt in block for n in gast.walk(stmt)
+        inside = [anno.getanno(n, anno.Basic.RETURN_LINE) for stmt in block for n in traversal.walk(stmt)
                   if anno.hasanno(n, anno.Basic.RETURN_LINE)]
         return tuple(sorted(set(inside or anno.getanno(node, anno.Basic.RETURNS_BEFORE, ()))))
 

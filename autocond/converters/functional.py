@@ -15,7 +15,7 @@ import gast
 
 from autocond.analysis import activity
 from autocond.converters.context import Context
-from autocond.pyct import anno, templates
+from autocond.pyct import anno, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 
@@ -53,7 +53,7 @@ def attribute(base: str, attr: str, ctx: gast.expr_context | None = None) -> gas
 def load(node: gast.expr) -> gast.expr:
     """A copy of `node` (a name, or attributes and subscripts of one) that reads it."""
     clone = copy.deepcopy(node)
-    for n in gast.walk(clone):
+    for n in traversal.walk(clone):
         if hasattr(n, "ctx"):
             n.ctx = gast.Load()
     return clone

@@ -20,7 +20,7 @@ import gast
 
 from autocond.converters import functional
 from autocond.converters.context import Context
-from autocond.pyct import templates
+from autocond.pyct import templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _SYMBOLS = {gast.Eq: "==", gast.NotEq: "!=", gast.Lt: "<", gast.LtE: "<=", gast.Gt: ">",
@@ -36,7 +36,7 @@ def _call(operator: str, args: list[gast.expr]) -> gast.expr:
 
 
 def _assigns(nodes: list[gast.expr]) -> bool:
-    return any(isinstance(n, gast.NamedExpr) for node in nodes for n in gast.walk(node))
+    return any(isinstance(n, gast.NamedExpr) for node in nodes for n in traversal.walk(node))
 
 
 class _Transformer(functional.Transformer):

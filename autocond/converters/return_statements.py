@@ -27,7 +27,7 @@ import gast
 
 from autocond.converters import guards
 from autocond.converters.context import Context
-from autocond.pyct import anno, origin, templates
+from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 
@@ -48,9 +48,9 @@ def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str
         to the last one inside it)."""
         entries = lowered_so_far
         if within is not None:
-            in_within = {id(n) for n in gast.walk(within)}
+            in_within = {id(n) for n in traversal.walk(within)}
             entries = entries[:max((k for k, n in enumerate(entries) if id(n) in in_within), default=-1) + 1]
-        inside = {id(n) for n in gast.walk(node)}
+        inside = {id(n) for n in traversal.walk(node)}
         return tuple(anno.getanno(n, anno.Basic.RETURN_LINE) for n in entries if id(n) not in inside)
 
     def on_guard(guard: gast.If) -> None:  # its `else` is where the function has returned
@@ -70,7 +70,7 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     implicit = gast.Return(value=None)  # falling off the end
     lowering, value, returns_before = _lowering(ctx, implicit)
     # A loop whose body may return stops on the flag, and its `else` runs only if it did not.
-    loops = [loop for loop in gast.walk(node)
+    loops = [loop for loop in traversal.walk(node)
              if isinstance(loop, guards.LOOPS) and guards.exits(loop.body, gast.Return, enter_loops=True)]
     for loop in loops:
         anno.setanno(loop, anno.Basic.STOP, (lowering.flag,))

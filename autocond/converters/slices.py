@@ -27,7 +27,7 @@ import gast
 from autocond.analysis import activity
 from autocond.converters import functional
 from autocond.converters.context import Context
-from autocond.pyct import origin, templates
+from autocond.pyct import origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
@@ -97,7 +97,7 @@ class _Transformer(functional.Transformer):
 
 def _key(node: gast.expr) -> gast.expr:
     """The key of a subscript as a value: itself, or with slices `ac__.index[...]`."""
-    if any(isinstance(n, gast.Slice) for n in gast.walk(node)):
+    if any(isinstance(n, gast.Slice) for n in traversal.walk(node)):
         return templates.replace_as_expression(f"{RUNTIME_NAME}.index[key]", key=node)
     return node
 
@@ -105,7 +105,7 @@ def _key(node: gast.expr) -> gast.expr:
 def _plain(node: gast.expr) -> bool:
     """A key read twice gives the same value: names, constants, and tuples of them."""
     return all(isinstance(n, (gast.Name, gast.Constant, gast.Tuple, gast.Load, gast.UnaryOp,
-                              gast.USub, gast.Slice)) for n in gast.walk(node))
+                              gast.USub, gast.Slice)) for n in traversal.walk(node))
 
 
 def _appended(node: gast.AST) -> str | None:
@@ -142,7 +142,7 @@ def _owned(fn: gast.FunctionDef) -> set[str]:
     every reader; one someone else may hold (a parameter, one read into another variable
     first) keeps Python's in-place meaning."""
     changes, receivers = {}, set()
-    for n in gast.walk(fn):
+    for n in traversal.walk(fn):
         name = _appended(n)
         receiver = n.value.func.value if name else None
         if isinstance(n, (gast.Assign, gast.AugAssign)):
@@ -154,14 +154,16 @@ def _owned(fn: gast.FunctionDef) -> set[str]:
             receivers.add(id(receiver))
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and isinstance(n.value, gast.Name):
             receivers.add(id(n.value))  # reading an item does not hold the container
-    displays = {t.id for n in gast.walk(fn)
+    if not changes:
+        return set()
+    displays = {t.id for n in traversal.walk(fn)
                 if isinstance(n, gast.Assign) and isinstance(n.value, (gast.List, gast.Dict))
                 for t in n.targets if isinstance(t, gast.Name)}
     owned = set(changes) & displays - activity.parameters(fn.args) - activity.declared_outer(fn)
-    for scope in gast.walk(fn):  # a closure could hold the container
+    for scope in traversal.walk(fn):  # a closure could hold the container
         if scope is not fn and isinstance(scope, _SCOPES):
-            owned -= {n.id for n in gast.walk(scope) if isinstance(n, gast.Name)}
-    for n in gast.walk(fn):
+            owned -= {n.id for n in traversal.walk(scope) if isinstance(n, gast.Name)}
+    for n in traversal.walk(fn):
         if isinstance(n, gast.Assign) and not isinstance(n.value, (gast.List, gast.Dict)):
             owned -= activity.binds(n)
         elif isinstance(n, (gast.For, gast.With, gast.ExceptHandler)):  # their headers' names

@@ -31,7 +31,7 @@ import gast
 from autocond.analysis import activity
 from autocond.converters import functional
 from autocond.converters.context import Context
-from autocond.pyct import anno, origin, templates
+from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _COMPOUND = (gast.If, gast.While, gast.For, gast.With, gast.Try, gast.Match)
@@ -70,7 +70,7 @@ class _Transformer(functional.Transformer):
 def _pure(node: gast.expr) -> bool:
     """Evaluating `node` again gives the same object and does nothing else."""
     return all(isinstance(n, (gast.Name, gast.Attribute, gast.Subscript, gast.Constant, gast.Load,
-                              gast.Store, gast.Del)) for n in gast.walk(node))
+                              gast.Store, gast.Del)) for n in traversal.walk(node))
 
 
 def _object_stores(stmt: gast.stmt) -> list[gast.stmt]:
@@ -86,7 +86,7 @@ def _object_stores(stmt: gast.stmt) -> list[gast.stmt]:
         return []
     targets = stmt.targets if isinstance(stmt, (gast.Assign, gast.Delete)) else [stmt.target]
     stores = []
-    for target in (n for t in targets for n in gast.walk(t)):
+    for target in (n for t in targets for n in traversal.walk(t)):
         if not isinstance(target, (gast.Attribute, gast.Subscript)) or isinstance(target.ctx, gast.Load):
             continue
         obj = functional.load(target.value)

@@ -15,7 +15,7 @@ import gast
 from autocond import errors
 from autocond.analysis import activity
 from autocond.converters.context import Context
-from autocond.pyct import anno, origin, templates
+from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
@@ -63,7 +63,7 @@ def python_condition(node: gast.If | gast.While, reason: str) -> gast.expr:
 
 def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
     """Annotate each `if` and loop with `KEEP_PYTHON`: why it must stay Python, or None."""
-    for node in gast.walk(fn):
+    for node in traversal.walk(fn):
         if isinstance(node, (gast.If, gast.While, gast.For)):
             anno.setanno(node, anno.Static.KEEP_PYTHON, _keep_python_reason(node, ctx))
 
@@ -96,7 +96,7 @@ def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
                 return f"it contains the `{word}` at {ctx.where(inside.exits[kind])}"
     if isinstance(node, gast.For) and not all(
             isinstance(n, (gast.Name, gast.Tuple, gast.List, gast.Starred, gast.expr_context))
-            for n in gast.walk(node.target)):
+            for n in traversal.walk(node.target)):
         return "its target is not a variable or a tuple of variables"
     assigned_outer = sorted(inside.binds & ctx.outer_names)
     if assigned_outer:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import gast
 
+from autocond.pyct import traversal
+
 
 class Namer:
     """Hands out readable names (`if_true`, `if_true_1`, ...) unused in a tree."""
 
     def __init__(self, tree: gast.AST):
-        self._taken = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        self._taken = {n.id for n in traversal.walk(tree) if isinstance(n, gast.Name)}
         self._taken.update(
             n.name
-            for n in gast.walk(tree)
+            for n in traversal.walk(tree)
             if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef))
         )
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import gast
 
+from autocond.pyct import traversal
+
 
 def _name(identifier: str, ctx: gast.AST) -> gast.Name:
     return gast.Name(id=identifier, ctx=ctx, annotation=None, type_comment=None)
@@ -61,7 +63,7 @@ def _with_ctx(node: Any, ctx: gast.AST | None) -> Any:
 
 
 def _strip_locations(tree: gast.AST) -> None:
-    for node in gast.walk(tree):
+    for node in traversal.walk(tree):
         for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
             if hasattr(node, attr):
                 delattr(node, attr)
