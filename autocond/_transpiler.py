@@ -56,7 +56,8 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = return_statements.transform(node, ctx)  # before the analyses: adds variables
     # After the `if`s guarding what follows a `return`, which may carry attributes too; before
     # the analyses of the `break`/`continue` lowering, which must not count those as changes.
-    if activity.changes_objects(node, outer=True):  # else neither has anything to do
+    ctx.shared = activity.shared(node)  # no later pass makes closures or changes objects
+    if ctx.shared.changes_objects:  # else neither has anything to do
         composites.mark(node, ctx)
         node = stores.transform(node, ctx)  # on the user's statements, but those carried or checked
     if guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True):

@@ -527,8 +527,7 @@ def _without_state_tracking() -> Iterator[None]:
             (composites, "mark", lambda fn, ctx: None),
             (composites, "transform", lambda fn, ctx: fn),
             (stores, "transform", lambda fn, ctx: fn),
-            (activity, "captured", lambda fn: (set(), set())),
-            (activity, "changes_objects", lambda fn, outer=False: False),
+            (activity, "shared", lambda fn: activity.Shared(frozenset(), frozenset(), False)),
             (effects, "recorded", nothing_recorded),
             (effects, "check", lambda stores, carried, where: None),
         ]:

@@ -78,8 +78,12 @@ def _own_nodes(node: gast.AST, statements: bool = True) -> Iterable[gast.AST]:
 def reads(node: gast.AST) -> set[str]:
     """Names `node` may read, including those read by closures it defines (and the target of
     `x += v`, which gast marks as a store)."""
+    return _reads(traversal.walk(node))
+
+
+def _reads(nodes: Iterable[gast.AST]) -> set[str]:
     names = set()
-    for n in traversal.walk(node):
+    for n in nodes:
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             names.add(n.id)
         elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
@@ -191,11 +195,24 @@ def _scope_locals(scope: gast.AST) -> set[str]:
     return set()  # a class body: what its methods read is counted
 
 
-def captured(fn: gast.FunctionDef) -> tuple[set[str], set[str]]:
-    """The names of `fn` that nested functions, lambdas, classes and generator expressions
-    read or write when they run (closures: Python keeps them in cells), and those of them
-    they assign through `nonlocal`. Over-approximated where a deeper scope shadows a name."""
-    read, written = set(), set()
+@dataclasses.dataclass(frozen=True)
+class Shared:
+    """What a function shares with other code, which traced constructs must keep."""
+
+    # Names of the function that nested functions, lambdas, classes and generator expressions
+    # read or write when they run (closures: Python keeps them in cells), over-approximated
+    # where a deeper scope shadows a name; and those of them they assign through `nonlocal`.
+    captured: frozenset[str]
+    closure_writes: frozenset[str]
+    # Whether it (nested scopes included) may change an object in place (assign or delete an
+    # attribute or item, call a method named like a mutating one), or declares a name
+    # `global` or `nonlocal`.
+    changes_objects: bool
+
+
+def shared(fn: gast.FunctionDef) -> Shared:
+    """`Shared` of `fn`, in one walk of it."""
+    read, written, changes = set(), set(), False
     stack = list(fn.body)
     while stack:
         node = stack.pop()
@@ -206,22 +223,21 @@ def captured(fn: gast.FunctionDef) -> tuple[set[str], set[str]]:
                 gast.comprehension(target=first.target, iter=gast.Constant(value=None, kind=None),
                                    ifs=first.ifs, is_async=0), *node.generators[1:]])
         if isinstance(node, _LAZY_SCOPES):
-            read |= reads(node) - _scope_locals(node)
-            written |= {name for n in traversal.walk(node) if isinstance(n, gast.Nonlocal)
-                        for name in n.names}
+            inner = traversal.walk(node)
+            read |= _reads(inner) - _scope_locals(node)
+            written |= {name for n in inner if isinstance(n, gast.Nonlocal) for name in n.names}
+            changes = changes or any(map(_changes, inner))
             continue
+        changes = changes or _changes(node)
         stack.extend(traversal.children(node))
-    return read | written, written
+    return Shared(frozenset(read | written), frozenset(written), changes)
 
 
-def changes_objects(fn: gast.FunctionDef, outer: bool = False) -> bool:
-    """Whether `fn` (nested scopes included) may change an object in place: it assigns or
-    deletes an attribute or item, or calls a method named like a mutating one; or, with
-    `outer`, declares a `global` or `nonlocal` name."""
-    return any(isinstance(n, _CHANGING) and (
+def _changes(n: gast.AST) -> bool:
+    return isinstance(n, _CHANGING) and (
         isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del))
         or isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS
-        or outer and isinstance(n, (gast.Global, gast.Nonlocal))) for n in traversal.walk(fn))
+        or isinstance(n, (gast.Global, gast.Nonlocal)))
 
 
 _CHANGING = (gast.Attribute, gast.Subscript, gast.Call, gast.Global, gast.Nonlocal)

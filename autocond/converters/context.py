@@ -27,6 +27,7 @@ class Context:
     closure_writes: frozenset[str] = frozenset()  # those closures assign through `nonlocal`
     # Attributes carried as variables (`converters.composites`): (`c`, `n`) -> `c_n`.
     composites: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
+    shared: activity.Shared | None = None  # the function's, set before the converters run
     return_value: str | None = None  # the variable lowered `return` statements assign
     # Variables computed with as ints (`q + q`), where a Python bool and a bool array differ:
     # each with the file line doing it first.
@@ -48,8 +49,7 @@ class Context:
         self.outer_names = frozenset(activity.declared_outer(fn))
         bound = activity.parameters(fn.args) | activity.summarize(fn.body).binds
         self.local_names = frozenset(bound - self.outer_names)
-        captured, written = activity.captured(fn)
-        self.shared_names = frozenset(captured & self.local_names)
-        self.closure_writes = frozenset(written) & self.shared_names
+        self.shared_names = self.shared.captured & self.local_names
+        self.closure_writes = self.shared.closure_writes & self.shared_names
         self.int_operands = {name: self.line(node) for name, node in activity.int_operands(fn).items()
                              if name in self.local_names}
