@@ -144,11 +144,12 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     gives it, while other dtype changes are errors; values that are not arrays or numbers
     must be left unchanged by the body; a variable the function computes with as an int
     (`q + q`; `int_operands` gives the line doing it) must not be a Python bool before
-    the loop, nor a bool array on some iterations only. The first traced test, computed to find out it is
-    traced, is left unused in the jaxpr (`jax.jit` removes it); a `jax.debug.print` in the
-    test therefore prints once more than Python would. A test with `test_state` is not
-    computed again: the `lax.while_loop` carries its value, and each trip runs the body, then
-    the test.
+    the loop, nor a bool array on some iterations only; and the body must compute with the
+    Python ints the loop carries as Python would (`2 ** -k` is an error). The first traced
+    test, computed to find out it is traced, is left unused in the jaxpr (`jax.jit` removes
+    it); a `jax.debug.print` in the test therefore prints once more than Python would. A
+    test with `test_state` is not computed again: the `lax.while_loop` carries its value,
+    and each trip runs the body, then the test.
     """
     state, going = inputs, None
     while True:
