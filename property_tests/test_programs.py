@@ -2,7 +2,8 @@
 
 The oracle is the plain function run eagerly on concrete JAX values, where Python's `if`
 and `while` read concrete values. Each program runs on a batch of inputs through
-`autocond.convert` eagerly, `autocond.jit`, `autocond.jit` with `n` static, and
+`autocond.convert` eagerly, `autocond.jit`, `autocond.jit` with `n` static (against the
+plain function given that Python int), and
 `jax.jit(jax.vmap(autocond.convert(f)))`; where it returns floats, `jax.grad` of their sum through
 `autocond.convert(f, max_trips=...)` must equal `jax.grad` of the plain function, which JAX
 computes eagerly through Python's own control flow.
@@ -85,10 +86,12 @@ def _check_traced(f: Callable, args: list, inputs: list, wants: list, signature:
     for a, want in zip(args, wants):
         assert_same(want, jitted(*a), f"jit{a}")
 
-    # With `n` static, its loops and tests are Python again, around traced floats.
+    # With `n` static, its loops and tests are Python again, around traced floats. Plain
+    # Python with that int is the oracle: `n > 2` is a Python bool there, so `q + q` is 2.
     static_n = autocond.jit(f, static_argnames="n")
     x, y, n, v = args[0]
-    assert_same(wants[0], static_n(x, y, n=inputs[0][2], v=v), f"jit, n={inputs[0][2]} static")
+    static = inputs[0][2]
+    assert_same(f(x, y, static, v), static_n(x, y, n=static, v=v), f"jit, n={static} static")
 
     # vmap turns every test on the inputs into a batched one. Outputs are made arrays so
     # a constant returned by the function can be batched. Under jit, it compiles once
