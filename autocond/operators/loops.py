@@ -251,8 +251,9 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         items_traced, iterable = items.traced(), range(items.length)
         body = functools.partial(_item_body, items, body)
     if (isinstance(iterable, range) and len(iterable) > 1
-            and _rollable(inputs, names, stop, items_traced)):
-        run = _rolled(iterable, body, inputs, names, where, stop, carried, int_uses)
+            and _rollable(inputs, names, stop)):
+        traced = items_traced or any(map(staging.is_traced, staging.flatten(inputs)[0]))
+        run = _rolled(iterable, body, inputs, names, where, stop, carried, int_uses, traced)
         if run:
             return run()
     state = inputs
@@ -261,7 +262,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
             rest = iterable[k:] if isinstance(iterable, range) else None
-            run = rest is not None and _rolled(rest, body, state, names, where, stop, carried, int_uses)
+            run = rest is not None and _rolled(rest, body, state, names, where, stop, carried, int_uses, True)
             if run:
                 return run()
             return _guarded(itertools.chain([item], items), body, state, names, stop, where, carried,
@@ -276,11 +277,13 @@ def _item_body(items: Items, body: Callable, k: Any, *state: Any) -> Any:
     return body(items.item(k), *state)
 
 
-def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses) -> Callable[[], Any] | None:
-    """The traced loop over a static range, if the body traces with a traced index and
+def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
+            traced: bool) -> Callable[[], Any] | None:
+    """The traced loop over a static range, if something in it is traced (`traced`: its items
+    or variables; else a value the body reads), the body traces with a traced index and
     computes with it as Python's ints would, and leaves no Python number a different
     Python number (`count += 1` must stay a Python int); None if it must be unrolled."""
-    if not _numbers_stay_or_become_traced(body, inputs, names, where, carried):
+    if not _numbers_stay_or_become_traced(body, inputs, names, where, carried, traced):
         return None
     try:
         loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
@@ -302,33 +305,33 @@ def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Se
     return staging.from_tuple(state, names)
 
 
-def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str], items_traced: bool) -> bool:
-    """Whether the variables are all arrays or numbers (lists that grow are stacked), and
-    some of them or the items are traced (the `break`/`return` flags, autocond's own, may be
-    Python bools: carrying them as arrays changes nothing)."""
+def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
+    """Whether the variables are all arrays or numbers (lists that grow are stacked; the
+    `break`/`return` flags, autocond's own, may be Python bools: carrying them as arrays
+    changes nothing)."""
     leaves, _ = staging.flatten(tuple(v for n, v in zip(names, inputs) if n not in stop))
     leaves = [x for x in leaves if not isinstance(x, UndefinedReturnValue)]  # becomes zeros
-    return (all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
-            and (items_traced or any(staging.is_traced(x) for x in leaves)))
+    return all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
 
 
 def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequence[str], where: str,
-                                   carried: frozenset[int]) -> bool:
+                                   carried: frozenset[int], traced: bool) -> bool:
     """Whether one iteration, traced with Python numbers kept Python, leaves each of them
-    unchanged or traced. A traced loop carries them as arrays: that is what unrolling would
-    compute too, unless the body keeps one a Python number that changes."""
+    unchanged or traced, and something in the loop is traced (`traced`, or a value the body
+    reads). A traced loop carries them as arrays: that is what unrolling would compute too,
+    unless the body keeps one a Python number that changes."""
     state = staging.State(inputs)
     if all(state.dynamic) or not any(map(staging.is_constant, state.leaves)):
-        return True
+        return traced
     try:
-        traced = staging.trace(lambda k, *ops: staging.as_tuple(body(k, *state.rebuild(ops)), names),
-                               [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands],
-                               where, carried)
+        trial = staging.trace(lambda k, *ops: staging.as_tuple(body(k, *state.rebuild(ops)), names),
+                              [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands],
+                              where, carried)
     except Exception:
         return False  # unrolled, it raises where Python does
-    outputs = tuple(a[:-1] if _appended_to(b, a) else a for b, a in zip(state.values, traced.outputs))
+    outputs = tuple(a[:-1] if _appended_to(b, a) else a for b, a in zip(state.values, trial.outputs))
     after, tree = staging.flatten(outputs)
-    return tree == state.tree and all(
+    return (traced or any(map(staging.is_traced, trial.jaxpr.consts))) and tree == state.tree and all(
         not staging.is_constant(x) or isinstance(y, staging.Out) or staging.same_static(x, y)
         for x, y in zip(state.leaves, after))
 
