@@ -293,6 +293,83 @@ def bench_compile(quick: bool) -> None:
                  "autocond lowering"], eqn_rows))
 
 
+def _accumulator_fn(n: int) -> Callable:
+    def accumulate(x):
+        acc = 0.0  # a Python float the body makes an array
+        for i in range(n):
+            acc = acc + jnp.sin(x * i)
+        return acc
+
+    return accumulate
+
+
+def _counter_fn(n: int) -> Callable:
+    def count(x):
+        k = 0  # a Python int a traced `if` makes an array
+        for i in range(n):
+            if jnp.sum(x) > i:
+                k = k + 1
+        return k
+
+    return count
+
+
+def _counter_where_fn(n: int) -> Callable:
+    """`_counter_fn` as plain `jax.jit` must have it: `jnp.where` instead of the `if`."""
+    def count(x):
+        k = 0
+        for i in range(n):
+            k = k + jnp.where(jnp.sum(x) > i, 1, 0)
+        return k
+
+    return count
+
+
+def _nested_fn(n: int) -> Callable:
+    """Four nested static loops of about `n` iterations in all."""
+    m = max(2, round(n ** 0.25))
+
+    def nested(x):
+        s = 0.0
+        for i in range(m):
+            for j in range(m):
+                for k in range(m):
+                    for l in range(m):  # noqa: E741
+                        s = s + jnp.sin(x * (i + 2 * j + 3 * k + 4 * l))
+        return s
+
+    return nested
+
+
+# Loops whose variables start as Python numbers: (what, autocond's function, plain jax.jit's).
+_PYTHON_NUMBER_LOOPS = [
+    ("acc = 0.0; acc = acc + jnp.sin(x * i)", _accumulator_fn, _accumulator_fn),
+    ("k = 0; if sum(x) > i: k = k + 1", _counter_fn, _counter_where_fn),
+    ("s = 0.0, four nested loops", _nested_fn, _nested_fn),
+]
+
+
+def bench_python_numbers(quick: bool) -> None:
+    section("b3) first call and jaxpr size: static loops whose variables start as Python numbers")
+    sizes = (10, 100) if quick else (10, 100, 1000)
+    x = jnp.ones((8,), jnp.float32)
+    rows = []
+    for what, ours, plain in _PYTHON_NUMBER_LOOPS:
+        for n in sizes:
+            reps = 1 if quick or n >= 1000 else 3
+            plain_s = statistics.median(sum(_compile_seconds(jax.jit, n, x, plain)) for _ in range(reps))
+            ours_s = statistics.median(sum(_compile_seconds(autocond.jit, n, x, ours)) for _ in range(reps))
+            _, p_all, _ = equation_counts(plain(n), x)
+            _, a_all, a_prims = equation_counts(autocond.convert(ours(n)), x)
+            rolled = "rolled" if a_prims["scan"] or a_prims["while"] else "unrolled"
+            rows.append([what, n, p_all, a_all, rolled, f"{plain_s:.3f}", f"{ours_s:.3f}",
+                         f"{plain_s / ours_s:.1f}x"])
+    print("first call = trace + lower + compile of a new function object; N: iterations (nested: m**4,")
+    print("m = N**0.25 rounded)")
+    print(table(["loop", "N", "plain eqns", "autocond eqns", "autocond", "plain s", "autocond s",
+                 "plain/autocond"], rows))
+
+
 def _rows_fn(traced_if: bool) -> Callable[[int], Callable]:
     """Factories of new function objects: a walk over the rows of an array with an `if` per
     row and an `append`; plain `jax.jit` needs the `if` as `jnp.where`, and unrolls."""
@@ -591,6 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench_conversion(args.quick)
     bench_compile(args.quick)
     bench_compile_rows(args.quick)
+    bench_python_numbers(args.quick)
     bench_runtime(args.quick)
     bench_state_tracking(args.quick)
     print(f"\ntotal benchmark time: {time.perf_counter() - start:.1f} s")

@@ -634,6 +634,34 @@ def test_a_bool_of_two_kinds_computed_with_as_an_int_is_an_error(fn, kinds, x):
         autocond.jit(fn)(F(x))
 
 
+def not_computed_with_as_an_int(x):
+    q = not (x > 0.0)
+    return q + q, (not x > 1.0) * 3 + (not x > 2.0)
+
+
+def test_a_not_of_a_traced_value_computed_with_as_an_int_is_an_error():
+    assert not_computed_with_as_an_int(F(-1.0))[0] == 2  # Python's `not` gives an int's bool
+    with pytest.raises(autocond.errors.StagingError, match=(
+            f"`not` at .*test_python_state.py:{line_of(not_computed_with_as_an_int, 'q = not')} gives a "
+            "Python bool in Python, but its operand is traced, so it gives a bool array here, and the "
+            f"function computes with it as an int at .*:{line_of(not_computed_with_as_an_int, 'return')}")):
+        autocond.jit(not_computed_with_as_an_int)(F(-1.0))
+
+
+def not_as_a_test_or_count(x, n):
+    done = not (x > 0.0)
+    total = 0
+    for i in range(n):
+        total = total + (not x > i)
+    return done, total, jnp.int32(not x > 1.0) + (not done) * 2
+
+
+@pytest.mark.parametrize("x", [-1.0, 0.5, 2.5])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_not_of_a_traced_value_tested_or_counted_as_python_does(x, n):
+    assert_matches_python(not_as_a_test_or_count, F(x), I32(n))
+
+
 def bool_carried_by_a_while(x, n):
     q = True
     k = 0

@@ -276,9 +276,9 @@ def _maybe_bool(node: gast.expr, bools: set[str]) -> bool:
     return False
 
 
-def _bool_names(fn: gast.FunctionDef) -> set[str]:
-    """The names of `fn` assigned a value that may be a bool (`_maybe_bool`), or iterating
-    over a literal that may hold one. Parameters are taken to be numbers."""
+def _assignments(fn: gast.FunctionDef) -> list[tuple[gast.expr, gast.expr]]:
+    """(target, value) of each assignment in `fn` (`x += v` as `x = x + v`, a `for` target
+    given its iterable), tuples unpacked where both sides are tuples."""
     assignments = []
     for n in traversal.walk(fn):
         if isinstance(n, gast.Assign):
@@ -292,6 +292,12 @@ def _bool_names(fn: gast.FunctionDef) -> set[str]:
             assignments.append((n.target, gast.BinOp(left=n.target, op=n.op, right=n.value)))
         elif isinstance(n, (gast.NamedExpr, gast.For)):
             assignments.append((n.target, n.value if isinstance(n, gast.NamedExpr) else n.iter))
+    return assignments
+
+
+def _bool_names(assignments: list[tuple[gast.expr, gast.expr]]) -> set[str]:
+    """The names assigned a value that may be a bool (`_maybe_bool`), or iterating over a
+    literal that may hold one. Parameters are taken to be numbers."""
     bools = set()
     while True:
         more = {name for target, value in assignments if _maybe_bool(value, bools)
@@ -305,8 +311,11 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
     """The names `fn` (nested scopes included) computes with as ints where a bool would be
     one: operands of `-q`, `~q`, or of `q + p`, `n += q` and such with another operand that
     may be a bool (not `q + 1`, where a bool array becomes an int too). Each comes with the
-    node doing it first in the source."""
-    bools = _bool_names(fn)
+    node doing it first in the source. Each `not` whose value is computed with so (directly,
+    or assigned to such a name) is annotated with that node (`Static.INT_USE`): Python's
+    `not` gives a Python bool, an int there."""
+    assignments = _assignments(fn)
+    bools = _bool_names(assignments)
     found = {}
     for n in traversal.walk(fn):
         if isinstance(n, gast.UnaryOp) and isinstance(n.op, _INT_OPERATORS):
@@ -318,10 +327,22 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
         else:
             continue
         for operand, other in pairs:
-            if isinstance(operand, gast.Name) and operand.id in bools and _maybe_bool(other, bools) and (
+            if not _maybe_bool(other, bools):
+                continue
+            if _is_not(operand):
+                anno.setanno(operand, anno.Static.INT_USE, n)
+            elif isinstance(operand, gast.Name) and operand.id in bools and (
                     operand.id not in found or n.lineno < found[operand.id].lineno):
                 found[operand.id] = n
+    for target, value in assignments:
+        use = next((found[name] for name in binds(target) if name in found), None)
+        if use is not None and _is_not(value):
+            anno.setanno(value, anno.Static.INT_USE, use)
     return found
+
+
+def _is_not(node: gast.AST) -> bool:
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not)
 
 
 def calls_in(node: gast.AST) -> bool:

@@ -20,7 +20,7 @@ import gast
 
 from autocond.converters import functional
 from autocond.converters.context import Context
-from autocond.pyct import templates, traversal
+from autocond.pyct import anno, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _SYMBOLS = {gast.Eq: "==", gast.NotEq: "!=", gast.Lt: "<", gast.LtE: "<=", gast.Gt: ">",
@@ -52,8 +52,15 @@ class _Transformer(functional.Transformer):
         return _call(operator, [node.values[0], *map(_deferred, node.values[1:])])
 
     def visit_UnaryOp(self, node: gast.UnaryOp):
+        use = anno.getanno(node, anno.Static.INT_USE)
         node = self.generic_visit(node)
-        return _call("not_", [node.operand]) if isinstance(node.op, gast.Not) else node
+        if not isinstance(node.op, gast.Not):
+            return node
+        call = _call("not_", [node.operand])
+        if use is not None:  # for the error if it is traced: a bool array is not an int
+            call.keywords.append(gast.keyword(arg="int_use", value=gast.Constant(value=self.ctx.line(use),
+                                                                               kind=None)))
+        return call
 
     def visit_Compare(self, node: gast.Compare):
         node = self.generic_visit(node)

@@ -14,6 +14,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
+from autocond import errors
 from autocond.operators import conditionals, staging
 
 _COMPARISONS = {
@@ -81,15 +82,24 @@ def compare(left: Any, *rest: Any) -> Any:
     return result
 
 
-def not_(value: Any) -> Any:
+def not_(value: Any, int_use: int | None = None) -> Any:
     """Negates as Python does::
 
         def not_(value):
             return not value
 
     A traced value gives a traced bool (`jnp.logical_not`), with Python's truth rules for
-    numbers; it must have one element.
+    numbers; it must have one element. That is not Python's bool where the function computes
+    with it as an int (`int_use`, the line doing it): an error there.
     """
     if not staging.is_traced(value):
         return not value
+    if int_use is not None:
+        here = staging.site()
+        raise errors.StagingError(
+            f"`not` at {here} gives a Python bool in Python, but its operand is traced, so it gives "
+            f"a bool array here, and the function computes with it as an int at "
+            f"{here.rpartition(':')[0]}:{int_use}: Python counts a bool as the int it is (`True + True "
+            "== 2`) but JAX adds bool arrays as a logical or. Use `jnp.logical_not(...)` to compute "
+            "as JAX does, or `jnp.int32(not ...)` to count as Python does.")
     return jnp.logical_not(staging.predicate(value, "`not`"))
