@@ -402,6 +402,61 @@ def test_static_range_large_n_matches_python():
     assert_matches_python(static_range_n, F(0.5), 300, static_argnames=("n",))
 
 
+def python_float_accumulator(x, n):
+    acc = 0.0  # the body makes it an array of x's shape
+    for i in range(n):
+        acc = acc + jnp.sin(x * i)
+    return acc
+
+
+def python_int_counter(x, n):
+    k = 0  # a traced `if` makes it an array
+    for i in range(n):
+        if jnp.sum(x) > i:
+            k = k + 1
+    return k
+
+
+def python_number_nest(x, n):
+    s = 0.0
+    for i in range(n):
+        for j in range(n):
+            for k in range(n):
+                s = s + jnp.sin(x * (i + 2 * j + 3 * k))
+    return s
+
+
+@pytest.mark.parametrize("fn, sizes", [(python_float_accumulator, (10, 1000)),
+                                       (python_int_counter, (10, 1000)),
+                                       (python_number_nest, (2, 10))])
+def test_python_numbers_the_body_makes_arrays_roll(fn, sizes):
+    def jaxpr_for(n):
+        return jax.make_jaxpr(autocond.convert(fn), static_argnums=(1,))(jnp.arange(3.0), n).jaxpr
+
+    small, large = map(jaxpr_for, sizes)
+    assert primitives(small) == primitives(large)
+    assert "scan" in primitives(large)
+
+
+@pytest.mark.parametrize("fn", [python_float_accumulator, python_int_counter, python_number_nest])
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_python_numbers_the_body_makes_arrays_match_python(fn, n):
+    assert_matches_python(fn, jnp.arange(3.0), n, static_argnames=("n",))
+    assert_matches_python(fn, F(0.5), n, static_argnames=("n",))
+
+
+def python_count_beside_an_array(x):
+    count = 0
+    for i in range(4):
+        count += 1  # nothing traced: stays the Python int 4
+        x = x * 2
+    return x, jnp.zeros(count)
+
+
+def test_a_python_count_beside_a_traced_array_stays_python():
+    assert_matches_python(python_count_beside_an_array, F(1.0))
+
+
 # --- loops kept as plain Python ------------------------------------------------------------------
 
 

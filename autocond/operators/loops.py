@@ -13,6 +13,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from autocond import errors
@@ -232,12 +233,13 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
 
     A `range` with a traced argument runs as one `lax.fori_loop` (a `while` in the jaxpr),
     with the rules of `while_stmt` for the carried variables. A static `range` whose carried
-    variables are all arrays, some of them traced, runs as one `lax.fori_loop` over a static
-    trip count (a `scan`: compile time does not grow with the length, and it can be
-    reverse-differentiated) when the body traces with a traced index and computes with it as
-    Python's ints would (`index_arithmetic`); otherwise (it indexes a Python list, needs a
-    concrete shape, computes `2 ** -i`...) it is unrolled as Python. Other iterables are
-    iterated by Python.
+    variables are all arrays and numbers, with something traced (`_python_first`), runs (after
+    a first iteration as Python, where a number becomes an array of another shape) as one
+    `lax.fori_loop` over a static trip count (a `scan`: compile time does not grow with the
+    length, and it can be reverse-differentiated) when the body traces with a traced index
+    and computes with it as Python's ints would (`index_arithmetic`); otherwise (it indexes a
+    Python list, needs a concrete shape, computes `2 ** -i`...) it is unrolled as Python.
+    Other iterables are iterated by Python.
     """
     here = staging.site()
     where, int_uses = f"the traced `for` loop at {here}", conditionals.int_uses(int_operands, here)
@@ -250,10 +252,13 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         items = iterable if isinstance(iterable, Items) else Items(iterable, len(iterable))
         items_traced, iterable = items.traced(), range(items.length)
         body = functools.partial(_item_body, items, body)
-    if (isinstance(iterable, range) and len(iterable) > 1
-            and _rollable(inputs, names, stop)):
+    if isinstance(iterable, range) and len(iterable) > 1 and _rollable(inputs, names, stop):
         traced = items_traced or any(map(staging.is_traced, staging.flatten(inputs)[0]))
-        run = _rolled(iterable, body, inputs, names, where, stop, carried, int_uses, traced)
+        first = _python_first(body, inputs, names, where, carried, traced)
+        if first and not stop:  # the first iteration shows the arrays the numbers become
+            inputs = staging.as_tuple(body(iterable[0], *inputs), names)
+            iterable, first = iterable[1:], 0
+        run = first == 0 and _rolled(iterable, body, inputs, names, where, stop, carried, int_uses)
         if run:
             return run()
     state = inputs
@@ -262,7 +267,8 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
             rest = iterable[k:] if isinstance(iterable, range) else None
-            run = rest is not None and _rolled(rest, body, state, names, where, stop, carried, int_uses, True)
+            run = (rest is not None and _python_first(body, state, names, where, carried, True) == 0
+                   and _rolled(rest, body, state, names, where, stop, carried, int_uses))
             if run:
                 return run()
             return _guarded(itertools.chain([item], items), body, state, names, stop, where, carried,
@@ -277,19 +283,16 @@ def _item_body(items: Items, body: Callable, k: Any, *state: Any) -> Any:
     return body(items.item(k), *state)
 
 
-def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
-            traced: bool) -> Callable[[], Any] | None:
-    """The traced loop over a static range, if something in it is traced (`traced`: its items
-    or variables; else a value the body reads), the body traces with a traced index and
-    computes with it as Python's ints would, and leaves no Python number a different
-    Python number (`count += 1` must stay a Python int); None if it must be unrolled."""
-    if not _numbers_stay_or_become_traced(body, inputs, names, where, carried, traced):
+def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses) -> Callable[[], Any] | None:
+    """The traced loop over a static range, if the body traces with a traced index and
+    computes with it as Python's ints would; None if it must be unrolled."""
+    if not len(r):
         return None
     try:
         loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
     except Exception:
         return None  # the body needs a concrete index, or assigns state the loop cannot carry
-    return run if len(r) and index_arithmetic.exact(loop.traced.jaxpr, {0: (min(r), max(r))}) else None
+    return run if index_arithmetic.exact(loop.traced.jaxpr, {0: (min(r), max(r))}) else None
 
 
 def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str], where: str,
@@ -314,26 +317,31 @@ def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
     return all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
 
 
-def _numbers_stay_or_become_traced(body: Callable, inputs: tuple, names: Sequence[str], where: str,
-                                   carried: frozenset[int], traced: bool) -> bool:
-    """Whether one iteration, traced with Python numbers kept Python, leaves each of them
-    unchanged or traced, and something in the loop is traced (`traced`, or a value the body
-    reads). A traced loop carries them as arrays: that is what unrolling would compute too,
-    unless the body keeps one a Python number that changes."""
+def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str,
+                  carried: frozenset[int], traced: bool) -> int | None:
+    """How many iterations of a static range loop run as Python before the rest may roll: 0,
+    1 where the body makes a Python number an array of another shape (the loop carries that
+    array from the second iteration), or None to run the whole loop as Python. It may roll if
+    something in it is traced (`traced`: its items or variables; else a value the body reads)
+    and one iteration, traced with Python numbers kept Python, leaves each of them unchanged
+    or traced: a traced loop carries them as arrays, as unrolling would compute too, unless the
+    body keeps one a Python number that changes (`count += 1` stays a Python int)."""
     state = staging.State(inputs)
     if all(state.dynamic) or not any(map(staging.is_constant, state.leaves)):
-        return traced
+        return 0 if traced else None
     try:
         trial = staging.trace(lambda k, *ops: staging.as_tuple(body(k, *state.rebuild(ops)), names),
                               [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands],
                               where, carried)
     except Exception:
-        return False  # unrolled, it raises where Python does
+        return None  # unrolled, it raises where Python does
     outputs = tuple(a[:-1] if _appended_to(b, a) else a for b, a in zip(state.values, trial.outputs))
     after, tree = staging.flatten(outputs)
-    return (traced or any(map(staging.is_traced, trial.jaxpr.consts))) and tree == state.tree and all(
-        not staging.is_constant(x) or isinstance(y, staging.Out) or staging.same_static(x, y)
-        for x, y in zip(state.leaves, after))
+    pairs = [(x, y) for x, y in zip(state.leaves, after) if staging.is_constant(x)]
+    if not ((traced or any(map(staging.is_traced, trial.jaxpr.consts))) and tree == state.tree
+            and all(isinstance(y, staging.Out) or staging.same_static(x, y) for x, y in pairs)):
+        return None
+    return int(any(isinstance(y, staging.Out) and y.aval.shape != np.shape(x) for x, y in pairs))
 
 
 def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str],
