@@ -426,9 +426,21 @@ def python_number_nest(x, n):
     return s
 
 
+def episode_reward(x, n):
+    total = 0.0
+    done = False  # a traced flag from the first iteration on: `total` is an array from the second
+    for _ in range(n):
+        x = x * 1.5
+        if not done:
+            total += 1.0
+        done = done | (jnp.sum(x) > 20.0)
+    return total, done
+
+
 @pytest.mark.parametrize("fn, sizes", [(python_float_accumulator, (10, 1000)),
                                        (python_int_counter, (10, 1000)),
-                                       (python_number_nest, (2, 10))])
+                                       (python_number_nest, (2, 10)),
+                                       (episode_reward, (10, 1000))])
 def test_python_numbers_the_body_makes_arrays_roll(fn, sizes):
     def jaxpr_for(n):
         return jax.make_jaxpr(autocond.convert(fn), static_argnums=(1,))(jnp.arange(3.0), n).jaxpr
@@ -438,7 +450,8 @@ def test_python_numbers_the_body_makes_arrays_roll(fn, sizes):
     assert "scan" in primitives(large)
 
 
-@pytest.mark.parametrize("fn", [python_float_accumulator, python_int_counter, python_number_nest])
+@pytest.mark.parametrize("fn", [python_float_accumulator, python_int_counter, python_number_nest,
+                                episode_reward])
 @pytest.mark.parametrize("n", [0, 1, 2, 5])
 def test_python_numbers_the_body_makes_arrays_match_python(fn, n):
     assert_matches_python(fn, jnp.arange(3.0), n, static_argnames=("n",))
@@ -447,7 +460,7 @@ def test_python_numbers_the_body_makes_arrays_match_python(fn, n):
 
 def python_count_beside_an_array(x):
     count = 0
-    for i in range(4):
+    for _ in range(4):
         count += 1  # nothing traced: stays the Python int 4
         x = x * 2
     return x, jnp.zeros(count)

@@ -253,11 +253,13 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         items_traced, iterable = items.traced(), range(items.length)
         body = functools.partial(_item_body, items, body)
     if isinstance(iterable, range) and len(iterable) > 1 and _rollable(inputs, names, stop):
-        traced = items_traced or any(map(staging.is_traced, staging.flatten(inputs)[0]))
-        first = _python_first(body, inputs, names, where, carried, traced)
-        if first and not stop:  # the first iteration shows the arrays the numbers become
+        first = _python_first(body, inputs, names, where, carried, items_traced)
+        for _ in range(_MAX_PYTHON_FIRST):  # the first iterations show the arrays numbers become
+            if first != 1 or stop or len(iterable) < 2:
+                break
             inputs = staging.as_tuple(body(iterable[0], *inputs), names)
-            iterable, first = iterable[1:], 0
+            iterable = iterable[1:]
+            first = _python_first(body, inputs, names, where, carried, items_traced)
         run = first == 0 and _rolled(iterable, body, inputs, names, where, stop, carried, int_uses)
         if run:
             return run()
@@ -267,7 +269,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
             rest = iterable[k:] if isinstance(iterable, range) else None
-            run = (rest is not None and _python_first(body, state, names, where, carried, True) == 0
+            run = (rest is not None and _python_first(body, state, names, where, carried, False) == 0
                    and _rolled(rest, body, state, names, where, stop, carried, int_uses))
             if run:
                 return run()
@@ -317,16 +319,22 @@ def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
     return all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
 
 
+_MAX_PYTHON_FIRST = 2  # iterations of a static range run as Python to find a rolled rest
+
+
 def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str,
-                  carried: frozenset[int], traced: bool) -> int | None:
-    """How many iterations of a static range loop run as Python before the rest may roll: 0,
-    1 where the body makes a Python number an array of another shape (the loop carries that
-    array from the second iteration), or None to run the whole loop as Python. It may roll if
-    something in it is traced (`traced`: its items or variables; else a value the body reads)
-    and one iteration, traced with Python numbers kept Python, leaves each of them unchanged
-    or traced: a traced loop carries them as arrays, as unrolling would compute too, unless the
-    body keeps one a Python number that changes (`count += 1` stays a Python int)."""
+                  carried: frozenset[int], items_traced: bool) -> int | None:
+    """Whether a static range loop may roll from here: 0 if so; 1 to run an iteration as
+    Python and ask again, where the body makes a Python number an array of another shape
+    (carried from the next iteration), or makes one an array and keeps another a Python
+    number that changes (`done = False` becoming a traced flag, under which `total += 1.0`
+    becomes an array from the next iteration); None to run the rest as Python. It may roll
+    if something in it is traced (its items, `items_traced`, its variables, or a value the
+    body reads) and one iteration, traced with Python numbers kept Python, leaves each of them
+    unchanged or traced: a traced loop carries them as arrays, as unrolling would compute too,
+    unless the body keeps one a Python number that changes (`count += 1` stays a Python int)."""
     state = staging.State(inputs)
+    traced = items_traced or any(map(staging.is_traced, state.leaves))
     if all(state.dynamic) or not any(map(staging.is_constant, state.leaves)):
         return 0 if traced else None
     try:
@@ -338,9 +346,11 @@ def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: st
     outputs = tuple(a[:-1] if _appended_to(b, a) else a for b, a in zip(state.values, trial.outputs))
     after, tree = staging.flatten(outputs)
     pairs = [(x, y) for x, y in zip(state.leaves, after) if staging.is_constant(x)]
-    if not ((traced or any(map(staging.is_traced, trial.jaxpr.consts))) and tree == state.tree
-            and all(isinstance(y, staging.Out) or staging.same_static(x, y) for x, y in pairs)):
+    if not (traced or any(map(staging.is_traced, trial.jaxpr.consts))) or tree != state.tree:
         return None
+    becomes = [isinstance(y, staging.Out) for _, y in pairs]
+    if not all(b or staging.same_static(x, y) for b, (x, y) in zip(becomes, pairs)):
+        return 1 if any(becomes) else None
     return int(any(isinstance(y, staging.Out) and y.aval.shape != np.shape(x) for x, y in pairs))
 
 
