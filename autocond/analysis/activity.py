@@ -212,32 +212,30 @@ class Shared:
 
 def shared(fn: gast.FunctionDef) -> Shared:
     """`Shared` of `fn`, in one walk of it."""
-    read, written, changes = set(), set(), False
-    stack = list(fn.body)
-    while stack:
-        node = stack.pop()
+    nodes = [n for stmt in fn.body for n in traversal.walk(stmt)]
+    read, written, inside = set(), set(), set()  # `inside`: ids of the nodes of lazy scopes
+    for node in nodes:
+        if id(node) in inside or not isinstance(node, _LAZY_SCOPES):
+            continue
         if isinstance(node, gast.GeneratorExp):  # its first iterable is evaluated here, at once
-            stack.append(node.generators[0].iter)
             first = node.generators[0]
             node = gast.GeneratorExp(elt=node.elt, generators=[
                 gast.comprehension(target=first.target, iter=gast.Constant(value=None, kind=None),
                                    ifs=first.ifs, is_async=0), *node.generators[1:]])
-        if isinstance(node, _LAZY_SCOPES):
-            inner = traversal.walk(node)
-            read |= _reads(inner) - _scope_locals(node)
-            written |= {name for n in inner if isinstance(n, gast.Nonlocal) for name in n.names}
-            changes = changes or any(map(_changes, inner))
-            continue
-        changes = changes or _changes(node)
-        stack.extend(traversal.children(node))
+        scope = traversal.walk(node)
+        inside.update(map(id, scope))
+        read |= _reads(scope) - _scope_locals(node)
+        written |= {name for n in scope if isinstance(n, gast.Nonlocal) for name in n.names}
+    changes = any(map(_changes, [n for n in nodes if isinstance(n, _CHANGING)]))
     return Shared(frozenset(read | written), frozenset(written), changes)
 
 
 def _changes(n: gast.AST) -> bool:
-    return isinstance(n, _CHANGING) and (
-        isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del))
-        or isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS
-        or isinstance(n, (gast.Global, gast.Nonlocal)))
+    """Whether `n`, one of `_CHANGING`, changes an object or declares an outer name."""
+    return (isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del))
+            or isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+            and n.func.attr in MUTATING_METHODS
+            or isinstance(n, (gast.Global, gast.Nonlocal)))
 
 
 _CHANGING = (gast.Attribute, gast.Subscript, gast.Call, gast.Global, gast.Nonlocal)
