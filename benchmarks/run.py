@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import functools
 import gc
 import importlib.metadata
 import importlib.util
@@ -303,23 +304,15 @@ def _accumulator_fn(n: int) -> Callable:
     return accumulate
 
 
-def _counter_fn(n: int) -> Callable:
+def _counter_fn(n: int, plain: bool = False) -> Callable:
+    """With `plain`, as plain `jax.jit` must have it: `jnp.where` instead of the `if`."""
     def count(x):
         k = 0  # a Python int a traced `if` makes an array
         for i in range(n):
-            if jnp.sum(x) > i:
+            if plain:
+                k = k + jnp.where(jnp.sum(x) > i, 1, 0)
+            elif jnp.sum(x) > i:
                 k = k + 1
-        return k
-
-    return count
-
-
-def _counter_where_fn(n: int) -> Callable:
-    """`_counter_fn` as plain `jax.jit` must have it: `jnp.where` instead of the `if`."""
-    def count(x):
-        k = 0
-        for i in range(n):
-            k = k + jnp.where(jnp.sum(x) > i, 1, 0)
         return k
 
     return count
@@ -341,28 +334,18 @@ def _nested_fn(n: int) -> Callable:
     return nested
 
 
-def _episode_fn(n: int) -> Callable:
-    """A CartPole-style episode: the reward counts steps until a traced flag is set."""
+def _episode_fn(n: int, plain: bool = False) -> Callable:
+    """A CartPole-style episode: the reward counts steps until a traced flag is set (with
+    `plain`, with `jnp.where`)."""
     def episode(x):
         total = 0.0
         done = False
         for _ in range(n):
             x = jnp.sin(x) * 1.1 + 0.1
-            if not done:
+            if plain:
+                total = jnp.where(done, total, total + 1.0)
+            elif not done:
                 total += 1.0
-            done = done | (jnp.max(x) > 1.0)
-        return total
-
-    return episode
-
-
-def _episode_where_fn(n: int) -> Callable:
-    def episode(x):
-        total = 0.0
-        done = False
-        for _ in range(n):
-            x = jnp.sin(x) * 1.1 + 0.1
-            total = jnp.where(done, total, total + 1.0)
             done = done | (jnp.max(x) > 1.0)
         return total
 
@@ -373,9 +356,9 @@ def _episode_where_fn(n: int) -> Callable:
 # the largest N: XLA takes minutes to compile the episode unrolled 1,000 times).
 _PYTHON_NUMBER_LOOPS = [
     ("acc = 0.0; acc = acc + jnp.sin(x * i)", _accumulator_fn, _accumulator_fn, 1000),
-    ("k = 0; if sum(x) > i: k = k + 1", _counter_fn, _counter_where_fn, 1000),
+    ("k = 0; if sum(x) > i: k = k + 1", _counter_fn, functools.partial(_counter_fn, plain=True), 1000),
     ("s = 0.0, four nested loops", _nested_fn, _nested_fn, 1000),
-    ("episode: if not done: total += 1.0", _episode_fn, _episode_where_fn, 100),
+    ("episode: if not done: total += 1.0", _episode_fn, functools.partial(_episode_fn, plain=True), 100),
 ]
 
 

@@ -206,7 +206,7 @@ def describe(leaf: Any) -> str:
     return f"the {type(leaf).__name__} {reprlib.repr(leaf)}"
 
 
-def is_bool_array(leaf: Any) -> bool:
+def _is_bool_array(leaf: Any) -> bool:
     """Whether a leaf is a bool array (not a Python bool, which computes as an int)."""
     return type(leaf) is not bool and np.dtype(aval_of(leaf).dtype) == bool
 
@@ -217,14 +217,14 @@ def check_int_kind(path: str, leaves: Sequence[Any], labels: Sequence[str], targ
     is a bool array on some of the paths through `where` (`leaves`, from `labels`) but not
     on all: a Python bool there counts as an int (`True + True == 2`), a bool array does
     not, so no one value of type `target` keeps Python's results."""
-    if use is None or {is_bool_array(x) for x in leaves if not isinstance(x, Zeros)} <= {
+    if use is None or {_is_bool_array(x) for x in leaves if not isinstance(x, Zeros)} <= {
             np.dtype(target.dtype) == bool}:
         return
 
     def kind(x):
         if type(x) in _PYTHON_NUMBERS:
             return f"the Python {type(x).__name__} {x!r}"
-        return "a bool array" if is_bool_array(x) else describe(x)
+        return "a bool array" if _is_bool_array(x) else describe(x)
 
     described = ", ".join(f"{kind(x)} {label}" for x, label in zip(leaves, labels)
                           if not isinstance(x, Zeros))
