@@ -273,12 +273,12 @@ class Merge:
 
 def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: Sequence[str],
           returned: Sequence[bool], returns: Mapping[str, Sequence[str]] = {},
-          int_operands: Mapping[str, str] = {}) -> Merge:
+          int_uses: Mapping[str, str] = {}) -> Merge:
     """Plan how the outputs of several traced branches become one set of values.
 
     `returned[b]` says branch `b` is a path on which the function has already returned.
     `returns` maps the return value's variable to where each branch's value comes from.
-    `int_operands` maps the variables the function computes with as ints to where it does
+    `int_uses` maps the variables the function computes with as ints to where it does
     (`check_int_kind`).
     """
     plan = Merge([], [[] for _ in branches], [])
@@ -312,7 +312,7 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
         paths = leaf_paths(name, values[0])
         merged = []
         for path, leaves in zip(paths, zip(*(leaves for leaves, _ in flat))):
-            merged.append(_merge_leaf(plan, path, leaves, where, labels, returned, int_operands.get(name)))
+            merged.append(_merge_leaf(plan, path, leaves, where, labels, returned, int_uses.get(name)))
         plan.outputs.append(flat[0][1].unflatten(merged))
     return plan
 
