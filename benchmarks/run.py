@@ -5,9 +5,10 @@ Measured, never asserted: every number is printed next to a baseline run in the 
     python benchmarks/run.py           # full run (a few minutes at most on a 2-core CPU)
     python benchmarks/run.py --quick   # smoke run (well under 30 seconds)
 
-Section d) compares autocond with its Python-state tracking (closure sharing, carried
-attributes, announced stores and their checks) against the same code with it switched off, on
-functions that change no Python state.
+Section d) compares autocond with its Python-state tracking (the check whether a function
+changes objects, carried attributes, announced stores and their checks; for conversion also
+without, and with, closure sharing) against the same code with it switched off, on functions
+that change no Python state.
 """
 
 from __future__ import annotations
@@ -604,33 +605,42 @@ def bench_runtime(quick: bool) -> None:
 
 
 @contextlib.contextmanager
-def _without_state_tracking() -> Iterator[None]:
-    """autocond with its Python-state passes and run-time checks made no-ops: the baseline for
-    code that changes no Python state (which must convert and trace to the same program)."""
+def _without_state_tracking(closures: bool = True) -> Iterator[None]:
+    """autocond with its noticing of Python-state changes (the check whether a function
+    changes objects, carried attributes, announced stores and their run-time checks) made
+    no-ops, and with `closures`, its sharing of the variables closures capture too: the
+    baseline for code that changes no Python state (which must convert and trace to the same
+    program)."""
 
     @contextlib.contextmanager
     def nothing_recorded():
         yield []
 
+    stubs = [
+        (composites, "mark", lambda fn, ctx: None),
+        (composites, "transform", lambda fn, ctx: fn),
+        (stores, "transform", lambda fn, ctx: fn),
+        (activity, "changes_objects", lambda nodes: False),
+        (effects, "recorded", nothing_recorded),
+        (effects, "check", lambda stores, carried, where: None),
+    ]
+    if closures:
+        stubs.append((activity, "shared", lambda fn: activity.Shared(frozenset(), frozenset(), False)))
     with contextlib.ExitStack() as stack:
-        for target, name, stub in [
-            (composites, "mark", lambda fn, ctx: None),
-            (composites, "transform", lambda fn, ctx: fn),
-            (stores, "transform", lambda fn, ctx: fn),
-            (activity, "shared", lambda fn: activity.Shared(frozenset(), frozenset(), False)),
-            (effects, "recorded", nothing_recorded),
-            (effects, "check", lambda stores, carried, where: None),
-        ]:
+        for target, name, stub in stubs:
             stack.enter_context(unittest.mock.patch.object(target, name, stub))
         yield
 
 
-def _interleaved(run: Callable[[], Any], blocks: int, per_block: int) -> tuple[float, float]:
-    """Median seconds of `run` with state tracking on, and off, in interleaved blocks (in
-    turn first, so that what runs first in a block pays no more than what runs second)."""
+def _interleaved(run: Callable[[], Any], blocks: int, per_block: int,
+                 closures: bool = True) -> tuple[float, float]:
+    """Median seconds of `run` with state tracking on, and off (`_without_state_tracking`),
+    in interleaved blocks (in turn first, so that what runs first in a block pays no more
+    than what runs second)."""
     on, off = [], []
+    off_context = functools.partial(_without_state_tracking, closures)
     for block in range(blocks):
-        pair = [(on, contextlib.nullcontext), (off, _without_state_tracking)]
+        pair = [(on, contextlib.nullcontext), (off, off_context)]
         for times, tracking in pair[::-1] if block % 2 else pair:
             with tracking():
                 gc.collect()
@@ -646,9 +656,13 @@ def bench_state_tracking(quick: bool) -> None:
     blocks = 5 if quick else 21
     x = jnp.linspace(0.5, 4.0, 4096, dtype=jnp.float32)
     rows = []
-    on, off = _interleaved(lambda: _transpiler.convert_function(conversion_workload), blocks, 10)
-    rows.append(["convert `conversion_workload`", f"{1e3 * on:.2f}", f"{1e3 * off:.2f}",
-                 f"{on / off:.3f}", "-"])
+    def convert():
+        return _transpiler.convert_function(conversion_workload)
+
+    for what, closures in (("noticing changes", False), ("and closure cells", True)):
+        on, off = _interleaved(convert, blocks, 10, closures)
+        rows.append([f"convert `conversion_workload`: {what}", f"{1e3 * on:.2f}", f"{1e3 * off:.2f}",
+                     f"{on / off:.3f}", "-"])
     for name, fn in [("trace traced if", branchy), ("trace traced while", newton_sqrt),
                      ("trace range with break", first_above), ("trace for row in array", row_walk)]:
         converted = autocond.convert(fn)

@@ -226,8 +226,12 @@ def shared(fn: gast.FunctionDef) -> Shared:
         inside.update(map(id, scope))
         read |= _reads(scope) - _scope_locals(node)
         written |= {name for n in scope if isinstance(n, gast.Nonlocal) for name in n.names}
-    changes = any(map(_changes, [n for n in nodes if isinstance(n, _CHANGING)]))
-    return Shared(frozenset(read | written), frozenset(written), changes)
+    return Shared(frozenset(read | written), frozenset(written), changes_objects(nodes))
+
+
+def changes_objects(nodes: list[gast.AST]) -> bool:
+    """Whether any of `nodes` changes an object in place or declares an outer name."""
+    return any(map(_changes, [n for n in nodes if isinstance(n, _CHANGING)]))
 
 
 def _changes(n: gast.AST) -> bool:
