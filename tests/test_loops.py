@@ -439,7 +439,7 @@ def episode_reward(x, n):
 
 @pytest.mark.parametrize("fn, sizes", [(python_float_accumulator, (10, 1000)),
                                        (python_int_counter, (10, 1000)),
-                                       (python_number_nest, (2, 10)),
+                                       (python_number_nest, (5, 10)),
                                        (episode_reward, (10, 1000))])
 def test_python_numbers_the_body_makes_arrays_roll(fn, sizes):
     def jaxpr_for(n):

@@ -232,14 +232,15 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     remaining iterations of another iterable each run under a traced `cond`.
 
     A `range` with a traced argument runs as one `lax.fori_loop` (a `while` in the jaxpr),
-    with the rules of `while_stmt` for the carried variables. A static `range` whose carried
-    variables are all arrays and numbers, with something traced (`_python_first`), runs (after
-    a first iteration as Python, where a number becomes an array of another shape) as one
-    `lax.fori_loop` over a static trip count (a `scan`: compile time does not grow with the
-    length, and it can be reverse-differentiated) when the body traces with a traced index
-    and computes with it as Python's ints would (`index_arithmetic`); otherwise (it indexes a
-    Python list, needs a concrete shape, computes `2 ** -i`...) it is unrolled as Python.
-    Other iterables are iterated by Python.
+    with the rules of `while_stmt` for the carried variables. A static `range` of more than
+    `_UNROLLED_TRIPS` trips whose carried variables are all arrays and numbers, with something
+    traced (`_python_first`), runs (after a first iteration or two as Python, where a number
+    becomes an array of another shape or a flag becomes traced) as one `lax.fori_loop` over
+    a static trip count (a `scan`: compile time does not grow with the length, and it can be
+    reverse-differentiated) when the body traces with a traced index and computes with it as
+    Python's ints would (`index_arithmetic`); otherwise (it indexes a Python list, needs a
+    concrete shape, computes `2 ** -i`...) it is unrolled as Python. Other iterables are
+    iterated by Python.
     """
     here = staging.site()
     where, int_uses = f"the traced `for` loop at {here}", conditionals.int_uses(int_operands, here)
@@ -252,7 +253,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         items = iterable if isinstance(iterable, Items) else Items(iterable, len(iterable))
         items_traced, iterable = items.traced(), range(items.length)
         body = functools.partial(_item_body, items, body)
-    if isinstance(iterable, range) and len(iterable) > 1 and _rollable(inputs, names, stop):
+    if isinstance(iterable, range) and len(iterable) > _UNROLLED_TRIPS and _rollable(inputs, names, stop):
         first = _python_first(body, inputs, names, where, carried, items_traced)
         for _ in range(_MAX_PYTHON_FIRST):  # the first iterations show the arrays numbers become
             if first != 1 or stop or len(iterable) < 2:
@@ -320,6 +321,10 @@ def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
 
 
 _MAX_PYTHON_FIRST = 2  # iterations of a static range run as Python to find a rolled rest
+# Static ranges of at most this many trips run as Python: unrolled, they compile faster than
+# a `scan` (benchmarks: the two cost the same at about 6 to 12 trips of a small body) and run
+# without a loop's overhead.
+_UNROLLED_TRIPS = 4
 
 
 def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str,
