@@ -525,6 +525,36 @@ def programs(draw) -> Program:
     return Program(_HEADER + "\n".join(lines) + "\n", signature)
 
 
+# Values a bool variable takes: Python's bools, and bool arrays (traced comparisons, `not`).
+_BOOL_VALUES = ("True", "False", "x > y", "not (x > y)", "x > 0.5")
+# Uses of it: as an int where Python's bools and bool arrays differ (`q + q`, `~q`), and where
+# they agree (`q + 1`, a test).
+_BOOL_USES = ("jnp.int32(q + q)", "jnp.int32(~q)", "jnp.int32(q + 1)", "jnp.where(q, x, y)")
+
+
+@st.composite
+def bool_programs(draw) -> Program:
+    """A `Program` whose `f(x, y, n, v)` makes `q` a Python bool, then maybe a bool array in a
+    traced `if`, loop or `not`, and computes with it as an int (where the kinds differ) or not:
+    the shape of a silently wrong result (`True + True` is 2; a bool array's, a logical or)."""
+    value = st.sampled_from(_BOOL_VALUES)
+    construct = draw(st.integers(0, 3))
+    if construct == 0:
+        body = [f"if {draw(st.sampled_from(('x > 0.0', 'y > x', 'n > 2')))}:", f"    q = {draw(value)}"]
+        if draw(st.booleans()):
+            body += ["else:", f"    q = {draw(value)}"]
+    elif construct == 1:
+        body = [f"for i in range({draw(st.sampled_from(('n', '6')))}):",
+                "    if x > i * 0.5:", f"        q = {draw(value)}"]
+    elif construct == 2:
+        body = ["k = 0", "while k < n:", f"    q = {draw(value)}", "    k += 1"]
+    else:
+        body = [f"q = {draw(st.sampled_from(('not (x > y)', 'not q')))}"]
+    lines = [f"def f({', '.join(PARAMS)}):", f"    q = {draw(value)}", *_indent(body),
+             f"    return {draw(st.sampled_from(_BOOL_USES))}"]
+    return Program(_HEADER + "\n".join(lines) + "\n", "i")
+
+
 _DIRECTORY = tempfile.mkdtemp(prefix="autocond_property_")
 atexit.register(shutil.rmtree, _DIRECTORY, ignore_errors=True)
 

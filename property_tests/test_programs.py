@@ -6,7 +6,9 @@ and `while` read concrete values. Each program runs on a batch of inputs through
 plain function given that Python int), and
 `jax.jit(jax.vmap(autocond.convert(f)))`; where it returns floats, `jax.grad` of their sum through
 `autocond.convert(f, max_trips=...)` must equal `jax.grad` of the plain function, which JAX
-computes eagerly through Python's own control flow.
+computes eagerly through Python's own control flow. Short programs of one shape (a bool
+made an array on some paths, then computed with as an int) must give Python's values or
+autocond's error for it.
 """
 
 from __future__ import annotations
@@ -72,11 +74,37 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
         try:
             _check_traced(f, args, inputs, wants, program.signature)
         except autocond.errors.StagingError as e:
-            # A bool that is a Python bool on some paths (or from `not`) and a bool array on
-            # others, computed with as an int: no one value keeps Python's results.
-            if not str(e).startswith(("`q` is", "`not` at")) or "computes with it as an int" not in str(e):
-                raise
-            event("a bool of two kinds computed with as an int: refused")
+            _refused(e)
+
+
+def _refused(e: Exception) -> None:
+    """Re-raise `e` unless it is autocond's error for a bool that is a Python bool on some
+    paths (or from `not`) and a bool array on others, computed with as an int: no one value
+    keeps Python's results there."""
+    if not str(e).startswith(("`q` is", "`not` at")) or "computes with it as an int" not in str(e):
+        raise e
+    event("a bool of two kinds computed with as an int: refused")
+
+
+@given(program=programs.bool_programs(), inputs=_inputs)
+def test_bools_computed_with_as_ints_match_python_or_are_refused(program: programs.Program,
+                                                                 inputs: list) -> None:
+    """The shape of the silently wrong result of `q + q` on a bool of two kinds: the converted
+    function, eager and under `jit`, gives Python's values or autocond's error."""
+    note(program.source)
+    args = [(jnp.float32(x), jnp.float32(y), jnp.int32(n), jnp.asarray(v, jnp.float32))
+            for x, y, n, v in inputs]
+    with programs.loaded(program) as f:
+        jitted = autocond.jit(f)
+        for a in args:
+            want = f(*a)
+            assert_same(want, autocond.convert(f)(*a), f"convert{a}")
+            try:
+                got = jitted(*a)
+            except autocond.errors.StagingError as e:
+                _refused(e)
+                continue
+            assert_same(want, got, f"jit{a}")
 
 
 def _check_traced(f: Callable, args: list, inputs: list, wants: list, signature: str) -> None:
