@@ -9,6 +9,12 @@ Section d) compares autocond with its Python-state tracking (the check whether a
 changes objects, carried attributes, announced stores and their checks; for conversion also
 without, and with, closure sharing) against the same code with it switched off, on functions
 that change no Python state.
+
+Section e) writes eleven programs (a hundred traced `if`s in a row, nested `if`s in a loop,
+`while` with `break`, `append` in a loop over rows, an `elif` chain, `match`, `return` in a
+loop, loops over Python-number accumulators, an adaptive ODE step, a CartPole episode) once as
+ordinary Python and once as an expert would with `lax`, and compares trace time, jaxpr
+equations, optimized HLO instructions and run time.
 """
 
 from __future__ import annotations
@@ -678,6 +684,369 @@ def bench_state_tracking(quick: bool) -> None:
     print(table(["case", "tracking on ms", "off ms", "on/off", "same jaxpr"], rows))
 
 
+# --- e) trace time, jaxpr equations and optimized HLO against hand-written lax ----------------
+#
+# Each program twice: as ordinary Python for autocond, and as an expert would write the same
+# computation with `lax` (`<name>_lax`): the same operations in the same order, a `lax.cond`
+# wherever the Python has a traced `if` that computes something (an `if` that only leaves a
+# loop is the loop's flag), so that equation counts compare machinery, not algorithms.
+
+_IF_CHAIN_LENGTH = 100
+
+
+def _if_chain_source(n: int) -> str:
+    """A loop-free function of `n` traced `if`s in a row (a loop would be converted as one)."""
+    lines = ["def if_chain(x):"]
+    for i in range(n):
+        lines += [f"    if x[{i % 4}] > 0.25:", "        x = x * 1.01", "    else:", "        x = x - 0.5"]
+    return "\n".join(lines + ["    return x", ""])
+
+
+def _generated_function(source: str, name: str, directory: str) -> Callable:
+    """`name` from `source` written to a module file of its own (autocond reads the source)."""
+    k = next(_copy_numbers)
+    path = os.path.join(directory, f"autocond_bench_generated_{k}.py")
+    with open(path, "w") as f:
+        f.write(source)
+    spec = importlib.util.spec_from_file_location(f"autocond_bench_generated_{k}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def if_chain_lax(x):
+    for i in range(_IF_CHAIN_LENGTH):
+        x = lax.cond(x[i % 4] > 0.25, lambda x: x * 1.01, lambda x: x - 0.5, x)
+    return x
+
+
+def nested_ifs_loop(x):
+    for i in range(50):
+        if jnp.sum(x) > 0.0:
+            if x[0] > 1.0:
+                x = x * 0.9
+            else:
+                x = x + 0.1 * i
+        else:
+            if x[1] < -1.0:
+                x = x * 0.5 + 1.0
+            else:
+                x = jnp.cos(x)
+    return x
+
+
+def nested_ifs_loop_lax(x):
+    def body(i, x):
+        def positive(x):
+            return lax.cond(x[0] > 1.0, lambda x: x * 0.9, lambda x: x + 0.1 * i, x)
+
+        def negative(x):
+            return lax.cond(x[1] < -1.0, lambda x: x * 0.5 + 1.0, jnp.cos, x)
+
+        return lax.cond(jnp.sum(x) > 0.0, positive, negative, x)
+
+    return lax.fori_loop(0, 50, body, x)
+
+
+def while_break(x):
+    steps = 0
+    while jnp.max(jnp.abs(x)) > 1e-3:
+        x = x * 0.7 + 0.01 * jnp.sin(x)
+        steps += 1
+        if jnp.sum(x) < 1.0:
+            break
+    return x, steps
+
+
+def while_break_lax(x):
+    def cond(carry):
+        x, _, stop = carry
+        return ~stop & (jnp.max(jnp.abs(x)) > 1e-3)
+
+    def body(carry):
+        x, steps, _ = carry
+        x = x * 0.7 + 0.01 * jnp.sin(x)
+        return x, steps + 1, jnp.sum(x) < 1.0
+
+    x, steps, _ = lax.while_loop(cond, body, (x, 0, False))
+    return x, steps
+
+
+def append_stack(xs):
+    h = jnp.zeros(xs.shape[1])
+    out = []
+    for row in xs:
+        h = jnp.tanh(h * 0.5 + row)
+        out.append(h * 2.0)
+    return jnp.stack(out)
+
+
+def append_stack_lax(xs):
+    def step(h, row):
+        h = jnp.tanh(h * 0.5 + row)
+        return h, h * 2.0
+
+    return lax.scan(step, jnp.zeros(xs.shape[1]), xs)[1]
+
+
+def piecewise(x):
+    t = jnp.mean(x)
+    if t < 0.0:
+        y = -x
+    elif t < 1.0:
+        y = x * x
+    elif t < 2.0:
+        y = jnp.sin(x)
+    elif t < 3.0:
+        y = jnp.cos(x)
+    else:
+        y = x - 3.0
+    return y
+
+
+def piecewise_lax(x):
+    t = jnp.mean(x)
+    index = jnp.sum(t >= jnp.array([0.0, 1.0, 2.0, 3.0]))
+    return lax.switch(index, [lambda x: -x, lambda x: x * x, jnp.sin, jnp.cos, lambda x: x - 3.0], x)
+
+
+def match_mode(x):
+    mode = jnp.sum(x > 2.0).astype(jnp.int32) % 5
+    match mode:
+        case 0:
+            y = jnp.sin(x)
+        case 1 | 2:
+            y = x * x
+        case 3:
+            y = jnp.cos(x)
+        case _:
+            y = -x
+    return y
+
+
+def match_mode_lax(x):
+    mode = jnp.sum(x > 2.0).astype(jnp.int32) % 5  # in [0, 5): 1 and 2 share a branch
+    return lax.switch(mode - (mode >= 2), [jnp.sin, lambda x: x * x, jnp.cos, lambda x: -x], x)
+
+
+def early_return(x):
+    for i in range(x.shape[0]):
+        if x[i] * x[i] > 10.0:
+            return x[i] - i
+    return -1.0
+
+
+def early_return_lax(x):
+    def cond(carry):
+        i, found, _ = carry
+        return (i < x.shape[0]) & ~found
+
+    def body(carry):
+        i, _, value = carry
+        hit = x[i] * x[i] > 10.0
+        return i + 1, hit, lax.cond(hit, lambda: x[i] - i, lambda: value)
+
+    return lax.while_loop(cond, body, (0, False, -1.0))[2]
+
+
+def float_accumulator(x):
+    acc = 0.0
+    for i in range(1000):
+        acc = acc + jnp.sin(x * i)
+    return acc
+
+
+def float_accumulator_lax(x):
+    return lax.fori_loop(0, 1000, lambda i, acc: acc + jnp.sin(x * i), jnp.zeros_like(x))
+
+
+def nested_loops(x):
+    s = 0.0
+    for i in range(6):
+        for j in range(6):
+            for k in range(6):
+                for l in range(6):  # noqa: E741
+                    s = s + jnp.sin(x * (i + 2 * j + 3 * k + 4 * l))
+    return s
+
+
+def nested_loops_lax(x):
+    def over_i(i, s):
+        def over_j(j, s):
+            def over_k(k, s):
+                def over_l(l, s):  # noqa: E741
+                    return s + jnp.sin(x * (i + 2 * j + 3 * k + 4 * l))
+
+                return lax.fori_loop(0, 6, over_l, s)
+
+            return lax.fori_loop(0, 6, over_k, s)
+
+        return lax.fori_loop(0, 6, over_j, s)
+
+    return lax.fori_loop(0, 6, over_i, jnp.zeros_like(x))
+
+
+def adaptive_ode(y):
+    """y' = cos(t) - y**2 from t = 0 to 2 by an adaptive Heun-Euler pair."""
+    t = 0.0
+    dt = 0.1
+    while t < 2.0:
+        k1 = jnp.cos(t) - y * y
+        k2 = jnp.cos(t + dt) - (y + dt * k1) ** 2
+        err = jnp.max(jnp.abs(0.5 * dt * (k2 - k1)))
+        if err < 1e-4:
+            y = y + 0.5 * dt * (k1 + k2)
+            t = t + dt
+        dt = dt * jnp.clip(0.9 * jnp.sqrt(1e-4 / (err + 1e-12)), 0.2, 5.0)
+    return y, t
+
+
+def adaptive_ode_lax(y):
+    def cond(carry):
+        _, t, _ = carry
+        return t < 2.0
+
+    def body(carry):
+        y, t, dt = carry
+        k1 = jnp.cos(t) - y * y
+        k2 = jnp.cos(t + dt) - (y + dt * k1) ** 2
+        err = jnp.max(jnp.abs(0.5 * dt * (k2 - k1)))
+        y, t = lax.cond(err < 1e-4, lambda: (y + 0.5 * dt * (k1 + k2), t + dt), lambda: (y, t))
+        return y, t, dt * jnp.clip(0.9 * jnp.sqrt(1e-4 / (err + 1e-12)), 0.2, 5.0)
+
+    y, t, _ = lax.while_loop(cond, body, (y, 0.0, 0.1))
+    return y, t
+
+
+def _cart_step(state):
+    """One Euler step of CartPole (x, x', theta, theta'), the cart pushed to the right."""
+    x, v, theta, omega = state[0], state[1], state[2], state[3]
+    force = 10.0
+    cos, sin = jnp.cos(theta), jnp.sin(theta)
+    temp = (force + 0.05 * omega * omega * sin) / 1.1
+    alpha = (9.8 * sin - cos * temp) / (0.5 * (4.0 / 3.0 - 0.1 * cos * cos / 1.1))
+    a = temp - 0.05 * alpha * cos / 1.1
+    return jnp.stack([x + 0.02 * v, v + 0.02 * a, theta + 0.02 * omega, omega + 0.02 * alpha])
+
+
+def cartpole_episode(state):
+    total = 0.0
+    done = False
+    for _ in range(100):
+        state = _cart_step(state)
+        if not done:
+            total += 1.0
+        done = done | (jnp.abs(state[0]) > 2.4) | (jnp.abs(state[2]) > 0.21)
+    return total
+
+
+def cartpole_episode_lax(state):
+    def body(_, carry):
+        state, total, done = carry
+        state = _cart_step(state)
+        total = lax.cond(~done, lambda: total + 1.0, lambda: total)
+        done = done | (jnp.abs(state[0]) > 2.4) | (jnp.abs(state[2]) > 0.21)
+        return state, total, done
+
+    return lax.fori_loop(0, 100, body, (state, 0.0, False))[1]
+
+
+def hlo_instructions(fn: Callable, *args: Any) -> int:
+    """Instructions of `jax.jit(fn)`'s optimized HLO for `args` (after XLA's passes: dead code
+    eliminated, fusions formed): the lines with an ` = ` inside the body of any computation,
+    the entry computation, fusions, loop bodies and conditions and `cond` branches alike."""
+    count, inside = 0, False
+    for line in jax.jit(fn).lower(*args).compile().as_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("%", "ENTRY")) and stripped.endswith("{"):  # a computation's header
+            inside = True
+        elif stripped == "}":
+            inside = False
+        elif inside and " = " in stripped:
+            count += 1
+    return count
+
+
+def _trace_seconds(fns: Sequence[Callable], args: Sequence[Any], rounds: int) -> list[float]:
+    """Median seconds of `jax.make_jaxpr` of each function, through a new lambda each time (so
+    no trace cache can answer), in alternating order (each round from a clean heap: a full
+    collection costs more than most traces)."""
+    samples: list[list[float]] = [[] for _ in fns]
+    for r in range(rounds):
+        gc.collect()
+        order = list(enumerate(fns))
+        for k, fn in order[::-1] if r % 2 else order:
+            start = time.perf_counter()
+            jax.make_jaxpr(lambda *a, fn=fn: fn(*a))(*args)
+            samples[k].append(time.perf_counter() - start)
+    return [statistics.median(s) for s in samples]
+
+
+def _programs(directory: str) -> list[tuple[str, Callable, Callable, jax.Array]]:
+    """(what, ordinary Python, hand-written lax, input) of section e)."""
+    x = jnp.linspace(0.5, 4.0, 1024, dtype=jnp.float32)
+    wavy = jnp.cos(jnp.arange(1024, dtype=jnp.float32))
+    if_chain = _generated_function(_if_chain_source(_IF_CHAIN_LENGTH), "if_chain", directory)
+    return [
+        (f"{_IF_CHAIN_LENGTH} traced ifs in a row / lax.cond", if_chain, if_chain_lax, wavy),
+        ("nested ifs in range(50) / fori_loop+cond", nested_ifs_loop, nested_ifs_loop_lax, wavy),
+        ("while with break / while_loop+flag", while_break, while_break_lax, x),
+        ("for row: append, stack / scan", append_stack, append_stack_lax,
+         jnp.sin(jnp.arange(256 * 16, dtype=jnp.float32)).reshape(256, 16)),
+        ("5-way elif on a float / switch", piecewise, piecewise_lax, x),
+        ("match 0, 1|2, 3, _ / switch", match_mode, match_mode_lax, x),
+        ("return in a loop / while_loop+flag", early_return, early_return_lax, x),
+        ("acc = 0.0, range(1000) / fori_loop", float_accumulator, float_accumulator_lax, x[:256]),
+        ("s = 0.0, 4 nested range(6) / fori_loops", nested_loops, nested_loops_lax, x[:256]),
+        ("adaptive Heun-Euler ODE / while_loop+cond", adaptive_ode, adaptive_ode_lax,
+         jnp.linspace(0.5, 1.5, 64, dtype=jnp.float32)),
+        ("CartPole episode of 100 / fori_loop", cartpole_episode, cartpole_episode_lax,
+         jnp.array([0.0, 0.1, 0.05, -0.1], jnp.float32)),
+    ]
+
+
+def bench_programs(quick: bool) -> None:
+    section("e) trace time, jaxpr equations and optimized HLO against hand-written lax")
+    trace_rounds, run_rounds = (5, 10) if quick else (21, 40)
+    time_rows, eqn_rows, diffs, notes = [], [], [], []
+    with tempfile.TemporaryDirectory() as directory:
+        for what, fn, hand, x in _programs(directory):
+            converted = autocond.convert(fn)
+            t_ours, t_hand = _trace_seconds([converted, hand], [x], trace_rounds)
+            a_top, a_all, a_prims = equation_counts(converted, x)
+            h_top, h_all, h_prims = equation_counts(hand, x)
+            a_hlo, h_hlo = hlo_instructions(converted, x), hlo_instructions(hand, x)
+            ours, theirs = autocond.jit(fn), jax.jit(hand)
+            out = ours(x)
+            same = _same(out, theirs(x))
+            if not same:  # which one is right: the function run as plain Python, eagerly, says
+                python, by_hand = fn(x), theirs(x)
+                agrees = "autocond" if _same(out, python) else "hand" if _same(by_hand, python) else "neither"
+                notes.append(f"{what}: results differ; plain Python (eager) agrees with {agrees}")
+            r_ours, r_hand = _interleaved_median([ours, theirs], x, run_rounds)
+            time_rows.append([what, f"{1e3 * t_ours:.2f}", f"{1e3 * t_hand:.2f}", f"{t_ours / t_hand:.2f}",
+                              a_hlo, h_hlo, f"{a_hlo / h_hlo:.2f}", f"{1e6 * r_ours:.1f}",
+                              f"{1e6 * r_hand:.1f}", f"{r_ours / r_hand:.3f}", "yes" if same else "NO"])
+            eqn_rows.append([what, a_top, h_top, a_all, h_all, f"{a_all / h_all:.2f}"])
+            if a_prims != h_prims:
+                diffs.append(f"{what.split(' / ')[0]}: {describe_difference(a_prims, h_prims)}")
+    print(f"trace: `jax.make_jaxpr` of a new lambda, median of {trace_rounds} interleaved runs "
+          "(autocond's conversion is cached:")
+    print("see a) for its cost); HLO: instructions of the optimized module (`hlo_instructions`); "
+          f"run: median of {run_rounds}")
+    print("interleaved blocks under jax.jit")
+    print(table(["program / hand version", "trace ms", "hand ms", "ratio", "HLO", "hand", "ratio",
+                 "run us", "hand us", "ratio", "same"], time_rows))
+    print()
+    print(table(["program", "eqns (top)", "hand (top)", "eqns (all)", "hand (all)", "ratio"], eqn_rows))
+    print("primitives autocond's jaxpr has more (+) or fewer (-) than the hand-written one's:")
+    for line in diffs:
+        print(f"  {line}")
+    for note in notes:
+        print(f"  note: {note}")
+    print("first call against plain jax.jit at N = 10, 100, 1000: see b3 (accumulator, nested, episode)")
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -700,6 +1069,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench_python_numbers(args.quick)
     bench_runtime(args.quick)
     bench_state_tracking(args.quick)
+    bench_programs(args.quick)  # last: its executables and jaxprs would slow d)'s collections
     print(f"\ntotal benchmark time: {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -110,9 +110,15 @@ def test_conditional_expression(kind, c):
     assert_matches_python(ternary, F(1.5), F(-2.0), _value(c, kind))
 
 
-def test_conditional_expression_is_one_cond_not_a_select():
-    jaxpr = jax.make_jaxpr(autocond.convert(ternary))(F(1.5), F(-2.0), F(1.0)).jaxpr
-    assert primitives(jaxpr).count("cond") == 1 and "select_n" not in primitives(jaxpr)
+def log_or_b(a, b, c):
+    return jnp.log(a) if c else b
+
+
+def test_conditional_expression_picking_values_is_a_select_and_computing_one_a_cond():
+    picks = primitives(jax.make_jaxpr(autocond.convert(ternary))(F(1.5), F(-2.0), F(1.0)).jaxpr)
+    assert picks.count("select_n") == 1 and "cond" not in picks
+    computes = primitives(jax.make_jaxpr(autocond.convert(log_or_b))(F(1.5), F(-2.0), F(1.0)).jaxpr)
+    assert computes.count("cond") == 1 and "select_n" not in computes
 
 
 def test_gradient_of_the_untaken_side_does_not_leak():

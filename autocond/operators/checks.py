@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
@@ -16,19 +16,27 @@ import numpy as np
 # do not take it, on values Python never computes. The traced bool under which the code
 # being traced is reached (the tests of the staged branches around it, joined by `&`; None
 # outside any) makes a check there pass, and a loop there stop at once, for such elements.
-_reached: contextvars.ContextVar[Any] = contextvars.ContextVar("autocond_reached", default=None)
+# It is built only where something reads it: a function computing it, in the trace reading it.
+_reached: contextvars.ContextVar[Callable[[], Any] | None] = contextvars.ContextVar(
+    "autocond_reached", default=None)
 
 
 def reached() -> Any:
     """The traced bool under which the code being traced runs, or None where it always does."""
-    return _reached.get()
+    test = _reached.get()
+    return None if test is None else test()
+
+
+def in_branch() -> bool:
+    """Whether the code being traced runs only where some traced bool holds (`reached`)."""
+    return _reached.get() is not None
 
 
 @contextlib.contextmanager
-def reached_only_if(test: Any) -> Iterator[None]:
-    """Within it, the code traced runs only where the traced bool `test` also holds."""
+def reached_only_if(test: Callable[[], Any]) -> Iterator[None]:
+    """Within it, the code traced runs only where the traced bool `test()` also holds."""
     outer = _reached.get()
-    token = _reached.set(test if outer is None else outer & test)
+    token = _reached.set(test if outer is None else lambda: outer() & test())
     try:
         yield
     finally:

@@ -9,9 +9,10 @@ from typing import Any
 
 import jax.numpy as jnp
 from jax import lax
+from jax.extend.core import jaxpr_as_fun
 
 from autocond import errors
-from autocond.operators import checks, effects, staging
+from autocond.operators import checks, effects, primitives, staging
 
 
 def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
@@ -74,17 +75,24 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
     avals = [op.aval for op in state.operands]
     carried = effects.cells(branches, names) if carried is None else carried
     traced = []
-    for k, branch in enumerate(branches):
-        taken = (pred if k == 0 else ~pred) if len(branches) == 2 else pred == k
-        with checks.reached_only_if(taken):
+    taken = ([lambda: pred, lambda: ~pred] if len(branches) == 2
+             else [functools.partial(operator.eq, pred, k) for k in range(len(branches))])
+    for branch, reached in zip(branches, taken):
+        with checks.reached_only_if(reached):
             traced.append(staging.trace(
                 lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names),
                 avals, where, carried))
     plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns, int_uses)
     if plan.types or any(t.jaxpr.effects for t in traced):
-        fns = [functools.partial(staging.evaluate, t, s, plan.types) for t, s in zip(traced, plan.sources)]
-        results = (lax.cond(pred, *fns, state.operands) if len(fns) == 2
-                   else lax.switch(pred, fns, state.operands))
+        jaxprs = [staging.closed(t, s, plan.types, avals) for t, s in zip(traced, plan.sources)]
+        if len(jaxprs) == 2:  # the branch for a false `pred` first, as `lax.cond` has them
+            jaxprs = jaxprs[::-1]
+        if any(j.jaxpr.eqns for j in jaxprs):
+            results = primitives.switch(pred, jaxprs, state.operands)
+        else:  # the branches only pick values computed already: a `select_n`, not a `cond`
+            picked = [jaxpr_as_fun(j)(*state.operands) for j in jaxprs]
+            results = [lax.select_n(pred, *(staging.cast(v, t) for v in values))
+                       for t, values in zip(plan.types, zip(*picked))]
     else:  # nothing traced comes out and nothing happens: no `cond` needed
         results = []
     return staging.from_tuple(staging.fill(plan.outputs, results), names)

@@ -398,7 +398,7 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
 
         return loop, lambda: loop.finish(*lax.scan(scan_fn, loop.init, jnp.arange(lower, upper)), len(r))
     # A traced trip count is a `while_loop`'s test, which `_while_loop` may have to extend.
-    if not stop and (isinstance(r, range) or (_max_trips.get() is None and checks.reached() is None)):
+    if not stop and (isinstance(r, range) or (_max_trips.get() is None and not checks.in_branch())):
         return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
 
     def cond_fn(carry):

@@ -1,11 +1,11 @@
 """Tracing Python functions over JAX state into jaxprs, and merging what they produce.
 
-A traced construct is staged in two steps: each branch (or a loop body) is traced once with
-`jax.make_jaxpr`, which tells the types of everything it produces; then `lax.cond`, `switch`,
-`while_loop` or `fori_loop` evaluates those jaxprs, casting outputs to the types the
-construct needs. Python is traced once per branch, and the types are known before any
-`lax` call, so mismatches are reported with the variable's name instead of as a `lax`
-error about positional outputs.
+A traced construct is staged in two steps: each branch (or a loop body) is traced once to a
+jaxpr (`primitives.trace`), which tells the types of everything it produces; then a `cond`
+(`primitives.switch`), `while_loop` or `fori_loop` runs those jaxprs, with outputs cast to
+the types the construct needs. Python is traced once per branch, and the types are known
+before any `lax` call, so mismatches are reported with the variable's name instead of as a
+`lax` error about positional outputs.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from typing import Any
 
 import jax
 import numpy as np
-from jax._src.lax.lax import _convert_element_type  # the one weak-type-preserving cast
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from autocond import errors
-from autocond.operators import effects
+from autocond.operators import effects, primitives
 from autocond.operators.variables import StackedList, Undefined, UndefinedReturnValue, align_bound
 
 _PYTHON_NUMBERS = (bool, int, float, complex)
@@ -135,11 +134,10 @@ def trace(fn: Callable[..., tuple], avals: Sequence[Any], where: str,
         outputs.append(tree.unflatten(marked))
         return traced
 
-    specs = [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in avals]
     token = _tracing.set(True)
     try:
         with effects.recorded() as stores:
-            jaxpr = jax.make_jaxpr(flat_fn)(*specs)
+            jaxpr = primitives.trace(flat_fn, avals)
     finally:
         _tracing.reset(token)
     effects.check(stores, carried, where)
@@ -164,7 +162,7 @@ def cast(value: Any, aval: Any) -> Any:
     current = jax.typeof(value)
     if current.dtype == aval.dtype and current.weak_type == aval.weak_type:
         return value
-    return _convert_element_type(value, np.dtype(aval.dtype), weak_type=aval.weak_type)
+    return primitives.convert_element_type(value, np.dtype(aval.dtype), weak_type=aval.weak_type)
 
 
 def join(a: Any, b: Any) -> Any:
@@ -375,6 +373,17 @@ def evaluate(traced: Traced, sources: Sequence[Any], types: Sequence[Any], opera
     """Evaluate a traced function on `operands`; return its marked leaves `sources` as `types`."""
     outs = jaxpr_as_fun(traced.jaxpr)(*operands)
     return [cast(resolve(s, outs), t) for s, t in zip(sources, types)]
+
+
+def closed(traced: Traced, sources: Sequence[Any], types: Sequence[Any], avals: Sequence[Any]) -> ClosedJaxpr:
+    """The jaxpr of `evaluate(traced, sources, types, ...)` on operands of types `avals`:
+    the traced one with its outputs picked where every source is one of them of the type
+    wanted (no tracing again), else traced again."""
+    jaxpr = traced.jaxpr.jaxpr
+    if all(isinstance(s, Out) and s.aval == t for s, t in zip(sources, types)):
+        outvars = [jaxpr.outvars[s.index] for s in sources]
+        return ClosedJaxpr(jaxpr.replace(outvars=outvars), traced.jaxpr.consts)
+    return primitives.trace(lambda *operands: evaluate(traced, sources, types, operands), avals)
 
 
 def fill(outputs: list, results: Sequence[Any]) -> list:
