@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import jax
 import jax.numpy as jnp
 import pytest
@@ -9,6 +11,7 @@ import pytest
 import autocond
 from autocond.operators import primitives
 from tests.support import assert_matches_python
+from tests.support import primitives as primitives_of
 
 
 def test_jax_internals_give_the_jaxprs_the_public_functions_give():
@@ -71,28 +74,32 @@ def test_constructs_match_python_with_internals_or_the_public_fallback(monkeypat
     assert_matches_python(fn, *args)
 
 
-def _traces(monkeypatch, fn, *args) -> int:
-    """How many times tracing `fn`, converted, traces a function to a jaxpr."""
-    count = 0
+def _traces(monkeypatch, fn, *args) -> tuple[int, int, int]:
+    """Tracing `fn`, converted: how many functions are traced to jaxprs, the equations
+    those traces bind, and the equations of the branches and bodies of the result."""
+    count = bound = 0
     trace = primitives._trace
 
     def counted(*a):
-        nonlocal count
-        count += 1
-        return trace(*a)
+        nonlocal count, bound
+        jaxpr = trace(*a)
+        count, bound = count + 1, bound + len(jaxpr.eqns)
+        return jaxpr
 
     monkeypatch.setattr(primitives, "_trace", counted)
     converted = autocond.convert(fn)
-    jax.make_jaxpr(lambda *a: converted(*a))(*args)  # a new function: not traced before
-    return count
+    jaxpr = jax.make_jaxpr(lambda *a: converted(*a))(*args)  # a new function: not traced before
+    inner = len(primitives_of(jaxpr.jaxpr)) - len(jaxpr.eqns)
+    return count, bound, inner
 
 
-def test_each_branch_is_traced_once(monkeypatch):
+@pytest.mark.parametrize("fn, traces", [
+    (closure_and_passthrough, 2),
+    (chain, 4),  # two nested `if`s, two branches each
+    (promoted, 3),  # and the cast of the Python int `1` the `cond` gives as a float
+    (loop_with_branches, 4),  # the body, its branches, and the constant `-1.0` cast
+])
+def test_every_equation_is_traced_once(monkeypatch, fn, traces):
     x = jnp.array([1.0, 2.0])
-    assert _traces(monkeypatch, closure_and_passthrough, x, x) == 2
-    assert _traces(monkeypatch, chain, x) == 4  # two nested `if`s, two branches each
-
-
-def test_a_branch_whose_outputs_need_a_cast_is_traced_again(monkeypatch):
-    # `y = 1` gives a Python int the `cond` must produce as a float: that branch twice.
-    assert _traces(monkeypatch, promoted, jnp.array([1.0, 2.0])) == 3
+    count, bound, inner = _traces(monkeypatch, fn, *(x,) * len(inspect.signature(fn).parameters))
+    assert count == traces and bound == inner

@@ -1,7 +1,10 @@
 """`if`/`elif` chains on one integer and `match` on literals: one `lax.switch` when the
-subject is traced, Python's meaning (first match, else/`case _` or nothing) for every value."""
+subject is traced, Python's meaning (first match, else/`case _` or nothing) for every value,
+`return`s in the branches included."""
 
 from __future__ import annotations
+
+import re
 
 import jax
 import jax.numpy as jnp
@@ -9,7 +12,8 @@ import pytest
 
 import autocond
 from autocond import errors
-from tests.support import assert_matches_python, primitives
+from tests.support import assert_matches_python, line_of, primitives
+from tests.test_converters import assert_converts
 
 F = jnp.float32
 I32 = jnp.int32
@@ -73,7 +77,74 @@ def matched_expression(k, x):
     return -x
 
 
-ALL = [chain, matched, chain_without_else, matched_without_default, matched_expression]
+def returning_chain(k, x):
+    if k == 0:
+        return x
+    elif k == 1:
+        return x * 2
+    elif k == 2:
+        return x * 3
+    else:
+        return -x
+
+
+def returning_match(k, x):
+    match k:
+        case 0:
+            return x + 1
+        case 1 | 2:
+            return x * 2
+        case 3:
+            y = x * 3
+        case _:
+            return -x
+    return y + 1
+
+
+def returning_some(k, x):
+    # `y` is unbound only where the function has returned.
+    if k == 0:
+        return x
+    elif k == 1:
+        y = x
+    elif k == 2:
+        return x * 2
+    else:
+        y = 2 * x
+    return y + 1
+
+
+def returning_in_loop(k, x):
+    for _ in range(3):
+        x = x + 1
+        if k == 0:
+            return x
+        elif k == 1:
+            x = x * 2
+        elif k == 2:
+            return -x
+    return x
+
+
+def one_case_of_two_values(k, x):
+    match k:
+        case 1 | 2:
+            y = x * 2
+        case _:
+            y = -x
+    return y
+
+
+def one_test_of_two_values(k, x):
+    y = x
+    if k == 1 or k == -1:
+        return x * 2
+    return y
+
+
+RETURNING = [matched_expression, returning_chain, returning_match, returning_some, returning_in_loop]
+ALL = [chain, matched, chain_without_else, matched_without_default, one_case_of_two_values,
+       one_test_of_two_values] + RETURNING
 
 
 @pytest.mark.parametrize("fn", ALL)
@@ -92,10 +163,150 @@ def test_acceptance_four_way_is_one_switch(fn):
     assert len(eqn.params["branches"]) >= 3
 
 
-def test_under_vmap():
+def test_a_chain_of_returns_is_one_switch():
+    jaxpr = jax.make_jaxpr(autocond.convert(returning_chain))(I32(1), F(1.5)).jaxpr
+    assert primitives(jaxpr).count("cond") == 1
+    (eqn,) = [e for e in jaxpr.eqns if e.primitive.name == "cond"]
+    assert len(eqn.params["branches"]) == 4
+
+
+def test_a_match_with_returns_is_one_switch_and_the_guard_after_it():
+    jaxpr = jax.make_jaxpr(autocond.convert(returning_match))(I32(1), F(1.5)).jaxpr
+    assert primitives(jaxpr).count("cond") == 2
+    assert sorted(len(e.params["branches"]) for e in jaxpr.eqns if e.primitive.name == "cond") == [2, 4]
+
+
+def test_the_index_is_one_comparison_and_one_select_per_value():
+    # `case 1 | 2` adds a comparison and a select for each value, no `or` of the two.
+    jaxpr = jax.make_jaxpr(autocond.convert(matched))(I32(1), F(1.5)).jaxpr
+    assert sorted(e.primitive.name for e in jaxpr.eqns) == ["cond"] + ["eq"] * 4 + ["select_n"] * 4
+
+
+@pytest.mark.parametrize("fn", [one_case_of_two_values, one_test_of_two_values])
+def test_one_test_of_several_values_is_one_cond(fn):
+    # Not an `if` on `ac__.or_(k == 1, lambda: k == 2)`, whose `or` is a `cond` too.
+    jaxpr = jax.make_jaxpr(autocond.convert(fn))(I32(1), F(1.5)).jaxpr
+    assert primitives(jaxpr).count("cond") == 1
+    assert [e.primitive.name for e in jaxpr.eqns][:3] == ["eq", "eq", "or"]
+
+
+def test_returns_convert_to_a_switch_that_says_where_the_function_returned():
+    # Golden (compared after `ast.unparse`): each branch says whether the function has
+    # returned at its end, and which `return`s its return value may come from.
+    assert_converts(
+        """
+        def f(k, x):
+            match k:
+                case 0:
+                    return x
+                case 1 | 2:
+                    y = x * 2
+                case _:
+                    return -x
+            return y
+        """,
+        """
+        def f(k, x):
+            y = ac__.Undefined('y')
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+
+            def case(do_return, retval_, y):
+                do_return = True
+                retval_ = x
+                return (do_return, retval_, y)
+
+            def case_1(do_return, retval_, y):
+                y = x * 2
+                return (do_return, retval_, y)
+
+            def case_2(do_return, retval_, y):
+                do_return = True
+                retval_ = -x
+                return (do_return, retval_, y)
+            do_return, retval_, y = ac__.switch_stmt(
+                k, ((0,), (1, 2)), (case, case_1, case_2), (do_return, retval_, y),
+                ('do_return', 'retval_', 'y'), returned=(True, False, True),
+                return_lines={'retval_': ((4,), (), (8,))})
+
+            def if_true(retval_):
+                do_return = True
+                retval_ = ac__.ld(y)
+                return retval_
+
+            def if_false(retval_):
+                return retval_
+            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true, if_false, (retval_,), ('retval_',),
+                                   returned=(False, True), return_lines={'retval_': ((9,), (4, 8))})
+            return retval_
+        """)
+
+
+def _returns_a_pair_for_one(k, x):
+    if k == 0:
+        return x
+    elif k == 1:
+        return x, x
+    else:
+        return x
+
+
+def test_returns_of_different_structures_name_both_returns():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_returns_a_pair_for_one)(I32(0), F(1.0))
+    fn, file = _returns_a_pair_for_one, re.escape(__file__)
+    assert re.search(
+        f"The function returns a different structure on the paths through the traced `if`/`elif` "
+        f"chain or `match` at {file}:{line_of(fn, 'k == 0')}: PyTreeDef\\(\\*\\) from the `return` at "
+        f"{file}:{line_of(fn, 'return x')}, PyTreeDef\\(\\(\\*, \\*\\)\\) from the `return` at "
+        f"{file}:{line_of(fn, 'return x, x')}\\. Every `return` must give the same structure",
+        str(info.value)), str(info.value)
+
+
+def _returns_a_pair_after_a_branch_that_does_not_return(k, x):
+    if k == 0:
+        y = x
+    elif k == 1:
+        return x
+    elif k == 2:
+        return x, x
+    else:
+        return x
+    return y
+
+
+def test_returns_of_different_structures_after_a_branch_that_does_not_return():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_returns_a_pair_after_a_branch_that_does_not_return)(I32(0), F(1.0))
+    fn, file = _returns_a_pair_after_a_branch_that_does_not_return, re.escape(__file__)
+    assert re.search(
+        f"PyTreeDef\\(\\*\\) from the `return` at {file}:{line_of(fn, 'return x')}, "
+        f"PyTreeDef\\(\\(\\*, \\*\\)\\) from the `return` at {file}:{line_of(fn, 'return x, x')}\\.",
+        str(info.value)), str(info.value)
+
+
+def _unbound_in_the_default(k, x):
+    if k == 0:
+        return x
+    elif k == 1:
+        y = x
+    return y
+
+
+def test_a_variable_unbound_on_a_path_that_reads_it_is_named():
+    with pytest.raises(errors.UndefinedVariableError) as info:
+        autocond.jit(_unbound_in_the_default)(I32(1), F(1.0))
+    fn, file = _unbound_in_the_default, re.escape(__file__)
+    assert re.search(f"`y` has no value at {file}:{line_of(fn, 'return y')}", str(info.value))
+    assert re.search(f"the traced `if`/`elif` chain or `match` at {file}:{line_of(fn, 'k == 0')} but "
+                     "not in the default branch", str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("fn", [matched, returning_match, returning_some])
+def test_under_vmap(fn):
     ks = jnp.array(VALUES, I32)
-    got = jax.vmap(autocond.convert(matched), in_axes=(0, None))(ks, F(1.5))
-    assert got.tolist() == [matched(k, 1.5) for k in VALUES]
+    got = jax.vmap(autocond.convert(fn), in_axes=(0, None))(ks, F(1.5))
+    assert got.tolist() == [fn(k, 1.5) for k in VALUES]
 
 
 @pytest.mark.parametrize("fn", ALL)

@@ -11,10 +11,13 @@ The branches become functions of the variables they assign that are read in a br
 being assigned, or read after the `if` (live) without being assigned by every branch. They
 return the variables they assign that are live after the `if`. Temporaries of a branch stay
 local to its function. `elif` is an `if` in the `else` branch, converted the same way,
-inner statements first.
+inner statements first; but a chain comparing one variable with int constants is one
+`ac__.switch_stmt` over one function per block (`_switch_chain`), `return`s included.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import gast
 
@@ -30,7 +33,7 @@ class _Transformer(functional.Transformer):
         reason = anno.getanno(node, anno.Static.KEEP_PYTHON)
         chain = None if reason else _switch_chain(node)
         if chain:
-            return self._switch(node, *chain)
+            return self._switch(node, chain)
         if not reason:  # named before inner statements, so outer blocks get the plain names
             true_name, false_name = self.ctx.namer.new("if_true"), self.ctx.namer.new("if_false")
         node = self.generic_visit(node)
@@ -38,13 +41,10 @@ class _Transformer(functional.Transformer):
             node.test = unsupported.python_condition(node, reason)
             return node
         inputs, outputs = self._carried(node)
-        returned = anno.getanno(node, anno.Basic.RETURNED, (False, False))
-        returned = f", returned={returned}" if any(returned) else ""
-        if self.ctx.return_value in outputs:  # for errors: which `return`s each branch's value is from
-            lines = (self._return_lines(node.body, node), self._return_lines(node.orelse, node))
-            returned += f", return_lines={{{self.ctx.return_value!r}: {lines}}}"
+        returns = self._returns(node, [node.body, node.orelse],
+                                anno.getanno(node, anno.Basic.RETURNED, (False, False)), outputs)
         call = templates.replace_as_expression(
-            f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{returned})",
+            f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{returns})",
             test=node.test, if_true=true_name, if_false=false_name,
             inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
         call.keywords += functional.int_operands(outputs, self.ctx)
@@ -66,17 +66,18 @@ class _Transformer(functional.Transformer):
         passed_through = live_out - anno.getanno(node, anno.Static.BOUND_BY_BRANCHES)
         return sorted(assigned & (read_first | passed_through)), sorted(assigned & live_out)
 
-    def _switch(self, node: gast.If, subject: str, cases: list[tuple], blocks: list[list[gast.stmt]]):
+    def _switch(self, node: gast.If, chain: _Chain):
         """`if k == 0: A elif k in (1, 2)...: B else: C` as one `ac__.switch_stmt` (its
         branches' variables are the whole chain's, from the annotations of its first `if`)."""
-        names = [self.ctx.namer.new("case") for _ in blocks]
-        blocks = [functional.visit_block(self, block) for block in blocks]
+        names = [self.ctx.namer.new("case") for _ in chain.blocks]
+        blocks = [functional.visit_block(self, block) for block in chain.blocks]
         inputs, outputs = self._carried(node)
+        returns = self._returns(node, blocks, chain.returned, outputs)
         generated = [functional.function(name, inputs, block, functional.pack(outputs))
                      for name, block in zip(names, blocks)]
         call = templates.replace_as_expression(
-            f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names)",
-            subject=subject, cases=gast.parse(repr(tuple(cases))).body[0].value,
+            f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names{returns})",
+            subject=chain.subject, cases=gast.parse(repr(tuple(chain.cases))).body[0].value,
             branches=functional.values(names),
             inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
         call.keywords += functional.int_operands(outputs, self.ctx)
@@ -84,6 +85,18 @@ class _Transformer(functional.Transformer):
                                          set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
         origin.mark(generated, node)
         return generated
+
+    def _returns(self, node: gast.If, blocks: list[list[gast.stmt]], returned: tuple[bool, ...],
+                 outputs: list[str]) -> str:
+        """The `returned=` and `return_lines=` arguments (each only if needed) of the call
+        running one of `blocks`, the branches of `node` or of the chain it starts: whether the
+        function has returned at the end of each, and for errors, which `return`s each
+        branch's return value is from."""
+        text = f", returned={tuple(returned)}" if any(returned) else ""
+        if self.ctx.return_value in outputs:
+            lines = tuple(self._return_lines(block, node) for block in blocks)
+            text += f", return_lines={{{self.ctx.return_value!r}: {lines}}}"
+        return text
 
     @staticmethod
     def _return_lines(block: list[gast.stmt], node: gast.If) -> tuple[int, ...]:
@@ -117,26 +130,41 @@ def _int_constant(node: gast.expr) -> int | None:
     return node.value if isinstance(node, gast.Constant) and type(node.value) is int else None
 
 
-def _switch_chain(node: gast.If) -> tuple[str, list[tuple], list[list[gast.stmt]]] | None:
-    """The subject, cases and blocks (the default last, maybe empty) of an `if`/`elif` chain
-    of two tests or more comparing one variable with distinct int constants, whose `if`s
-    all convert (none stays Python, none returns)."""
-    subject, cases, blocks, seen = None, [], [], set()
+@dataclasses.dataclass
+class _Chain:
+    """An `if`/`elif` chain as one switch: its blocks (the default last, maybe empty), the
+    case (int constants) of each block but the last, and whether the function has returned
+    at the end of each block."""
+
+    subject: str
+    cases: list[tuple[int, ...]]
+    blocks: list[list[gast.stmt]]
+    returned: tuple[bool, ...]
+
+
+def _switch_chain(node: gast.If) -> _Chain | None:
+    """The chain `node` starts, if its tests compare one variable with distinct int
+    constants, and its `if`s all convert (none stays Python); if it has one test, only one
+    with several constants (`k == 1 or k == 2`, whose `or` would be a `cond` of its own)."""
+    subject, cases, blocks, returned, seen = None, [], [], [], set()
     while True:
         match = _equalities(node.test)
         if (match is None or anno.getanno(node, anno.Static.KEEP_PYTHON)
-                or anno.hasanno(node, anno.Basic.RETURNED) or (subject or match[0]) != match[0]
-                or seen & set(match[1])):
+                or (subject or match[0]) != match[0] or seen & set(match[1])):
             return None
         subject = match[0]
         seen |= set(match[1])
         cases.append(tuple(match[1]))
         blocks.append(node.body)
+        # Set (by the lowering of `return`) on each `if` of the chain that holds one.
+        body_returned, orelse_returned = anno.getanno(node, anno.Basic.RETURNED, (False, False))
+        returned.append(body_returned)
         if len(node.orelse) == 1 and isinstance(node.orelse[0], gast.If):
             node = node.orelse[0]
             continue
         blocks.append(node.orelse)
-        return (subject, cases, blocks) if len(cases) >= 2 else None
+        returned.append(orelse_returned)
+        return _Chain(subject, cases, blocks, tuple(returned)) if len(cases) + len(cases[0]) > 2 else None
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

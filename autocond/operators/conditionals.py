@@ -7,6 +7,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 from jax import lax
 from jax.extend.core import jaxpr_as_fun
@@ -45,14 +46,19 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     if not staging.is_traced(test):
         return if_true(*inputs) if test else if_false(*inputs)
     here = staging.site()
-    file = here.rpartition(":")[0]
-    returns = {name: [" or ".join(f"the `return` at {file}:{line}" if line else
-                                  "falling off the end of the function (`None`)" for line in branch)
-                      or "an earlier `return`" for branch in lines]
-               for name, lines in return_lines.items()}
     return staged(test, (if_true, if_false), inputs, names, f"the traced `if` at {here}",
-                  ("the `if` branch", "the `else` branch"), returned, returns,
+                  ("the `if` branch", "the `else` branch"), returned, return_sources(return_lines, here),
                   int_uses(int_operands, here))
+
+
+def return_sources(return_lines: Mapping[str, Sequence[Sequence[int]]], here: str) -> dict[str, list[str]]:
+    """Where the return value may come from after each branch (`staged`'s `returns`), from
+    the lines of those `return`s (0: falling off the end of the function)."""
+    file = here.rpartition(":")[0]
+    return {name: [" or ".join(f"the `return` at {file}:{line}" if line else
+                               "falling off the end of the function (`None`)" for line in branch)
+                   or "an earlier `return`" for branch in lines]
+            for name, lines in return_lines.items()}
 
 
 def int_uses(int_operands: Mapping[str, int], here: str) -> dict[str, str]:
@@ -84,7 +90,7 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
                 avals, where, carried))
     plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns, int_uses)
     if plan.types or any(t.jaxpr.effects for t in traced):
-        jaxprs = [staging.closed(t, s, plan.types, avals) for t, s in zip(traced, plan.sources)]
+        jaxprs = [staging.closed(t, s, plan.types) for t, s in zip(traced, plan.sources)]
         if len(jaxprs) == 2:  # the branch for a false `pred` first, as `lax.cond` has them
             jaxprs = jaxprs[::-1]
         if any(j.jaxpr.eqns for j in jaxprs):
@@ -99,7 +105,9 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
 
 
 def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence[Callable],
-                inputs: tuple, names: Sequence[str], int_operands: Mapping[str, int] = {}) -> Any:
+                inputs: tuple, names: Sequence[str], returned: Sequence[bool] = (),
+                return_lines: Mapping[str, Sequence[Sequence[int]]] = {},
+                int_operands: Mapping[str, int] = {}) -> Any:
     """Runs the branch of the first case with a value equal to `subject`, as an `if`/`elif`
     chain (or `match` on literals) does::
 
@@ -112,20 +120,33 @@ def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence
     `branches` has one more function than `cases`: the default. With `subject` traced, all
     branches are traced and one `lax.switch` runs the chosen one; autocond computes its index
     itself (`lax.switch` would clamp an index out of range), so a value no case has takes
-    the default, as in Python. The rules of `if_stmt` apply to the variables.
+    the default, as in Python. The rules of `if_stmt` apply to the variables; `returned` and
+    `return_lines` are `if_stmt`'s, with one entry per branch.
     """
     k = None if staging.is_traced(subject) else _concrete_case(subject, cases)
     if k is not None:
         return branches[k](*inputs)
     here = staging.site()
     where = f"the traced `if`/`elif` chain or `match` at {here}"
+    labels = [f"the branch for {' or '.join(map(repr, values))}" for values in cases] + ["the default branch"]
+    return staged(_case_index(subject, cases, where), tuple(branches), inputs, names, where, tuple(labels),
+                  tuple(returned) or (False,) * len(branches), return_sources(return_lines, here),
+                  int_uses(int_operands, here))
+
+
+def _case_index(subject: Any, cases: Sequence[Sequence[Any]], where: str) -> jax.Array:
+    """The position of the first case with a value equal to the traced `subject`, or
+    `len(cases)` for none: one comparison and one `select_n` per value, the last case's
+    first, so that the first case matching wins. For one case (two branches, which `staged`
+    picks by a bool), whether it matches: the comparisons joined by `|`."""
+    hits = [[staging.predicate(subject == value, where) for value in values] for values in cases]
+    if len(cases) == 1:
+        return functools.reduce(operator.or_, hits[0])
     index = jnp.int32(len(cases))
     for k in reversed(range(len(cases))):
-        hit = functools.reduce(operator.or_, [staging.predicate(subject == v, where) for v in cases[k]])
-        index = lax.select(hit, jnp.int32(k), index)
-    labels = [f"the branch for {' or '.join(map(repr, values))}" for values in cases] + ["the default branch"]
-    return staged(index, tuple(branches), inputs, names, where, tuple(labels), (False,) * len(branches),
-                  int_uses=int_uses(int_operands, here))
+        for hit in hits[k]:
+            index = lax.select(hit, jnp.int32(k), index)
+    return index
 
 
 def _concrete_case(subject: Any, cases: Sequence[Sequence[Any]]) -> int | None:

@@ -15,9 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.extend.core import ClosedJaxpr
 
 from autocond import errors
-from autocond.operators import checks, conditionals, effects, index_arithmetic, staging
+from autocond.operators import checks, conditionals, effects, index_arithmetic, primitives, staging
 from autocond.operators.variables import (
     MaybeUnbound,
     StackedList,
@@ -29,8 +30,10 @@ from autocond.operators.variables import (
 # Each variable first assigned in the body is filled in once, and a weak type promoted at
 # most twice (int, then float, then complex): at most this many traces beyond one per variable.
 _MAX_REFINEMENTS = 3
-# The name errors give the value of a `while` test carried with the variables.
+# The names errors give the value of a `while` test, and the trip counter of a `range`, that
+# a traced loop carries with the variables.
 _TEST = "the loop's test"
+_COUNTER = "the loop's counter"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,7 +185,7 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         return going & ~_stopped(current, names, stop) if stop else going
 
     loop.check_no_appends("its trip count is traced")
-    return loop.finish(_while_loop(cond_fn, loop.step, loop.init, where))
+    return loop.finish(_while_loop(cond_fn, loop, where))
 
 
 def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, names: Sequence[str],
@@ -211,7 +214,7 @@ def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, 
                  carried, int_uses)
     loop.check_no_appends("its trip count is traced")
     _check_python_ints(loop)
-    carry = _while_loop(lambda carry: loop.rebuild(carry)[0], loop.step, loop.init, where)
+    carry = _while_loop(lambda carry: loop.rebuild(carry)[0], loop, where)
     return staging.from_tuple(staging.as_tuple(loop.finish(carry), (_TEST, *names))[1:], names)
 
 
@@ -295,7 +298,8 @@ def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses) -> Ca
         loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
     except Exception:
         return None  # the body needs a concrete index, or assigns state the loop cannot carry
-    return run if index_arithmetic.exact(loop.traced.jaxpr, {0: (min(r), max(r))}) else None
+    lower, upper, _ = _counter(r.start, r.stop, r.step)
+    return run if index_arithmetic.exact(loop.traced.jaxpr, {0: (lower, upper - 1)}) else None
 
 
 def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str], where: str,
@@ -359,57 +363,58 @@ def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: st
     return int(any(isinstance(y, staging.Out) and y.aval.shape != np.shape(x) for x, y in pairs))
 
 
+def _counter(start: Any, end: Any, step: Any) -> tuple[Any, Any, Callable[[Any], Any]]:
+    """The bounds of the counter a traced loop over `range(start, end, step)` counts up by
+    one, and the index for a value of the counter."""
+    if not staging.is_traced(step) and step == 1:
+        return start, end, lambda k: k
+    if staging.is_traced(step):
+        trips = jnp.where(step > 0, _ceil_div(end - start, step), _ceil_div(start - end, -step))
+    elif step > 0:
+        trips = _ceil_div(end - start, step)
+    else:
+        trips = _ceil_div(start - end, -step)
+    return 0, jnp.maximum(trips, 0) if staging.is_traced(trips) else max(trips, 0), lambda k: start + k * step
+
+
 def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str],
                 carried: frozenset[int], int_uses: Mapping[str, str]):
-    """The loop over `r`, traced: a `fori_loop`, or with a `break` flag a `while_loop` over
-    the index whose condition includes the flag."""
+    """The loop over `r`, traced: a `scan` of a static trip count, else a `while_loop`,
+    whose condition includes the `break` flags if any. The loop carries a counter first."""
     start, end, step = r.start, r.stop, r.step
-    if not staging.is_traced(step) and step == 1:
-        lower, upper, index = start, end, lambda k: k
-    else:
-        if staging.is_traced(step):
-            trips = jnp.where(step > 0, _ceil_div(end - start, step), _ceil_div(start - end, -step))
-        elif step > 0:
-            trips = _ceil_div(end - start, step)
-        else:
-            trips = _ceil_div(start - end, -step)
-        lower, upper = 0, jnp.maximum(trips, 0) if staging.is_traced(trips) else max(trips, 0)
-        index = lambda k: start + k * step  # noqa: E731
-    if staging.is_traced(lower) or staging.is_traced(upper):
-        dtype = jnp.result_type(lower, upper)
-        lower, upper = jnp.asarray(lower, dtype), jnp.asarray(upper, dtype)
+    lower, upper, index = _counter(start, end, step)
+    dtype = jnp.result_type(lower, upper)
+    if staging.is_traced(upper):
+        upper = jnp.asarray(upper, dtype)
     index_type = functools.reduce(staging.join, map(jax.typeof, (start, end, step)))
     at_least_once = isinstance(r, range) and len(r) > 0 and _stopped(inputs, names, stop) is False
-    loop = _Loop(body, inputs, names, where, carried, int_uses, index_type, at_least_once)
-    if not isinstance(r, range):
-        _check_python_ints(loop, index_arithmetic.signs(start, step))
+    counted_names = (_COUNTER, *names)
 
-    def step_fn(k, carry):
-        return loop.step(carry, staging.cast(index(k), index_type))
+    def counted(k, *state):
+        return (k + 1, *staging.as_tuple(body(staging.cast(index(k), index_type), *state), names))
+
+    loop = _Loop(counted, (jnp.asarray(lower, dtype), *inputs), counted_names, where, carried, int_uses,
+                 at_least_once)
+    if not isinstance(r, range):
+        _check_python_ints(loop, index_arithmetic.signs(lower, 1))
+
+    def finish(*args):
+        return staging.from_tuple(staging.as_tuple(loop.finish(*args), counted_names)[1:], names)
 
     if loop.appended:  # the appended items are the stacked outputs of a `scan`
         if stop:
             loop.check_no_appends("it may be left early (`break`, `return`)")
         if not isinstance(r, range):
             loop.check_no_appends("its trip count is traced")
-
-        def scan_fn(carry, k):
-            return loop.step(carry, staging.cast(index(k), index_type), stacked=True)
-
-        return loop, lambda: loop.finish(*lax.scan(scan_fn, loop.init, jnp.arange(lower, upper)), len(r))
-    # A traced trip count is a `while_loop`'s test, which `_while_loop` may have to extend.
-    if not stop and (isinstance(r, range) or (_max_trips.get() is None and not checks.in_branch())):
-        return loop, lambda: loop.finish(lax.fori_loop(lower, upper, step_fn, loop.init))
+        return loop, lambda: finish(*primitives.scan(loop.jaxpr(stacked=True), loop.init, len(r)), len(r))
+    if not stop and isinstance(r, range):
+        return loop, lambda: finish(primitives.scan(loop.jaxpr(), loop.init, len(r))[0])
 
     def cond_fn(carry):
         going = carry[0] < upper
-        return going & ~_stopped(loop.rebuild(carry[1:]), names, stop) if stop else going
+        return going & ~_stopped(loop.rebuild(carry), counted_names, stop) if stop else going
 
-    def body_fn(carry):
-        return [carry[0] + 1, *step_fn(carry[0], carry[1:])]
-
-    init = [jnp.asarray(lower), *loop.init]
-    return loop, lambda: loop.finish(_while_loop(cond_fn, body_fn, init, where)[1:])
+    return loop, lambda: finish(_while_loop(cond_fn, loop, where))
 
 
 _max_trips: contextvars.ContextVar[int | None] = contextvars.ContextVar("autocond_max_trips", default=None)
@@ -426,27 +431,25 @@ def max_trips(trips: int | None) -> Iterator[None]:
         _max_trips.reset(token)
 
 
-def _while_loop(cond_fn: Callable, body_fn: Callable, init: list, where: str) -> list:
-    """`lax.while_loop(cond_fn, body_fn, init)`, or under `max_trips` a `lax.scan` of that
-    many trips, each running the body only while `cond_fn` holds: reverse-differentiable
-    (`jax.grad`), unlike `while_loop`. A loop that would run longer fails at run time, as
-    its result would not be Python's. In a staged branch, the loop also stops where the branch
-    is not taken (`checks.reached`): under `vmap`, its test may hold for ever there."""
+def _while_loop(cond_fn: Callable, loop: _Loop, where: str) -> list:
+    """The `while_loop` of `loop`'s body while `cond_fn` (of the carried values) holds, or
+    under `max_trips` a `lax.scan` of that many trips, each running the body only while
+    `cond_fn` holds: reverse-differentiable (`jax.grad`), unlike `while_loop`. A loop that
+    would run longer fails at run time, as its result would not be Python's. In a staged
+    branch, the loop also stops where the branch is not taken (`checks.reached`): under
+    `vmap`, its test may hold for ever there."""
     reached = checks.reached()
-    if reached is not None:
-        test = cond_fn
-
-        def cond_fn(carry):
-            return test(carry) & reached
+    test = cond_fn if reached is None else lambda carry: cond_fn(carry) & reached
     trips = _max_trips.get()
     if trips is None:
-        return lax.while_loop(cond_fn, body_fn, init)
+        cond = primitives.trace(lambda *carry: [test(carry)], loop.types)
+        return primitives.while_loop(cond, loop.jaxpr(), loop.init)
 
     def step(carry, _):
-        return lax.cond(cond_fn(carry), body_fn, lambda c: list(c), carry), None
+        return lax.cond(test(carry), loop.step, lambda c: list(c), carry), None
 
-    carry, _ = lax.scan(step, list(init), None, length=trips)
-    checks.check(~cond_fn(carry), RuntimeError(
+    carry, _ = lax.scan(step, list(loop.init), None, length=trips)
+    checks.check(~test(carry), RuntimeError(
         f"{where} needs more than its maximum of {trips} trips (`max_trips`); raise `max_trips`."))
     return carry
 
@@ -474,23 +477,19 @@ def _ceil_div(a, b):
 class _Loop:
     """A loop body traced once on the carried variables' types, ready for `lax`.
 
-    The body is traced with `jax.make_jaxpr`; if it turns a weakly typed variable into a
-    wider type, the initial value is promoted and the body traced again. So it is when the
-    body assigns a variable unbound before the loop (`_first_value`).
+    The body is traced to a jaxpr; if it turns a weakly typed variable into a wider type,
+    the initial value is promoted and the body traced again. So it is when the body assigns
+    a variable unbound before the loop (`_first_value`).
     """
 
-    def __init__(self, body, inputs, names, where, carried, int_uses, index_type=None, at_least_once=False):
+    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False):
         self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
         self._start(inputs)
-        index_types = [] if index_type is None else [index_type]
         refinements = _MAX_REFINEMENTS + len(names)
         for _ in range(refinements):
-
-            def flat_body(*args):
-                return staging.as_tuple(body(*args[:len(index_types)],
-                                             *self.state.rebuild(args[len(index_types):])), names)
-
-            self.traced = staging.trace(flat_body, index_types + self.types, where, carried)
+            self.traced = staging.trace(
+                lambda *args: staging.as_tuple(body(*self.state.rebuild(args)), names), self.types, where,
+                carried)
             if not self._check():
                 break
         else:
@@ -498,10 +497,10 @@ class _Loop:
                                       f"{refinements} traces of its body.")
         self.init = [staging.cast(x, t) for x, t in zip(self.state.operands, self.types)]
         # Python numbers the body passes through unchanged stay Python numbers after the loop.
-        jaxpr, self.offset = self.traced.jaxpr.jaxpr, len(index_types)
+        jaxpr = self.traced.jaxpr.jaxpr
         self.python = {k: x for k, (x, out) in enumerate(zip(self._carried(), self.sources))
                        if staging.is_constant(x) and isinstance(out, staging.Out)
-                       and jaxpr.outvars[out.index] is jaxpr.invars[self.offset + k]}
+                       and jaxpr.outvars[out.index] is jaxpr.invars[k]}
 
     def _carried(self) -> list:
         """The initial values of the leaves the loop carries (Python numbers as they were)."""
@@ -514,10 +513,10 @@ class _Loop:
         inputs, feedback, names = {}, {}, []
         for k, (x, out, path) in enumerate(zip(self._carried(), self.sources, self.paths)):
             if type(x) is int:
-                inputs[self.offset + k] = (x, x)
+                inputs[k] = (x, x)
                 names.append(path)
                 if isinstance(out, staging.Out):
-                    feedback[self.offset + k] = out.index
+                    feedback[k] = out.index
         return inputs, feedback, names
 
     def _start(self, inputs: tuple) -> None:
@@ -615,12 +614,16 @@ class _Loop:
     def rebuild(self, carry) -> tuple:
         return self.state.rebuild(carry)
 
-    def step(self, carry, *index, stacked=False):
-        """The carried values after one iteration; with `stacked`, and the items appended."""
+    def step(self, carry):
+        """The carried values after one iteration."""
+        return staging.evaluate(self.traced, self.sources, self.types, carry)
+
+    def jaxpr(self, stacked: bool = False) -> ClosedJaxpr:
+        """The body as `lax` runs it: from the carried values to their values after one
+        iteration, then with `stacked` the items appended."""
         leaves = [leaf for _, (leaves, _) in self.appended.items() for leaf in leaves] if stacked else []
         types = [staging.aval_of(leaf) for leaf in leaves]
-        out = staging.evaluate(self.traced, self.sources + leaves, self.types + types, [*index, *carry])
-        return (out[:len(self.sources)], out[len(self.sources):]) if stacked else out
+        return staging.closed(self.traced, self.sources + leaves, self.types + types)
 
     def check_no_appends(self, why: str) -> None:
         for name in self.appended:

@@ -295,18 +295,20 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
                                                 defined)
                 values = [filler if u else v for v, u in zip(values, unbound)]
             else:
-                missing = labels[unbound.index(True)]
+                missing = next(label for v, u, r, label in zip(values, unbound, returned, labels)
+                               if u and not (isinstance(v, UndefinedReturnValue) or r))
                 plan.outputs.append(Undefined(
                     name, f"it is assigned in some branches of {where} but not in {missing}, so "
                     f"after the `if` it has no value when that branch is taken. Assign `{name}` "
                     "before the `if` or in every branch"))
                 continue
         flat = [flatten(v) for v in values]
-        for b, (_, tree) in enumerate(flat[1:], 1):
-            if tree != flat[0][1]:
-                sources = (returns[name][0], returns[name][b]) if name in returns else None
-                raise _structure_error(name, values[0], values[b], flat[0][1], tree, where,
-                                       (labels[0], labels[b]), sources)
+        first = unbound.index(False)  # compared with a branch that binds it, not a filler
+        for b, (_, tree) in enumerate(flat):
+            if tree != flat[first][1]:
+                sources = (returns[name][first], returns[name][b]) if name in returns else None
+                raise _structure_error(name, values[first], values[b], flat[first][1], tree, where,
+                                       (labels[first], labels[b]), sources)
         paths = leaf_paths(name, values[0])
         merged = []
         for path, leaves in zip(paths, zip(*(leaves for leaves, _ in flat))):
@@ -375,15 +377,16 @@ def evaluate(traced: Traced, sources: Sequence[Any], types: Sequence[Any], opera
     return [cast(resolve(s, outs), t) for s, t in zip(sources, types)]
 
 
-def closed(traced: Traced, sources: Sequence[Any], types: Sequence[Any], avals: Sequence[Any]) -> ClosedJaxpr:
-    """The jaxpr of `evaluate(traced, sources, types, ...)` on operands of types `avals`:
-    the traced one with its outputs picked where every source is one of them of the type
-    wanted (no tracing again), else traced again."""
+def closed(traced: Traced, sources: Sequence[Any], types: Sequence[Any]) -> ClosedJaxpr:
+    """The jaxpr of `evaluate(traced, sources, types, ...)`, without tracing `traced`
+    again: its outputs picked where every source is one of them of the type wanted, else
+    followed by the casts and constants the sources need (`primitives.then`)."""
     jaxpr = traced.jaxpr.jaxpr
     if all(isinstance(s, Out) and s.aval == t for s, t in zip(sources, types)):
         outvars = [jaxpr.outvars[s.index] for s in sources]
         return ClosedJaxpr(jaxpr.replace(outvars=outvars), traced.jaxpr.consts)
-    return primitives.trace(lambda *operands: evaluate(traced, sources, types, operands), avals)
+    return primitives.then(traced.jaxpr,
+                           lambda *outs: [cast(resolve(s, outs), t) for s, t in zip(sources, types)])
 
 
 def fill(outputs: list, results: Sequence[Any]) -> list:
