@@ -555,6 +555,32 @@ def bool_programs(draw) -> Program:
     return Program(_HEADER + "\n".join(lines) + "\n", "i")
 
 
+# Values an accumulator starts as: Python numbers, a traced scalar, an array.
+_STARTS = ("1.0", "2", "0.5", "x", "v")
+# Terms of its next value: one making it an array, then elementwise ones (it may be broadcast
+# to the array's shape first) or not (reductions, where a scalar and its broadcast differ).
+_ARRAY_TERMS = ("jnp.sin(v * i)", "v - i")
+_ELEMENTWISE_TERMS = ("s", "s * 0.5", "jnp.maximum(s, v)", "jnp.where(s > v, s, v)", "jnp.tanh(s) * x")
+_REDUCED_TERMS = ("jnp.sum(s) * 0.25", "jnp.sum(s * v) * 0.25", "jnp.linalg.norm(s)")
+
+
+@st.composite
+def accumulator_programs(draw) -> Program:
+    """A `Program` whose `f(x, y, n, v)` accumulates in `s`, which starts as a Python number
+    (or a traced scalar) and which a static loop, maybe nested, makes an array: the shape of
+    a loop that may carry it broadcast from the start only where no reduction reads it."""
+    terms = [draw(st.sampled_from(_ARRAY_TERMS)),
+             draw(st.one_of(st.sampled_from(_ELEMENTWISE_TERMS), st.sampled_from(_REDUCED_TERMS))),
+             *draw(st.lists(st.sampled_from(_ELEMENTWISE_TERMS), max_size=1))]
+    update = f"s = jnp.tanh({' + '.join(draw(st.permutations(terms)))})"
+    loops = [f"for i in range({draw(st.sampled_from(('0', '1', '5', '6', '7')))}):"]
+    if draw(st.booleans()):
+        loops.append(f"    for j in range({draw(st.sampled_from(('2', '5')))}):")
+    lines = [f"def f({', '.join(PARAMS)}):", f"    s = {draw(st.sampled_from(_STARTS))}",
+             *_indent(loops), "    " * (len(loops) + 1) + update, "    return s"]
+    return Program(_HEADER + "\n".join(lines) + "\n", "a")
+
+
 _DIRECTORY = tempfile.mkdtemp(prefix="autocond_property_")
 atexit.register(shutil.rmtree, _DIRECTORY, ignore_errors=True)
 

@@ -107,6 +107,21 @@ def test_bools_computed_with_as_ints_match_python_or_are_refused(program: progra
             assert_same(want, got, f"jit{a}")
 
 
+@given(program=programs.accumulator_programs(), inputs=_inputs)
+def test_accumulators_the_loop_makes_arrays_match_python(program: programs.Program, inputs: list) -> None:
+    """The shape of a loop carrying a Python number broadcast to the array it becomes: the
+    converted function, eager and under `jit`, gives Python's values."""
+    note(program.source)
+    args = [(jnp.float32(x), jnp.float32(y), jnp.int32(n), jnp.asarray(v, jnp.float32))
+            for x, y, n, v in inputs]
+    with programs.loaded(program) as f:
+        jitted = autocond.jit(f)
+        for a in args:
+            want = f(*a)
+            assert_same(want, autocond.convert(f)(*a), f"convert{a}")
+            assert_same(want, jitted(*a), f"jit{a}")
+
+
 def _check_traced(f: Callable, args: list, inputs: list, wants: list, signature: str) -> None:
     """Under `jit`, `jit` with `n` static, `vmap` and `grad`, `f` computes what Python does."""
     converted = autocond.convert(f)

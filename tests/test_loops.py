@@ -458,6 +458,49 @@ def test_python_numbers_the_body_makes_arrays_match_python(fn, n):
     assert_matches_python(fn, F(0.5), n, static_argnames=("n",))
 
 
+def test_python_numbers_the_body_makes_arrays_are_broadcast_not_run_first():
+    # Each loop is one `scan` over one copy of its body: `s` is carried broadcast to x's shape.
+    jaxpr = jax.make_jaxpr(autocond.convert(python_number_nest), static_argnums=(1,))(jnp.arange(3.0), 5)
+    assert primitives(jaxpr.jaxpr).count("scan") == 3 and primitives(jaxpr.jaxpr).count("sin") == 1
+
+
+def python_number_summed(x, n):
+    acc = 1.0  # broadcast first, the sum would count it three times
+    for i in range(n):
+        acc = jnp.sum(acc) + x * i
+    return acc
+
+
+def python_number_appended_first(x, n):
+    acc = 1.0
+    out = []
+    for _ in range(n):
+        out.append(acc * 2)  # a Python float first, then arrays
+        acc = acc + x
+    return acc, out
+
+
+def python_number_maximum(x, n):
+    acc = 2.0
+    for i in range(n):
+        acc = jnp.where(acc > x * i, acc * 0.5, jnp.maximum(acc, x - i))
+    return acc
+
+
+def python_number_running_mean(x, n):
+    mean = 0.0
+    for k in range(n):
+        mean = mean + (x * k - mean) / (k + 1)
+    return mean
+
+
+@pytest.mark.parametrize("fn", [python_number_summed, python_number_appended_first, python_number_maximum,
+                                python_number_running_mean])
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 6])
+def test_python_numbers_the_body_makes_arrays_of_another_shape_match_python(fn, n):
+    assert_matches_python(fn, jnp.arange(3.0), n, static_argnames=("n",))
+
+
 def python_count_beside_an_array(x):
     count = 0
     for _ in range(4):

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jax.extend.core import ClosedJaxpr
+from jax.extend.core import ClosedJaxpr, Var
 
 from autocond import errors
 from autocond.operators import checks, conditionals, effects, index_arithmetic, primitives, staging
@@ -258,22 +258,24 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         body = functools.partial(_item_body, items, body)
     if isinstance(iterable, range) and len(iterable) > _UNROLLED_TRIPS and _rollable(inputs, names, stop):
         first = _python_first(body, inputs, names, where, carried, items_traced)
-        for _ in range(_MAX_PYTHON_FIRST):  # the first iterations show the arrays numbers become
-            if first != 1 or stop or len(iterable) < 2:
+        for peeled in range(_MAX_PYTHON_FIRST + 1):  # the first iterations show the arrays numbers become
+            run = first in (0, _BROADCAST) and _rolled(iterable, body, inputs, names, where, stop, carried,
+                                                       int_uses)
+            if run:
+                return run()
+            if first not in (1, _BROADCAST) or stop or len(iterable) < 2 or peeled == _MAX_PYTHON_FIRST:
                 break
             inputs = staging.as_tuple(body(iterable[0], *inputs), names)
             iterable = iterable[1:]
             first = _python_first(body, inputs, names, where, carried, items_traced)
-        run = first == 0 and _rolled(iterable, body, inputs, names, where, stop, carried, int_uses)
-        if run:
-            return run()
     state = inputs
     items = iter(iterable)
     for k, item in enumerate(items):
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
             rest = iterable[k:] if isinstance(iterable, range) else None
-            run = (rest is not None and _python_first(body, state, names, where, carried, False) == 0
+            run = (rest is not None
+                   and _python_first(body, state, names, where, carried, False) in (0, _BROADCAST)
                    and _rolled(rest, body, state, names, where, stop, carried, int_uses))
             if run:
                 return run()
@@ -325,6 +327,7 @@ def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
 
 
 _MAX_PYTHON_FIRST = 2  # iterations of a static range run as Python to find a rolled rest
+_BROADCAST = 2  # `_python_first`: roll, a Python number broadcast first, or run an iteration
 # Static ranges of at most this many trips run as Python: unrolled, they compile faster than
 # a `scan` (benchmarks: the two cost the same at about 6 to 12 trips of a small body) and run
 # without a loop's overhead.
@@ -333,11 +336,14 @@ _UNROLLED_TRIPS = 4
 
 def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str,
                   carried: frozenset[int], items_traced: bool) -> int | None:
-    """Whether a static range loop may roll from here: 0 if so; 1 to run an iteration as
-    Python and ask again, where the body makes a Python number an array of another shape
-    (carried from the next iteration), or makes one an array and keeps another a Python
-    number that changes (`done = False` becoming a traced flag, under which `total += 1.0`
-    becomes an array from the next iteration); None to run the rest as Python. It may roll
+    """Whether a static range loop may roll from here: 0 if so; `_BROADCAST` if so where the
+    body makes a Python number an array of another shape (`acc = 0.0; acc = acc + x`) and
+    the loop may carry it broadcast to that shape from the start (`_Loop`), else to run an
+    iteration as Python and ask again (the loop carries the array from the next iteration);
+    1 to run an iteration as Python and ask again, where the body makes one a traced array
+    and keeps another a Python number that changes (`done = False` becoming a traced flag,
+    under which `total += 1.0` becomes an array from the next iteration); None to run the
+    rest as Python. It may roll
     if something in it is traced (its items, `items_traced`, its variables, or a value the
     body reads) and one iteration, traced with Python numbers kept Python, leaves each of them
     unchanged or traced: a traced loop carries them as arrays, as unrolling would compute too,
@@ -360,7 +366,8 @@ def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: st
     becomes = [isinstance(y, staging.Out) for _, y in pairs]
     if not all(b or staging.same_static(x, y) for b, (x, y) in zip(becomes, pairs)):
         return 1 if any(becomes) else None
-    return int(any(isinstance(y, staging.Out) and y.aval.shape != np.shape(x) for x, y in pairs))
+    reshaped = any(isinstance(y, staging.Out) and y.aval.shape != np.shape(x) for x, y in pairs)
+    return _BROADCAST if reshaped else 0
 
 
 def _counter(start: Any, end: Any, step: Any) -> tuple[Any, Any, Callable[[Any], Any]]:
@@ -495,7 +502,8 @@ class _Loop:
         else:
             raise errors.StagingError(f"The types carried by {where} did not settle after "
                                       f"{refinements} traces of its body.")
-        self.init = [staging.cast(x, t) for x, t in zip(self.state.operands, self.types)]
+        self.init = [jnp.broadcast_to(staging.cast(x, t), t.shape)  # a scalar may be broadcast
+                     for x, t in zip(self.state.operands, self.types)]
         # Python numbers the body passes through unchanged stay Python numbers after the loop.
         jaxpr = self.traced.jaxpr.jaxpr
         self.python = {k: x for k, (x, out) in enumerate(zip(self._carried(), self.sources))
@@ -594,6 +602,10 @@ class _Loop:
                 f"`{path}` becomes {staging.describe(out)} in {self.where}. A traced loop can "
                 "carry only arrays and numbers.")
         after = staging.aval_of(out)
+        if after.shape != before.shape and not before.shape and _broadcast_safe(self.traced.jaxpr.jaxpr, k,
+                                                                                 after.shape):
+            self.types[k] = staging.join(before, after.update(shape=())).update(shape=after.shape)
+            return True
         if after.shape != before.shape:
             raise errors.StagingError(
                 f"`{path}` has shape {before.shape} before {self.where} but {after.shape} after "
@@ -643,6 +655,33 @@ class _Loop:
                 leaves, tree = self.appended[name]
                 values[k] = StackedList(values[k], [next(rows) for _ in leaves], tree, length)
         return staging.from_tuple(values, self.names)
+
+
+# Primitives computing elementwise, a scalar operand broadcast to the others' shape.
+_ELEMENTWISE = frozenset("""
+    abs acos acosh add add_any and asin asinh atan atan2 atanh cbrt ceil clamp complex conj
+    convert_element_type copy cos cosh digamma div eq erf erf_inv erfc exp exp2 expm1 floor ge
+    gt imag integer_pow is_finite le lgamma log log1p logistic lt max min mul ne neg nextafter
+    not or pow real rem round rsqrt select_n sign sin sinh sqrt square sub tan tanh xor
+""".split())
+
+
+def _broadcast_safe(jaxpr: Any, k: int, shape: tuple[int, ...]) -> bool:
+    """Whether `jaxpr` computes the same values when its scalar input `k` is given broadcast
+    to `shape`: the values computed from it alone are scalars, read only by elementwise
+    equations giving scalars or values of `shape` (or broadcasting to `shape`), and none is
+    an output."""
+    scalars = {jaxpr.invars[k]}
+    for eqn in jaxpr.eqns:
+        if not any(isinstance(v, Var) and v in scalars for v in eqn.invars):
+            continue
+        shapes = [v.aval.shape for v in eqn.outvars]
+        if eqn.primitive.name == "broadcast_in_dim" and shapes == [shape]:
+            continue
+        if eqn.primitive.name not in _ELEMENTWISE or any(s not in ((), shape) for s in shapes):
+            return False
+        scalars.update(v for v in eqn.outvars if not v.aval.shape)
+    return not any(isinstance(v, Var) and v in scalars for v in jaxpr.outvars)
 
 
 def _appended_to(before: Any, after: Any) -> bool:
