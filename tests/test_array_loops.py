@@ -77,6 +77,24 @@ def test_compiled_size_does_not_depend_on_the_length(fn):
     assert "scan" in primitives(jax.make_jaxpr(autocond.convert(fn))(rows(10)).jaxpr)
 
 
+def accumulated_from_one(xs):
+    acc = 1.0  # a Python float: broadcast, or the first row runs as Python
+    for x in xs:
+        acc = acc * jnp.sum(acc) * 0.1 + x
+    return acc
+
+
+@pytest.mark.parametrize("fn", [signed_sum, enumerated, backwards, accumulated_from_one])
+def test_a_loop_over_rows_scans_them_without_indexing(fn):
+    prims = primitives(jax.make_jaxpr(autocond.convert(fn))(rows(10)).jaxpr)
+    assert "scan" in prims and not {"dynamic_slice", "gather"} & set(prims)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7])
+def test_a_loop_over_rows_after_its_first_row_as_python(n):
+    assert_matches_python(accumulated_from_one, rows(n))
+
+
 def test_a_python_count_stays_a_python_int():
     def count_rows(xs):
         count = 0

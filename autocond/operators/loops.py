@@ -78,8 +78,18 @@ class Items:
     parts: Any
     length: int
 
-    def item(self, k: Any) -> Any:
-        return jax.tree_util.tree_map(lambda p: p.start + k if isinstance(p, Count) else p[k], self.parts)
+    def item(self, k: Any, rows: Sequence[Any] | None = None) -> Any:
+        """Item `k`; with `rows`, the rows `k` of the arrays, in the order of `arrays`."""
+        given = None if rows is None else iter(rows)
+        return jax.tree_util.tree_map(
+            lambda p: p.start + k if isinstance(p, Count) else p[k] if given is None else next(given),
+            self.parts)
+
+    def arrays(self, r: range) -> list:
+        """The arrays among the parts, their rows at the positions `r` only."""
+        whole = r == range(self.length)
+        return [p if whole else p[r.start:r.stop:r.step] for p in jax.tree_util.tree_leaves(self.parts)
+                if not isinstance(p, Count)]
 
     def __iter__(self):
         return (self.item(k) for k in range(self.length))
@@ -255,7 +265,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     if _parts(iterable) is not None:  # a loop over the indices of the items
         items = iterable if isinstance(iterable, Items) else Items(iterable, len(iterable))
         items_traced, iterable = items.traced(), range(items.length)
-        body = functools.partial(_item_body, items, body)
+        body = _ItemBody(items, body)
     if isinstance(iterable, range) and len(iterable) > _UNROLLED_TRIPS and _rollable(inputs, names, stop):
         first = _python_first(body, inputs, names, where, carried, items_traced)
         for peeled in range(_MAX_PYTHON_FIRST + 1):  # the first iterations show the arrays numbers become
@@ -287,8 +297,16 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     return staging.from_tuple(state, names)
 
 
-def _item_body(items: Items, body: Callable, k: Any, *state: Any) -> Any:
-    return body(items.item(k), *state)
+@dataclasses.dataclass(frozen=True)
+class _ItemBody:
+    """The body of a loop over `items`, as a function of the index of the item; a traced
+    loop over a static range of them scans the rows of their arrays instead (`_range_loop`)."""
+
+    items: Items
+    body: Callable
+
+    def __call__(self, k: Any, *state: Any) -> Any:
+        return self.body(self.items.item(k), *state)
 
 
 def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses) -> Callable[[], Any] | None:
@@ -396,12 +414,20 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
     index_type = functools.reduce(staging.join, map(jax.typeof, (start, end, step)))
     at_least_once = isinstance(r, range) and len(r) > 0 and _stopped(inputs, names, stop) is False
     counted_names = (_COUNTER, *names)
+    # A `scan` over the items of arrays takes their rows as its inputs instead of indexing them.
+    rows = body.items.arrays(r) if isinstance(body, _ItemBody) and isinstance(r, range) and not stop else []
 
-    def counted(k, *state):
-        return (k + 1, *staging.as_tuple(body(staging.cast(index(k), index_type), *state), names))
+    def counted(k, *args):
+        state, row = args[:len(names)], args[len(names):]
+        k_index = staging.cast(index(k), index_type)
+        value = body.body(body.items.item(k_index, row), *state) if rows else body(k_index, *state)
+        return (k + 1, *staging.as_tuple(value, names))
 
-    loop = _Loop(counted, (jnp.asarray(lower, dtype), *inputs), counted_names, where, carried, int_uses,
-                 at_least_once)
+    counter = jnp.asarray(lower, dtype)
+    if index_type.dtype == dtype:  # weakly typed as the index is, so that it is no cast
+        counter = staging.cast(counter, index_type)
+    loop = _Loop(counted, (counter, *inputs), counted_names, where, carried, int_uses, at_least_once,
+                 [_row_type(x) for x in rows])
     if not isinstance(r, range):
         _check_python_ints(loop, index_arithmetic.signs(lower, 1))
 
@@ -413,15 +439,31 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
             loop.check_no_appends("it may be left early (`break`, `return`)")
         if not isinstance(r, range):
             loop.check_no_appends("its trip count is traced")
-        return loop, lambda: finish(*primitives.scan(loop.jaxpr(stacked=True), loop.init, len(r)), len(r))
+        return loop, lambda: finish(*_scan(loop, len(r), rows, stacked=True), len(r))
     if not stop and isinstance(r, range):
-        return loop, lambda: finish(primitives.scan(loop.jaxpr(), loop.init, len(r))[0])
+        return loop, lambda: finish(_scan(loop, len(r), rows)[0])
 
     def cond_fn(carry):
         going = carry[0] < upper
         return going & ~_stopped(loop.rebuild(carry), counted_names, stop) if stop else going
 
     return loop, lambda: finish(_while_loop(cond_fn, loop, where))
+
+
+def _scan(loop: _Loop, length: int, rows: Sequence[Any], stacked: bool = False) -> tuple[list, list]:
+    """The `scan` of `loop`, whose first carried value is its counter; without it where
+    nothing reads it but its next value (a loop over the rows of arrays may not)."""
+    jaxpr = loop.jaxpr(stacked)
+    inner, counter = jaxpr.jaxpr, jaxpr.jaxpr.invars[0]
+    readers = [e for e in inner.eqns if any(v is counter for v in e.invars)]
+    if len(readers) != 1 or readers[0].outvars != [inner.outvars[0]] or any(
+            v is inner.outvars[0] for e in inner.eqns for v in e.invars):
+        return primitives.scan(jaxpr, loop.init, length, rows)
+    eqns = [e for e in inner.eqns if e is not readers[0]]
+    uncounted = ClosedJaxpr(inner.replace(invars=inner.invars[1:], outvars=inner.outvars[1:], eqns=eqns),
+                            jaxpr.consts)
+    carry, stacked_rows = primitives.scan(uncounted, loop.init[1:], length, rows)
+    return [loop.init[0], *carry], stacked_rows  # the counter's last value: never read
 
 
 _max_trips: contextvars.ContextVar[int | None] = contextvars.ContextVar("autocond_max_trips", default=None)
@@ -477,6 +519,11 @@ def _check_python_ints(loop: _Loop, index: tuple[int, int] | None = None) -> Non
             "static (e.g. with `static_argnames`).")
 
 
+def _row_type(array: Any) -> Any:
+    aval = jax.typeof(array)
+    return aval.update(shape=aval.shape[1:])
+
+
 def _ceil_div(a, b):
     return -((-a) // b)
 
@@ -489,14 +536,16 @@ class _Loop:
     a variable unbound before the loop (`_first_value`).
     """
 
-    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False):
+    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=()):
+        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types)."""
         self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
         self._start(inputs)
         refinements = _MAX_REFINEMENTS + len(names)
         for _ in range(refinements):
+            n = len(self.types)
             self.traced = staging.trace(
-                lambda *args: staging.as_tuple(body(*self.state.rebuild(args)), names), self.types, where,
-                carried)
+                lambda *args, n=n: staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names),
+                [*self.types, *rows], where, carried)
             if not self._check():
                 break
         else:

@@ -116,22 +116,22 @@ def _while_loop(cond: ClosedJaxpr, body: ClosedJaxpr, init: Sequence[Any]) -> li
                         cond_jaxpr=_hoisted(cond), body_nconsts=len(body.consts), body_jaxpr=_hoisted(body))
 
 
-def scan(body: ClosedJaxpr, init: Sequence[Any], length: int) -> tuple[list, list]:
+def scan(body: ClosedJaxpr, init: Sequence[Any], length: int, xs: Sequence[Any] = ()) -> tuple[list, list]:
     """`lax.scan` of `length` trips of `jaxpr_as_fun(body)`, which takes the carried values
-    (from `init`, of the types it gives first) and gives them, then the rows it stacks:
-    the carried values and the stacked rows."""
+    (from `init`, of the types it gives first), then a row of each of `xs`, and gives the
+    carried values, then the rows it stacks: the carried values and the stacked rows."""
     if internals() and not body.effects:
-        return _scan(body, init, length)
+        return _scan(body, init, length, xs)
 
-    def step(carry, _):
-        out = jaxpr_as_fun(body)(*carry)
+    def step(carry, x):
+        out = jaxpr_as_fun(body)(*carry, *x)
         return out[:len(init)], out[len(init):]
 
-    return lax.scan(step, list(init), None, length=length)
+    return lax.scan(step, list(init), list(xs), length=length)
 
 
-def _scan(body: ClosedJaxpr, init: Sequence[Any], length: int) -> tuple[list, list]:
-    out = scan_p.bind(*body.consts, *init, jaxpr=_hoisted(body), length=length, reverse=False,
+def _scan(body: ClosedJaxpr, init: Sequence[Any], length: int, xs: Sequence[Any] = ()) -> tuple[list, list]:
+    out = scan_p.bind(*body.consts, *init, *xs, jaxpr=_hoisted(body), length=length, reverse=False,
                       num_consts=len(body.consts), num_carry=len(init), unroll=1)
     return out[:len(init)], out[len(init):]
 
@@ -181,24 +181,24 @@ def _probe() -> bool:
         return [b < 3]
 
     def body(y):
-        return lambda a, b: [a * y, b + 1, a[0]]
+        return lambda a, b, *row: [a * y + sum(row), b + 1, a[0]]
 
     def public(x, b, y):
         first = lax.cond(x[0] > 0, *branches(y)[::-1], x, b)
         loop = lax.while_loop(lambda c: cond(*c)[0], lambda c: body(y)(*c)[:2], first)
 
-        def step(carry, _):
-            out = body(y)(*carry)
+        def step(carry, row):
+            out = body(y)(*carry, row)
             return out[:2], out[2]
 
-        return lax.scan(step, loop, None, length=3)
+        return lax.scan(step, loop, np.zeros((3, 3), np.float32))
 
     def internal(x, b, y):
         avals = [jax.typeof(x), jax.typeof(b)]
         traced = [_trace(f, avals) for f in branches(y)]
         first = _switch(lax.convert_element_type(x[0] > 0, np.int32), traced, [x, b])
         loop = _while_loop(_trace(cond, avals), _trace(lambda a, b: body(y)(a, b)[:2], avals), first)
-        return _scan(_trace(body(y), avals), loop, 3)
+        return _scan(_trace(body(y), [*avals, avals[0]]), loop, 3, [np.zeros((3, 3), np.float32)])
 
     def cast(a, b):  # a weak-typed int made a float, a constant, a value passed through
         return [lax.convert_element_type(b, np.float32) * a, np.zeros(2, np.float32), True, a]

@@ -92,7 +92,7 @@ def stacked(fn: Callable, items: Any) -> Any:
     if fn in (jnp.stack, jnp.array, jnp.asarray) and isinstance(items, StackedList):
         array = items.stacked()
         if array is not None:
-            return fn(array)
+            return array  # what each of them makes of the rows
     return fn(items)
 
 
