@@ -168,7 +168,7 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
             continue
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
         decorators = _decorators(node, kinds, qualname, filename)
-        comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first)
+        comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first, filename)
         tree = _transpiler.convert_tree(node, Context(naming.Namer(node), qualname, filename, 1,
                                                       library_names=library_names))
         indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
@@ -205,7 +205,7 @@ def _head_end(stmt: ast.stmt | gast.stmt) -> int:
 _Comments = dict[int, tuple[list[str], str | None]]
 
 
-def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int) -> _Comments:
+def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int, filename: str) -> _Comments:
     """The comments in `fn`'s `lines` (the first is line `first`), by the line of the statement
     each belongs to: the statement whose own text it is on, else the next statement."""
     statements = sorted((s for s in traversal.walk(fn) if isinstance(s, gast.stmt)),
@@ -214,7 +214,14 @@ def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int) -
     comments: _Comments = {}
     # `tokenize` reads a backslash before a lone `\r` as no line continuation, unlike Python.
     lines = [line.rstrip("\r\n") + "\n" for line in lines]
-    for token in tokenize.generate_tokens(functools.partial(next, iter(lines), "")):
+    try:
+        tokens = list(tokenize.generate_tokens(functools.partial(next, iter(lines), "")))
+    except (tokenize.TokenError, SyntaxError) as e:  # Python's tokenizer accepts more (`\` on a blank line)
+        raise errors.SourceError(
+            f"autocond cannot read the comments of `{fn.name}` ({filename}:{fn.lineno}) to keep them: "
+            f"Python's `tokenize` fails on its source ({e}) though Python compiles it, as it does "
+            "where a backslash continues a blank line; remove such backslashes.") from e
+    for token in tokens:
         if token.type != tokenize.COMMENT:
             continue
         line = first + token.start[0] - 1

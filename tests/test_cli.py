@@ -346,6 +346,16 @@ def test_all_leaves_generators_and_coroutines_as_written_but_a_chosen_one_is_an_
         autocond.transform_source(text, functions=["numbers"])
 
 
+def test_source_pythons_tokenize_cannot_read_is_a_source_error():
+    # Found by the random-source property test: Python compiles a backslash continuing a
+    # blank line, `tokenize` (which autocond reads comments with) fails on it.
+    text = "def f(x):\n    if x:\n        x = -x\n\n     \\\r\n\n    return x\n"
+    compile(text, "<string>", "exec")
+    message = r"cannot read the comments of `f` \(<string>:1\) to keep them: Python's `tokenize`"
+    with pytest.raises(autocond.errors.SourceError, match=message):
+        autocond.transform_source(text, all_functions=True)
+
+
 def test_functions_option_of_the_command(tmp_path, capsys):
     path = tmp_path / "choices.py"
     path.write_text(CHOICES)
