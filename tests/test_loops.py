@@ -52,6 +52,11 @@ def test_while_condition_on_carried_value(x):
     assert_matches_python(while_on_value, F(x))
 
 
+def test_a_traced_while_test_is_computed_only_by_the_loop():
+    jaxpr = jax.make_jaxpr(autocond.convert(while_on_value))(F(1.0)).jaxpr
+    assert [e.primitive.name for e in jaxpr.eqns] == ["while"]
+
+
 def while_python_numbers_promoted(x, n):
     total = 0
     scale = 1

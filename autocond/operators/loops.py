@@ -159,11 +159,12 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     must be left unchanged by the body; a variable the function computes with as an int
     (`q + q`; `int_operands` gives the line doing it) must not be a Python bool before
     the loop, nor a bool array on some iterations only; and the body must compute with the
-    Python ints the loop carries as Python would (`2 ** -k` is an error). The first traced
-    test, computed to find out it is traced, is left unused in the jaxpr (`jax.jit` removes
-    it); a `jax.debug.print` in the test therefore prints once more than Python would. A
-    test with `test_state` is not computed again: the `lax.while_loop` carries its value,
-    and each trip runs the body, then the test.
+    Python ints the loop carries as Python would (`2 ** -k` is an error). The first test
+    that is traced is traced apart to find out that it is, and left out of the program
+    (`_test_value`), unless it changes Python state; the `while_loop` computes it. A test
+    with `test_state` is not computed again: the `lax.while_loop` carries its value, and
+    each trip runs the body, then the test (the first test it gives, found traced, is
+    computed before the loop).
     """
     state, going = inputs, None
     while True:
@@ -172,10 +173,10 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
             break
         if stopped:
             return staging.from_tuple(state, names)
-        going = test(*state)
+        going = test(*state) if test_state else _test_value(test, state)
         if test_state:
             going, state = going
-        if staging.is_traced(going):
+        if going is _TRACED or staging.is_traced(going):
             break
         if not going:
             return staging.from_tuple(state, names)
@@ -196,6 +197,30 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
 
     loop.check_no_appends("its trip count is traced")
     return loop.finish(_while_loop(cond_fn, loop, where))
+
+
+_TRACED = object()  # `_test_value` of a traced test
+
+
+def _test_value(test: Callable, state: tuple) -> Any:
+    """`test(*state)`, or `_TRACED` where it is traced. Where `state` holds traced values,
+    the test is traced apart first, so that a traced test (which the `while_loop` computes)
+    leaves no unused equations in the program; it runs again only if it changes variables."""
+    leaves, tree = staging.flatten(state)
+    traced = [staging.is_traced(x) for x in leaves]
+    if any(traced):
+        values = []
+
+        def probe(*operands):
+            given = iter(operands)
+            values.append(test(*tree.unflatten([next(given) if t else x for x, t in zip(leaves, traced)])))
+            return [values[0]] if isinstance(values[0], jax.Array) else []
+
+        with effects.recorded() as stores:  # undone at the end
+            primitives.trace(probe, [jax.typeof(x) for x, t in zip(leaves, traced) if t])
+        if not stores:
+            return _TRACED if isinstance(values[0], jax.Array) else values[0]
+    return test(*state)
 
 
 def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, names: Sequence[str],
