@@ -503,3 +503,51 @@ def test_retraced_only_when_static_argument_changes():
         assert_same(thresholded(F(x), threshold), got)
         traces[:] = traces_so_far
     assert traces == [1.0, -1.0]
+
+
+# --- flags set to Python bools: `|` and `&` instead of `select_n` -------------------------------
+
+
+def set_if_true(c, flag):
+    if c > 0:
+        flag = True
+    return flag
+
+
+def cleared_if_true(c, flag):
+    if c > 0:
+        flag = False
+    return flag
+
+
+def set_if_false(c, flag):
+    if c > 0:
+        pass
+    else:
+        flag = True
+    return flag
+
+
+def cleared_if_false(c, flag):
+    if c > 0:
+        pass
+    else:
+        flag = False
+    return flag
+
+
+def set_or_cleared(c, flag):
+    if c > 0:
+        flag = True
+    else:
+        flag = False
+    return flag
+
+
+@pytest.mark.parametrize("fn", [set_if_true, cleared_if_true, set_if_false, cleared_if_false, set_or_cleared])
+@pytest.mark.parametrize("c", [1.0, -1.0])
+@pytest.mark.parametrize("flag", [True, False])
+def test_a_flag_set_to_a_python_bool_in_a_branch(fn, c, flag):
+    assert_matches_python(fn, F(c), jnp.asarray(flag))
+    jaxpr = jax.make_jaxpr(autocond.convert(fn))(F(c), jnp.asarray(flag)).jaxpr
+    assert not {"cond", "select_n"} & set(primitives(jaxpr))

@@ -91,17 +91,31 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
     plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns, int_uses)
     if plan.types or any(t.jaxpr.effects for t in traced):
         jaxprs = [staging.closed(t, s, plan.types) for t, s in zip(traced, plan.sources)]
+        sources = plan.sources
         if len(jaxprs) == 2:  # the branch for a false `pred` first, as `lax.cond` has them
-            jaxprs = jaxprs[::-1]
+            jaxprs, sources = jaxprs[::-1], sources[::-1]
         if any(j.jaxpr.eqns for j in jaxprs):
             results = primitives.switch(pred, jaxprs, state.operands)
         else:  # the branches only pick values computed already: a `select_n`, not a `cond`
             picked = [jaxpr_as_fun(j)(*state.operands) for j in jaxprs]
-            results = [lax.select_n(pred, *(staging.cast(v, t) for v in values))
-                       for t, values in zip(plan.types, zip(*picked))]
+            results = [_select(pred, [staging.cast(v, t) for v in values], leaves, t)
+                       for t, values, leaves in zip(plan.types, zip(*picked), zip(*sources))]
     else:  # nothing traced comes out and nothing happens: no `cond` needed
         results = []
     return staging.from_tuple(staging.fill(plan.outputs, results), names)
+
+
+def _select(pred: Any, values: Sequence[Any], sources: Sequence[Any], aval: Any) -> Any:
+    """`lax.select_n(pred, *values)` (of type `aval`); for a bool `pred` picking between bools one of which a
+    branch sets to a Python bool (a `break` or `return` flag), the `|` or `&` that is: XLA
+    runs a loop carrying such a flag faster so (measured: 2x on a `while` with a `break`)."""
+    if len(values) == 2 and aval.dtype == bool:
+        (if_false, if_true), (set_if_false, set_if_true) = values, sources
+        if type(set_if_true) is bool:
+            return pred | if_false if set_if_true else ~pred & if_false
+        if type(set_if_false) is bool:
+            return ~pred | if_true if set_if_false else pred & if_true
+    return lax.select_n(pred, *values)
 
 
 def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence[Callable],
