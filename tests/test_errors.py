@@ -94,10 +94,10 @@ def _growing(n):
 
 
 def test_loop_carried_variable_changes_shape():
-    with pytest.raises(errors.StagingError, match=r"`v` has shape \(2,\) before") as info:
+    with pytest.raises(errors.StagingError, match=r"`v` has a different shape in the traced `for`") as info:
         autocond.jit(_growing)(jnp.int32(3))
     message = _message(info)
-    assert re.search(f"the traced `for` loop at {_FILE} but \\(4,\\) after one iteration", message)
+    assert re.search(f"loop at {_FILE}: f32\\[2\\] before the loop, f32\\[4\\] after one iteration", message)
     assert "preallocate it with its final shape before the loop" in message
 
 
@@ -109,7 +109,8 @@ def test_loop_carried_variable_changes_shape_in_a_while_loop():
             x = x - 1
         return s
 
-    with pytest.raises(errors.StagingError, match=r"`s` has shape \(1,\) before the traced `while`"):
+    with pytest.raises(errors.StagingError, match=r"`s` has a different shape in the traced `while` loop at "
+                       r".*: f32\[1\] before the loop, f32\[2\] after one iteration"):
         autocond.jit(doubling)(jnp.array(2.0))
 
 
@@ -123,10 +124,10 @@ def _int_to_float(n):
 
 
 def test_loop_carried_variable_changes_dtype():
-    with pytest.raises(errors.StagingError, match="`v` has dtype i32\\[\\] before") as info:
+    with pytest.raises(errors.StagingError, match="`v` has a different dtype in the traced `while`") as info:
         autocond.jit(_int_to_float)(jnp.int32(3))
     message = _message(info)
-    assert re.search(f"the traced `while` loop at {_FILE} but f32\\[\\] after one iteration", message)
+    assert re.search(f"loop at {_FILE}: i32\\[\\] before the loop, f32\\[\\] after one iteration", message)
     assert "convert it before the loop, e.g. `v = v.astype(jnp.float32)`" in message
 
 
@@ -149,7 +150,8 @@ def test_loop_carried_variable_changes_structure():
             acc = [acc[0] + 1, acc[1]]
         return acc
 
-    with pytest.raises(errors.StagingError, match="`acc` changes structure in the traced `for` loop") as info:
+    message = "`acc` has a different structure in the traced `for` loop"
+    with pytest.raises(errors.StagingError, match=message) as info:
         autocond.jit(pairs)(jnp.int32(2))
     assert re.search(f"loop at {_FILE}: PyTreeDef\\(\\(\\*, \\*\\)\\) before the loop, "
                      r"PyTreeDef\(\[\*, \*\]\) after one iteration", _message(info))
@@ -287,10 +289,12 @@ def test_object_changed_by_a_traced_loop():
             i += 1
         return i, box
 
-    with pytest.raises(errors.StagingError, match="`box` is the _Box <.*>, not a JAX value") as info:
+    with pytest.raises(errors.StagingError, match="`box` is not a JAX value on every path through the traced "
+                       "`while` loop") as info:
         autocond.jit(rebox)(jnp.int32(2))
     message = _message(info)
-    assert re.search(f"the traced `while` loop at {_FILE} changes it", message)
+    assert re.search(f"loop at {_FILE}, and it differs: the _Box <.*> before the loop, the _Box <.*> "
+                     "after one iteration", message)
     assert "compute this value outside the loop" in message
 
 
@@ -301,9 +305,53 @@ def test_string_changed_by_a_traced_for_loop():
             tag = tag + "!"
         return tag
 
-    with pytest.raises(errors.StagingError, match="`tag` is the str 't', not a JAX value") as info:
+    with pytest.raises(errors.StagingError, match="`tag` is not a JAX value on every path") as info:
         autocond.jit(tags)(jnp.int32(2))
-    assert re.search(f"the traced `for` loop at {_FILE} changes it to the str 't!'", _message(info))
+    assert re.search(f"the traced `for` loop at {_FILE}, and it differs: the str 't' before the loop, "
+                     "the str 't!' after one iteration", _message(info))
+
+
+# --- several variables that break the rules: one error naming each ----------------------------
+
+
+def _two_mismatches_in_branches(x):
+    if x.sum() > 0:
+        y = jnp.zeros(2)
+        z = (x, x)
+    else:
+        y = jnp.zeros(3)
+        z = [x, x]
+    return y, z
+
+
+def test_every_variable_branches_disagree_on_is_named():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_two_mismatches_in_branches)(jnp.ones(2))
+    message = _message(info)
+    assert re.search(f"^The traced `if` at {_FILE} cannot carry 2 of its variables:\n"
+                     "- `y` has a different shape in the branches of the traced `if` at .*: f32\\[2\\] in "
+                     "the `if` branch, f32\\[3\\] in the `else` branch\\. .*\n"
+                     "- `z` has a different structure in the branches of", message), message
+
+
+def _three_mismatches_in_a_loop(n):
+    v = jnp.zeros(2)
+    w = jnp.array(0, jnp.int32)
+    tag = "t"
+    for _ in range(n):
+        v = jnp.concatenate([v, v])
+        w = w + 0.5
+        tag = tag + "!"
+    return v, w, tag
+
+
+def test_every_variable_a_loop_cannot_carry_is_named():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_three_mismatches_in_a_loop)(jnp.int32(2))
+    message = _message(info)
+    assert re.search(f"^The traced `for` loop at {_FILE} cannot carry 3 of its variables:\n"
+                     "- `tag` is not a JAX value on every path .*\n- `v` has a different shape .*\n"
+                     "- `w` has a different dtype", message), message
 
 
 # --- source that cannot be converted ---------------------------------------------------------

@@ -419,8 +419,9 @@ def attribute_from_none(x):
 
 def test_an_attribute_a_traced_loop_changes_from_none_is_an_error():
     assert attribute_from_none(F(0.0)) is None
-    with pytest.raises(autocond.errors.StagingError, match="`log.last` changes structure in the traced "
-                       "`while` loop at .*: PyTreeDef\\(None\\) before the loop, PyTreeDef\\(\\*\\) after"):
+    with pytest.raises(autocond.errors.StagingError, match="`log.last` has a different structure in the "
+                       "traced `while` loop at .*: PyTreeDef\\(None\\) before the loop, "
+                       "PyTreeDef\\(\\*\\) after"):
         autocond.jit(attribute_from_none)(F(3.0))
 
 
@@ -673,7 +674,7 @@ def bool_carried_by_a_while(x, n):
 
 def test_a_python_bool_a_traced_loop_carries_computed_with_as_an_int_is_an_error():
     with pytest.raises(autocond.errors.StagingError, match=(
-            "`q` is the Python bool True before the loop, a bool array after an iteration \\(the traced "
+            "`q` is the Python bool True before the loop, a bool array after one iteration \\(the traced "
             f"`while` loop at .*:{line_of(bool_carried_by_a_while, 'while k')}\\), and the function computes "
             f"with it as an int at .*:{line_of(bool_carried_by_a_while, 'return')}")):
         autocond.jit(bool_carried_by_a_while)(F(1.0), I32(2))

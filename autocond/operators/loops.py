@@ -607,9 +607,12 @@ class _Loop:
 
     def _check(self) -> bool:
         """Match the body's outputs to the carried variables; True if the body must be traced
-        again (a type was promoted, or a return value filled in)."""
+        again (a type was promoted, or a return value filled in). Each variable that breaks a
+        rule of carried values is named in one error."""
         self.sources, self.paths, self.unbound_after, self.appended = [], [], {}, {}
         promoted = False
+        paths, problems = staging.Paths(self.where, ("before the loop", "after one iteration"), loop=True), \
+            staging.Problems(self.where)
         types = iter(range(len(self.types)))
         for k, (name, before, after) in enumerate(zip(self.names, self.state.values, self.traced.outputs)):
             if isinstance(before, Undefined):
@@ -627,31 +630,27 @@ class _Loop:
                 self.appended[name] = staging.flatten(after[-1])
                 for leaf in self.appended[name][0]:
                     if not (isinstance(leaf, staging.Out) or staging.is_constant(leaf)):
-                        raise errors.StagingError(
-                            f"`{name}` gets {staging.describe(leaf)} appended in {self.where}. "
-                            "A traced loop can stack only arrays and numbers; append the "
-                            "others in a Python loop.")
+                        problems.add(f"`{name}` gets {staging.describe(leaf)} appended in {self.where}. "
+                                     "A traced loop can stack only arrays and numbers; append the "
+                                     "others in a Python loop.")
                 after = after[:-1]
             (in_leaves, in_tree), (out_leaves, out_tree) = staging.flatten(before), staging.flatten(after)
-            if in_tree != out_tree:
-                raise errors.StagingError(
-                    f"`{name}` changes structure in {self.where}: {in_tree} before the loop, "
-                    f"{out_tree} after one iteration. A traced loop must keep the structure of "
-                    "the variables it carries (containers, lengths, keys).")
+            problem = staging.structure_problem(name, (before, after), (in_tree, out_tree), paths)
+            if problem:
+                problems.add(problem)
+                continue
             for path, x, y in zip(staging.leaf_paths(name, before), in_leaves, out_leaves):
-                if not (isinstance(x, jax.Array) or staging.is_constant(x)):
-                    if not staging.same_static(x, y):
-                        raise errors.StagingError(
-                            f"`{path}` is {staging.describe(x)}, not a JAX value, and {self.where} "
-                            f"changes it to {staging.describe(y)}. Only arrays and numbers can "
-                            "change in a traced loop; compute this value outside the loop.")
-                    continue
-                k = next(types)
-                self.sources.append(y)
-                self.paths.append(path)
-                promoted |= self._check_leaf(path, k, y)
-                staging.check_int_kind(path, (x, y), ("before the loop", "after an iteration"),
-                                       self.types[k], self.where, self.int_uses.get(name))
+                problem = staging.static_problem(path, (x, y), paths)
+                if problem is None and (isinstance(x, jax.Array) or staging.is_constant(x)):
+                    k = next(types)
+                    self.sources.append(y)
+                    self.paths.append(path)
+                    problem = self._leaf_problem(path, k, y, paths) or staging.int_kind_problem(
+                        path, (x, y), paths, self.types[k], self.int_uses.get(name))
+                promoted |= problem is True
+                if isinstance(problem, str):
+                    problems.add(problem)
+        problems.check()
         return promoted
 
     def _first_value(self, name: str, before: Undefined, after: Any) -> Any:
@@ -669,33 +668,26 @@ class _Loop:
         """Carry `value` as the initial value of the `k`th variable instead."""
         self._start(self.state.values[:k] + (value,) + self.state.values[k + 1:])
 
-    def _check_leaf(self, path: str, k: int, out: Any) -> bool:
-        before = self.types[k]
-        if not (isinstance(out, staging.Out) or staging.is_constant(out)):
-            raise errors.StagingError(
-                f"`{path}` becomes {staging.describe(out)} in {self.where}. A traced loop can "
-                "carry only arrays and numbers.")
-        after = staging.aval_of(out)
-        if after.shape != before.shape and not before.shape and _broadcast_safe(self.traced.jaxpr.jaxpr, k,
-                                                                                 after.shape):
-            self.types[k] = staging.join(before, after.update(shape=())).update(shape=after.shape)
+    def _leaf_problem(self, path: str, k: int, out: Any, paths: staging.Paths) -> bool | str | None:
+        """What breaks the rules for the `k`th carried leaf, `out` after one iteration; True
+        if its type is promoted instead (a weak type to the body's, a scalar broadcast to the
+        body's shape where that keeps the results: `_broadcast_safe`)."""
+        carried, after = self.types[k], staging.aval_of(out)
+        leaves = (staging.Out(k, carried), out)  # as the body takes it, and gives it
+        if after.shape != carried.shape and not carried.shape and _broadcast_safe(
+                self.traced.jaxpr.jaxpr, k, after.shape):
+            self.types[k] = staging.join(carried, after.update(shape=())).update(shape=after.shape)
             return True
-        if after.shape != before.shape:
-            raise errors.StagingError(
-                f"`{path}` has shape {before.shape} before {self.where} but {after.shape} after "
-                "one iteration. A traced loop keeps the shape of each variable it carries; "
-                "preallocate it with its final shape before the loop.")
-        joined = staging.join(before, after)
-        if joined == before:
-            return False
-        if before.weak_type:
+        problem = staging.shape_problem(path, leaves, paths)
+        if problem:
+            return problem
+        joined = staging.join(carried, after)
+        if joined == carried:
+            return None
+        if carried.weak_type:
             self.types[k] = joined
             return True
-        raise errors.StagingError(
-            f"`{path}` has dtype {before.str_short(short_dtypes=True)} before {self.where} but "
-            f"{after.str_short(short_dtypes=True)} after one iteration. A traced loop keeps the "
-            f"dtype of each variable it carries; convert it before the loop, e.g. "
-            f"`{path} = {path}.astype(jnp.{after.dtype.name})`.")
+        return staging.dtype_problem(path, leaves, paths)
 
     def rebuild(self, carry) -> tuple:
         return self.state.rebuild(carry)

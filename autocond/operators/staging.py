@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import functools
 import reprlib
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -209,29 +210,131 @@ def _is_bool_array(leaf: Any) -> bool:
     return type(leaf) is not bool and np.dtype(aval_of(leaf).dtype) == bool
 
 
-def check_int_kind(path: str, leaves: Sequence[Any], labels: Sequence[str], target: Any, where: str,
-                   use: str | None) -> None:
-    """Raise if the variable `path`, which the function computes with as an int at `use`,
-    is a bool array on some of the paths through `where` (`leaves`, from `labels`) but not
-    on all: a Python bool there counts as an int (`True + True == 2`), a bool array does
-    not, so no one value of type `target` keeps Python's results."""
+# --- the rules of carried values --------------------------------------------------------------
+# A variable's values on the paths through a traced construct (the branches of an `if`, or
+# before a loop and after an iteration) become one value of one type; where they cannot, each
+# variable that breaks a rule is named, and all are listed in one error.
+
+
+@dataclasses.dataclass(frozen=True)
+class Paths:
+    """The paths through the construct `where` a variable's values come from, as errors name
+    them (`labels`: "in the `if` branch", "before the loop"...); `loop` for a loop's."""
+
+    where: str
+    labels: tuple[str, ...]
+    loop: bool = False
+
+    def kinds(self, leaves: Sequence[Any]) -> str:
+        return ", ".join(f"{describe(x)} {label}" for x, label in zip(leaves, self.labels))
+
+    def different(self, what: str) -> str:
+        return f"a different {what} {'in' if self.loop else 'in the branches of'} {self.where}"
+
+
+class Problems:
+    """The variables of one construct that break the rules, raised together (`check`)."""
+
+    def __init__(self, where: str):
+        self.where, self.found = where, []
+
+    def add(self, message: str) -> None:
+        self.found.append(message)
+
+    def check(self) -> None:
+        if len(self.found) == 1:
+            raise errors.StagingError(self.found[0])
+        if self.found:
+            raise errors.StagingError(
+                f"{self.where[0].upper()}{self.where[1:]} cannot carry {len(self.found)} of its "
+                "variables:" + "".join(f"\n- {m}" for m in self.found))
+
+
+def static_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str | None:
+    """A value that is not an array or a number on some path must be the same on every path."""
+    if all(same_static(leaves[0], x) for x in leaves[1:]) or all(
+            isinstance(x, (Out, Zeros)) or is_constant(x) or isinstance(x, jax.Array) for x in leaves):
+        return None
+    construct, static = ("loop", "the trip count") if paths.loop else ("`if`", "the condition")
+    return (f"`{path}` is not a JAX value on every path through {paths.where}, and it differs: "
+            f"{paths.kinds(leaves)}. Only arrays and numbers can differ between the "
+            f"{'iterations' if paths.loop else 'branches'} of a traced {construct}; compute this value "
+            f"outside the {construct}, or make {static} static (e.g. `static_argnames`).")
+
+
+def shape_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str | None:
+    if all(aval_of(x).shape == aval_of(leaves[0]).shape for x in leaves[1:]):
+        return None
+    fix = ("A traced loop keeps the shape of each variable it carries; preallocate it with its "
+           "final shape before the loop." if paths.loop else
+           "Every branch of a traced `if` must give it the same shape: pad or slice it to one "
+           "shape in each branch, or make the condition static (e.g. `static_argnames`).")
+    return f"`{path}` has {paths.different('shape')}: {paths.kinds(leaves)}. {fix}"
+
+
+def dtype_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str:
+    """A loop keeps a strong dtype (only a weak one, a Python number's, is promoted)."""
+    after = aval_of(leaves[-1]).dtype.name
+    return (f"`{path}` has {paths.different('dtype')}: {paths.kinds(leaves)}. A traced loop keeps "
+            f"the dtype of each variable it carries; convert it before the loop, e.g. "
+            f"`{path} = {path}.astype(jnp.{after})`.")
+
+
+def structure_problem(name: str, values: Sequence[Any], trees: Sequence[Any], paths: Paths,
+                      returns: Sequence[str] | None = None, first: int = 0) -> str | None:
+    """Every path must give a variable the structure it has on path `first`: for the return
+    value, naming where each value comes from (`returns`); for dicts, naming a key only one
+    path sets."""
+    other = next((k for k, tree in enumerate(trees) if tree != trees[first]), None)
+    if other is None:
+        return None
+    (a, b), (tree_a, tree_b) = (values[first], values[other]), (trees[first], trees[other])
+    if returns is not None:
+        return (f"The function returns a different structure on the paths through {paths.where}: "
+                f"{tree_a} from {returns[first]}, {tree_b} from {returns[other]}. Every `return` "
+                "must give the same structure (containers, lengths, keys) where a traced "
+                "condition picks between them; make them agree, or make the condition static "
+                "(e.g. `static_argnames`).")
+    if isinstance(a, dict) and isinstance(b, dict) and set(a) != set(b):
+        key = min(set(a) ^ set(b), key=repr)
+        has, lacks = (first, other) if key in a else (other, first)
+        where = paths.where if paths.loop else f"of {paths.where}"
+        every, before = (("iteration of a traced loop", "loop") if paths.loop
+                         else ("branch of a traced `if`", "`if` or in every branch"))
+        return (f"`{name}[{key!r}]` is set {paths.labels[has]} {where} but not {paths.labels[lacks]}. "
+                f"Every {every} must give `{name}` the same keys: set `{name}[{key!r}]` before the "
+                f"{before}.")
+    lists = isinstance(a, list) and isinstance(b, list) and not paths.loop
+    fix = ("A traced loop must keep the structure of the variables it carries (containers, "
+           "lengths, keys)." if paths.loop else
+           "Every branch of a traced `if` must give it the same structure (containers, lengths, keys)"
+           + ("; append to a list in every branch or in none." if lists else "."))
+    return (f"`{name}` has {paths.different('structure')}: {tree_a} {paths.labels[first]}, {tree_b} "
+            f"{paths.labels[other]}. {fix}")
+
+
+def int_kind_problem(path: str, leaves: Sequence[Any], paths: Paths, target: Any,
+                     use: str | None) -> str | None:
+    """The variable `path`, which the function computes with as an int at `use`, must not be a
+    bool array on some of the paths (`leaves`) but not on all: a Python bool there counts as
+    an int (`True + True == 2`), a bool array does not, so no one value of type `target`
+    keeps Python's results."""
     if use is None or {_is_bool_array(x) for x in leaves if not isinstance(x, Zeros)} <= {
             np.dtype(target.dtype) == bool}:
-        return
+        return None
 
     def kind(x):
         if type(x) in _PYTHON_NUMBERS:
             return f"the Python {type(x).__name__} {x!r}"
         return "a bool array" if _is_bool_array(x) else describe(x)
 
-    described = ", ".join(f"{kind(x)} {label}" for x, label in zip(leaves, labels)
+    described = ", ".join(f"{kind(x)} {label}" for x, label in zip(leaves, paths.labels)
                           if not isinstance(x, Zeros))
-    raise errors.StagingError(
-        f"`{path}` is {described} ({where}), and the function computes with it as an int at "
-        f"{use}: Python counts a bool as the int it is (`True + True == 2`) but JAX adds bool "
-        "arrays as a logical or, so no one value keeps Python's results. Give it one kind on "
-        f"every path: bool arrays (`{path} = jnp.asarray(...)`) to compute as JAX does, or ints "
-        f"(`{path} = jnp.int32(...)`) to count as Python does.")
+    return (f"`{path}` is {described} ({paths.where}), and the function computes with it as an int at "
+            f"{use}: Python counts a bool as the int it is (`True + True == 2`) but JAX adds bool "
+            "arrays as a logical or, so no one value keeps Python's results. Give it one kind on "
+            f"every path: bool arrays (`{path} = jnp.asarray(...)`) to compute as JAX does, or ints "
+            f"(`{path} = jnp.int32(...)`) to count as Python does.")
 
 
 def leaf_paths(name: str, value: Any) -> list[str]:
@@ -277,9 +380,11 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
     `returned[b]` says branch `b` is a path on which the function has already returned.
     `returns` maps the return value's variable to where each branch's value comes from.
     `int_uses` maps the variables the function computes with as ints to where it does
-    (`check_int_kind`).
+    (`int_kind_problem`). Each variable that breaks a rule is named in one error.
     """
     plan = Merge([], [[] for _ in branches], [])
+    paths, problems = Paths(where, tuple(f"in {label}" for label in labels)), Problems(where)
+    read = [k for k, r in enumerate(returned) if not r]  # the paths that read the variables again
     for k, name in enumerate(names):
         values = align_bound([branch[k] for branch in branches])
         unbound = [isinstance(v, Undefined) for v in values]
@@ -303,68 +408,32 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
                     "before the `if` or in every branch"))
                 continue
         flat = [flatten(v) for v in values]
-        first = unbound.index(False)  # compared with a branch that binds it, not a filler
-        for b, (_, tree) in enumerate(flat):
-            if tree != flat[first][1]:
-                sources = (returns[name][first], returns[name][b]) if name in returns else None
-                raise _structure_error(name, values[first], values[b], flat[first][1], tree, where,
-                                       (labels[first], labels[b]), sources)
-        paths = leaf_paths(name, values[0])
+        trees = [tree for _, tree in flat]
+        # compared with a branch that binds it, not a filler
+        problem = structure_problem(name, values, trees, paths, returns.get(name), unbound.index(False))
+        if problem:
+            problems.add(problem)
+            continue
         merged = []
-        for path, leaves in zip(paths, zip(*(leaves for leaves, _ in flat))):
-            merged.append(_merge_leaf(plan, path, leaves, where, labels, returned, int_uses.get(name)))
-        plan.outputs.append(flat[0][1].unflatten(merged))
+        for path, leaves in zip(leaf_paths(name, values[0]), zip(*(leaves for leaves, _ in flat))):
+            merged.append(_merge_leaf(plan, path, leaves, paths, read, int_uses.get(name), problems))
+        plan.outputs.append(trees[0].unflatten(merged))
+    problems.check()
     return plan
 
 
-def _structure_error(name: str, first: Any, other: Any, first_tree: Any, other_tree: Any, where: str,
-                     labels: tuple[str, str], returns: tuple[str, str] | None) -> errors.StagingError:
-    """The error for a variable whose structure differs between two branches: for the return
-    value, naming where each branch's value comes from (`returns`); for dicts, naming a key
-    only one branch sets."""
-    if returns is not None:
-        return errors.StagingError(
-            f"The function returns a different structure on the paths through {where}: "
-            f"{first_tree} from {returns[0]}, {other_tree} from {returns[1]}. "
-            "Every `return` must give the same structure (containers, lengths, keys) where a "
-            "traced condition picks between them; make them agree, or make the condition "
-            "static (e.g. `static_argnames`).")
-    if isinstance(first, dict) and isinstance(other, dict) and set(first) != set(other):
-        key = min(set(first) ^ set(other), key=repr)
-        has, lacks = labels if key in first else labels[::-1]
-        return errors.StagingError(
-            f"`{name}[{key!r}]` is set in {has} of {where} but not in {lacks}. Every branch of a "
-            f"traced `if` must give `{name}` the same keys: set `{name}[{key!r}]` before the "
-            "`if` or in every branch.")
-    lists = isinstance(first, list) and isinstance(other, list)
-    return errors.StagingError(
-        f"`{name}` has a different structure in the branches of {where}: {first_tree} in "
-        f"{labels[0]}, {other_tree} in {labels[1]}. Every branch of a traced `if` must give it "
-        "the same structure (containers, lengths, keys)"
-        + ("; append to a list in every branch or in none." if lists else "."))
-
-
-def _merge_leaf(plan: Merge, path: str, leaves: tuple, where: str, labels: Sequence[str],
-                returned: Sequence[bool], int_use: str | None) -> Any:
+def _merge_leaf(plan: Merge, path: str, leaves: tuple, paths: Paths, read: Sequence[int],
+                int_use: str | None, problems: Problems) -> Any:
     if all(same_static(leaves[0], x) for x in leaves[1:]):
         return leaves[0]
-    kinds = ", ".join(f"{describe(x)} in {label}" for x, label in zip(leaves, labels))
-    if not all(isinstance(x, (Out, Zeros)) or is_constant(x) for x in leaves):
-        raise errors.StagingError(
-            f"`{path}` is not a JAX value in every branch of {where}, and it differs between "
-            f"them: {kinds}. Only arrays and numbers can depend on a traced condition; compute "
-            "this value outside the `if`, or make the condition static (e.g. `static_argnames`).")
-    avals = [aval_of(x) for x in leaves]
-    if any(a.shape != avals[0].shape for a in avals):
-        raise errors.StagingError(
-            f"`{path}` has a different shape in the branches of {where}: {kinds}. Every branch "
-            "of a traced `if` must give it the same shape: pad or slice it to one shape in each "
-            "branch, or make the condition static (e.g. `static_argnames`).")
-    target = avals[0]
-    for a in avals[1:]:
-        target = join(target, a)
-    read = [k for k, r in enumerate(returned) if not r]  # paths that read it again
-    check_int_kind(path, [leaves[k] for k in read], [f"in {labels[k]}" for k in read], target, where, int_use)
+    problem = static_problem(path, leaves, paths) or shape_problem(path, leaves, paths)
+    if problem is None:
+        target = functools.reduce(join, [aval_of(x) for x in leaves])
+        problem = int_kind_problem(path, [leaves[k] for k in read], Paths(paths.where, tuple(
+            paths.labels[k] for k in read)), target, int_use)
+    if problem:
+        problems.add(problem)
+        return leaves[0]
     for sources, leaf in zip(plan.sources, leaves):
         sources.append(leaf)
     plan.types.append(target)
