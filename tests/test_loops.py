@@ -469,6 +469,14 @@ def test_python_numbers_the_body_makes_arrays_are_broadcast_not_run_first():
     assert primitives(jaxpr.jaxpr).count("scan") == 3 and primitives(jaxpr.jaxpr).count("sin") == 1
 
 
+@pytest.mark.parametrize("n", [2, 3])
+def test_short_loops_running_loops_roll(n):
+    # Unrolled, the copies of inner loops would multiply: only the innermost short loop unrolls.
+    jaxpr = jax.make_jaxpr(autocond.convert(python_number_nest), static_argnums=(1,))(jnp.arange(3.0), n)
+    assert primitives(jaxpr.jaxpr).count("scan") == 2 and primitives(jaxpr.jaxpr).count("sin") == n
+    assert_matches_python(python_number_nest, jnp.arange(3.0), n, static_argnames=("n",))
+
+
 def python_number_summed(x, n):
     acc = 1.0  # broadcast first, the sum would count it three times
     for i in range(n):

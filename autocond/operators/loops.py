@@ -271,7 +271,8 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
 
     A `range` with a traced argument runs as one `lax.fori_loop` (a `while` in the jaxpr),
     with the rules of `while_stmt` for the carried variables. A static `range` of more than
-    `_UNROLLED_TRIPS` trips whose carried variables are all arrays and numbers, with something
+    `_UNROLLED_TRIPS` trips, or of any number if its body runs loops of its own (unrolled, their
+    copies would multiply), whose carried variables are all arrays and numbers, with something
     traced (`_python_first`), runs (after a first iteration or two as Python, where a number
     becomes an array of another shape or a flag becomes traced) as one `lax.fori_loop` over
     a static trip count (a `scan`: compile time does not grow with the length, and it can be
@@ -291,7 +292,8 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         items = iterable if isinstance(iterable, Items) else Items(iterable, len(iterable))
         items_traced, iterable = items.traced(), range(items.length)
         body = _ItemBody(items, body)
-    if isinstance(iterable, range) and len(iterable) > _UNROLLED_TRIPS and _rollable(inputs, names, stop):
+    if (isinstance(iterable, range) and (len(iterable) > _UNROLLED_TRIPS or _runs_loops(body))
+            and _rollable(inputs, names, stop)):
         first = _python_first(body, inputs, names, where, carried, items_traced)
         for peeled in range(_MAX_PYTHON_FIRST + 1):  # the first iterations show the arrays numbers become
             run = first in (0, _BROADCAST) and _rolled(iterable, body, inputs, names, where, stop, carried,
@@ -375,6 +377,13 @@ _BROADCAST = 2  # `_python_first`: roll, a Python number broadcast first, or run
 # a `scan` (benchmarks: the two cost the same at about 6 to 12 trips of a small body) and run
 # without a loop's overhead.
 _UNROLLED_TRIPS = 4
+
+
+def _runs_loops(body: Callable) -> bool:
+    """Whether a converted loop body runs loops of its own (it calls `ac__.for_stmt` or
+    `ac__.while_stmt`, whose names its code then holds)."""
+    code = (body.body if isinstance(body, _ItemBody) else body).__code__
+    return not {"for_stmt", "while_stmt"}.isdisjoint(code.co_names)
 
 
 def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str,
