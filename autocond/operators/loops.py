@@ -294,17 +294,17 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         body = _ItemBody(items, body)
     if (isinstance(iterable, range) and (len(iterable) > _UNROLLED_TRIPS or _runs_loops(body))
             and _rollable(inputs, names, stop)):
-        first = _python_first(body, inputs, names, where, carried, items_traced)
+        first, shapes = _python_first(body, inputs, names, where, carried, items_traced)
         for peeled in range(_MAX_PYTHON_FIRST + 1):  # the first iterations show the arrays numbers become
             run = first in (0, _BROADCAST) and _rolled(iterable, body, inputs, names, where, stop, carried,
-                                                       int_uses)
+                                                       int_uses, shapes)
             if run:
                 return run()
             if first not in (1, _BROADCAST) or stop or len(iterable) < 2 or peeled == _MAX_PYTHON_FIRST:
                 break
             inputs = staging.as_tuple(body(iterable[0], *inputs), names)
             iterable = iterable[1:]
-            first = _python_first(body, inputs, names, where, carried, items_traced)
+            first, shapes = _python_first(body, inputs, names, where, carried, items_traced)
     state = inputs
     items = iter(iterable)
     for k, item in enumerate(items):
@@ -312,7 +312,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
             rest = iterable[k:] if isinstance(iterable, range) else None
             run = (rest is not None
-                   and _python_first(body, state, names, where, carried, False) in (0, _BROADCAST)
+                   and _python_first(body, state, names, where, carried, False)[0] in (0, _BROADCAST)
                    and _rolled(rest, body, state, names, where, stop, carried, int_uses))
             if run:
                 return run()
@@ -336,13 +336,15 @@ class _ItemBody:
         return self.body(self.items.item(k), *state)
 
 
-def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses) -> Callable[[], Any] | None:
+def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
+            shapes: Mapping[int, Any] = {}) -> Callable[[], Any] | None:
     """The traced loop over a static range, if the body traces with a traced index and
-    computes with it as Python's ints would; None if it must be unrolled."""
+    computes with it as Python's ints would; None if it must be unrolled. `shapes`: the
+    types of the arrays the body makes Python numbers (by their leaves' positions)."""
     if not len(r):
         return None
     try:
-        loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
+        loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses, shapes)
     except Exception:
         return None  # the body needs a concrete index, or assigns state the loop cannot carry
     lower, upper, _ = _counter(r.start, r.stop, r.step)
@@ -372,7 +374,7 @@ def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
 
 
 _MAX_PYTHON_FIRST = 2  # iterations of a static range run as Python to find a rolled rest
-_BROADCAST = 2  # `_python_first`: roll, a Python number broadcast first, or run an iteration
+_BROADCAST = 2  # `_python_first`: roll, Python numbers broadcast first, or run an iteration
 # Static ranges of at most this many trips run as Python: unrolled, they compile faster than
 # a `scan` (benchmarks: the two cost the same at about 6 to 12 trips of a small body) and run
 # without a loop's overhead.
@@ -403,23 +405,24 @@ def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: st
     state = staging.State(inputs)
     traced = items_traced or any(map(staging.is_traced, state.leaves))
     if all(state.dynamic) or not any(map(staging.is_constant, state.leaves)):
-        return 0 if traced else None
+        return (0 if traced else None), {}
     try:
         trial = staging.trace(lambda k, *ops: staging.as_tuple(body(k, *state.rebuild(ops)), names),
                               [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands],
                               where, carried)
     except Exception:
-        return None  # unrolled, it raises where Python does
+        return None, {}  # unrolled, it raises where Python does
     outputs = tuple(a[:-1] if _appended_to(b, a) else a for b, a in zip(state.values, trial.outputs))
     after, tree = staging.flatten(outputs)
     pairs = [(x, y) for x, y in zip(state.leaves, after) if staging.is_constant(x)]
     if not (traced or any(map(staging.is_traced, trial.jaxpr.consts))) or tree != state.tree:
-        return None
+        return None, {}
     becomes = [isinstance(y, staging.Out) for _, y in pairs]
     if not all(b or staging.same_static(x, y) for b, (x, y) in zip(becomes, pairs)):
-        return 1 if any(becomes) else None
-    reshaped = any(isinstance(y, staging.Out) and y.aval.shape != np.shape(x) for x, y in pairs)
-    return _BROADCAST if reshaped else 0
+        return (1 if any(becomes) else None), {}
+    shapes = {j: y.aval for j, (x, y) in enumerate(zip(state.leaves, after))
+              if staging.is_constant(x) and isinstance(y, staging.Out) and y.aval.shape != np.shape(x)}
+    return (_BROADCAST if shapes else 0), shapes
 
 
 def _counter(start: Any, end: Any, step: Any) -> tuple[Any, Any, Callable[[Any], Any]]:
@@ -437,7 +440,7 @@ def _counter(start: Any, end: Any, step: Any) -> tuple[Any, Any, Callable[[Any],
 
 
 def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str],
-                carried: frozenset[int], int_uses: Mapping[str, str]):
+                carried: frozenset[int], int_uses: Mapping[str, str], shapes: Mapping[int, Any] = {}):
     """The loop over `r`, traced: a `scan` of a static trip count, else a `while_loop`,
     whose condition includes the `break` flags if any. The loop carries a counter first."""
     start, end, step = r.start, r.stop, r.step
@@ -461,7 +464,7 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
     if index_type.dtype == dtype:  # weakly typed as the index is, so that it is no cast
         counter = staging.cast(counter, index_type)
     loop = _Loop(counted, (counter, *inputs), counted_names, where, carried, int_uses, at_least_once,
-                 [_row_type(x) for x in rows])
+                 [_row_type(x) for x in rows], {1 + i: aval for i, aval in shapes.items()})
     if not isinstance(r, range):
         _check_python_ints(loop, index_arithmetic.signs(lower, 1))
 
@@ -570,16 +573,32 @@ class _Loop:
     a variable unbound before the loop (`_first_value`).
     """
 
-    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=()):
-        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types)."""
+    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=(),
+                 shapes: Mapping[int, Any] = {}):
+        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types).
+        `shapes` gives the types of the arrays the body makes scalars, by the positions of
+        their leaves: they are carried broadcast from the first trace, if that keeps the
+        results (`_broadcast_keeps`; else as scalars first, `_leaf_problem`)."""
         self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
         self._start(inputs)
+        positions = list(itertools.accumulate(self.state.dynamic, initial=0))  # leaf -> carried value
+        scalars = {}  # the carried values broadcast from the first trace: their scalar types
+        for j, aval in shapes.items():
+            k = positions[j]
+            scalars[k] = self.types[k]
+            self.types[k] = staging.join(self.types[k], aval.update(shape=())).update(shape=aval.shape)
         refinements = _MAX_REFINEMENTS + len(names)
         for _ in range(refinements):
             n = len(self.types)
             self.traced = staging.trace(
                 lambda *args, n=n: staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names),
                 [*self.types, *rows], where, carried)
+            kept = {k: t for k, t in scalars.items() if _broadcast_keeps(self.traced.jaxpr.jaxpr, {k})}
+            if kept != scalars:  # carried as scalars after all: then promoted if that keeps them
+                for k in scalars.keys() - kept.keys():
+                    self.types[k] = scalars[k]
+                scalars = kept
+                continue
             if not self._check():
                 break
         else:
@@ -757,6 +776,30 @@ def _broadcast_safe(jaxpr: Any, k: int, shape: tuple[int, ...]) -> bool:
             return False
         scalars.update(v for v in eqn.outvars if not v.aval.shape)
     return not any(isinstance(v, Var) and v in scalars for v in jaxpr.outvars)
+
+
+def _broadcast_keeps(jaxpr: Any, inputs: set[int]) -> bool:
+    """Whether `jaxpr` computes the same values when its `inputs` are given broadcast from
+    scalars as when given the scalars (`_broadcast_safe`, seen from the broadcast side): the
+    values whose shape comes from them (they, and what elementwise equations make of them
+    with no operand of their result's shape) are read only by elementwise equations (or
+    carried into a `scan` whose body keeps them so: a nested loop), and none is an output."""
+    shaped = {jaxpr.invars[k] for k in inputs}
+    for eqn in jaxpr.eqns:
+        read = {p for p, v in enumerate(eqn.invars) if isinstance(v, Var) and v in shaped}
+        if not read:
+            continue
+        if eqn.primitive.name == "scan":
+            carries = range(eqn.params["num_consts"], eqn.params["num_consts"] + eqn.params["num_carry"])
+            if read <= set(carries) and _broadcast_keeps(eqn.params["jaxpr"].jaxpr, read):
+                continue
+            return False
+        if eqn.primitive.name not in _ELEMENTWISE:
+            return False
+        shape = eqn.outvars[0].aval.shape
+        if not any(not (isinstance(v, Var) and v in shaped) and v.aval.shape == shape for v in eqn.invars):
+            shaped.update(eqn.outvars)
+    return not any(isinstance(v, Var) and v in shaped for v in jaxpr.outvars)
 
 
 def _appended_to(before: Any, after: Any) -> bool:
