@@ -407,6 +407,18 @@ def test_static_range_large_n_matches_python():
     assert_matches_python(static_range_n, F(0.5), 300, static_argnames=("n",))
 
 
+def carrying_nothing(x, n):
+    for _ in range(n):
+        y = x  # noqa: F841 (read by nothing: the loop carries no variable)
+    return x
+
+
+@pytest.mark.parametrize("n", [0, 1, 6])
+def test_a_traced_loop_carrying_no_variable(n):
+    # Found by the property tests: the loop's counter was then its only, bare, variable.
+    assert_matches_python(carrying_nothing, F(2.0), I32(n))
+
+
 def python_float_accumulator(x, n):
     acc = 0.0  # the body makes it an array of x's shape
     for i in range(n):

@@ -458,7 +458,7 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
         state, row = args[:len(names)], args[len(names):]
         k_index = staging.cast(index(k), index_type)
         value = body.body(body.items.item(k_index, row), *state) if rows else body(k_index, *state)
-        return (k + 1, *staging.as_tuple(value, names))
+        return staging.from_tuple((k + 1, *staging.as_tuple(value, names)), counted_names)
 
     counter = jnp.asarray(lower, dtype)
     if index_type.dtype == dtype:  # weakly typed as the index is, so that it is no cast
@@ -569,8 +569,9 @@ class _Loop:
     """A loop body traced once on the carried variables' types, ready for `lax`.
 
     The body is traced to a jaxpr; if it turns a weakly typed variable into a wider type,
-    the initial value is promoted and the body traced again. So it is when the body assigns
-    a variable unbound before the loop (`_first_value`).
+    or a scalar into an array (`_broadcast`), the initial value is promoted and the body
+    traced again. So it is when the body assigns a variable unbound before the loop
+    (`_first_value`).
     """
 
     def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=(),
@@ -582,24 +583,19 @@ class _Loop:
         self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
         self._start(inputs)
         positions = list(itertools.accumulate(self.state.dynamic, initial=0))  # leaf -> carried value
-        scalars = {}  # the carried values broadcast from the first trace: their scalar types
         for j, aval in shapes.items():
-            k = positions[j]
-            scalars[k] = self.types[k]
-            self.types[k] = staging.join(self.types[k], aval.update(shape=())).update(shape=aval.shape)
-        refinements = _MAX_REFINEMENTS + len(names)
+            self._broadcast(positions[j], aval)
+        refinements = _MAX_REFINEMENTS + 2 * len(names)
         for _ in range(refinements):
             n = len(self.types)
             self.traced = staging.trace(
                 lambda *args, n=n: staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names),
                 [*self.types, *rows], where, carried)
-            kept = {k: t for k, t in scalars.items() if _broadcast_keeps(self.traced.jaxpr.jaxpr, {k})}
-            if kept != scalars:  # carried as scalars after all: then promoted if that keeps them
-                for k in scalars.keys() - kept.keys():
-                    self.types[k] = scalars[k]
-                scalars = kept
-                continue
-            if not self._check():
+            unkept = {k for k in self.scalars if not _broadcast_keeps(self.traced.jaxpr.jaxpr, {k})}
+            for k in unkept:  # carried as the scalars they are: then their shape changes
+                self.types[k] = self.scalars.pop(k)
+            self.unbroadcast |= unkept
+            if not unkept and not self._check():
                 break
         else:
             raise errors.StagingError(f"The types carried by {where} did not settle after "
@@ -632,6 +628,8 @@ class _Loop:
     def _start(self, inputs: tuple) -> None:
         self.state = staging.State(inputs, carry_constants=True)
         self.types = [jax.typeof(x) for x in self.state.operands]
+        self.scalars: dict[int, Any] = {}  # the carried values broadcast: their scalar types
+        self.unbroadcast: set[int] = set()  # and those the body does not keep so
 
     def _check(self) -> bool:
         """Match the body's outputs to the carried variables; True if the body must be traced
@@ -696,15 +694,20 @@ class _Loop:
         """Carry `value` as the initial value of the `k`th variable instead."""
         self._start(self.state.values[:k] + (value,) + self.state.values[k + 1:])
 
+    def _broadcast(self, k: int, aval: Any) -> None:
+        """Carry the `k`th value, a scalar, broadcast to the shape of `aval` (its dtype joined
+        with `aval`'s); `_broadcast_keeps` checks the trace that follows."""
+        self.scalars[k] = self.types[k]
+        self.types[k] = staging.join(self.types[k], aval.update(shape=())).update(shape=aval.shape)
+
     def _leaf_problem(self, path: str, k: int, out: Any, paths: staging.Paths) -> bool | str | None:
         """What breaks the rules for the `k`th carried leaf, `out` after one iteration; True
         if its type is promoted instead (a weak type to the body's, a scalar broadcast to the
-        body's shape where that keeps the results: `_broadcast_safe`)."""
+        body's shape where that keeps the results: `_broadcast_keeps`)."""
         carried, after = self.types[k], staging.aval_of(out)
         leaves = (staging.Out(k, carried), out)  # as the body takes it, and gives it
-        if after.shape != carried.shape and not carried.shape and _broadcast_safe(
-                self.traced.jaxpr.jaxpr, k, after.shape):
-            self.types[k] = staging.join(carried, after.update(shape=())).update(shape=after.shape)
+        if after.shape != carried.shape and not carried.shape and k not in self.unbroadcast:
+            self._broadcast(k, after)
             return True
         problem = staging.shape_problem(path, leaves, paths)
         if problem:
@@ -760,27 +763,9 @@ _ELEMENTWISE = frozenset("""
 """.split())
 
 
-def _broadcast_safe(jaxpr: Any, k: int, shape: tuple[int, ...]) -> bool:
-    """Whether `jaxpr` computes the same values when its scalar input `k` is given broadcast
-    to `shape`: the values computed from it alone are scalars, read only by elementwise
-    equations giving scalars or values of `shape` (or broadcasting to `shape`), and none is
-    an output."""
-    scalars = {jaxpr.invars[k]}
-    for eqn in jaxpr.eqns:
-        if not any(isinstance(v, Var) and v in scalars for v in eqn.invars):
-            continue
-        shapes = [v.aval.shape for v in eqn.outvars]
-        if eqn.primitive.name == "broadcast_in_dim" and shapes == [shape]:
-            continue
-        if eqn.primitive.name not in _ELEMENTWISE or any(s not in ((), shape) for s in shapes):
-            return False
-        scalars.update(v for v in eqn.outvars if not v.aval.shape)
-    return not any(isinstance(v, Var) and v in scalars for v in jaxpr.outvars)
-
-
 def _broadcast_keeps(jaxpr: Any, inputs: set[int]) -> bool:
     """Whether `jaxpr` computes the same values when its `inputs` are given broadcast from
-    scalars as when given the scalars (`_broadcast_safe`, seen from the broadcast side): the
+    scalars as when given the scalars (where Python's results are the scalars'): the
     values whose shape comes from them (they, and what elementwise equations make of them
     with no operand of their result's shape) are read only by elementwise equations (or
     carried into a `scan` whose body keeps them so: a nested loop), and none is an output."""
