@@ -388,20 +388,20 @@ def _runs_loops(body: Callable) -> bool:
     return not {"for_stmt", "while_stmt"}.isdisjoint(code.co_names)
 
 
-def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str,
-                  carried: frozenset[int], items_traced: bool) -> int | None:
-    """Whether a static range loop may roll from here: 0 if so; `_BROADCAST` if so where the
-    body makes a Python number an array of another shape (`acc = 0.0; acc = acc + x`) and
-    the loop may carry it broadcast to that shape from the start (`_Loop`), else to run an
-    iteration as Python and ask again (the loop carries the array from the next iteration);
-    1 to run an iteration as Python and ask again, where the body makes one a traced array
-    and keeps another a Python number that changes (`done = False` becoming a traced flag,
-    under which `total += 1.0` becomes an array from the next iteration); None to run the
-    rest as Python. It may roll
-    if something in it is traced (its items, `items_traced`, its variables, or a value the
-    body reads) and one iteration, traced with Python numbers kept Python, leaves each of them
-    unchanged or traced: a traced loop carries them as arrays, as unrolling would compute too,
-    unless the body keeps one a Python number that changes (`count += 1` stays a Python int)."""
+def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str, carried: frozenset[int],
+                  items_traced: bool) -> tuple[int | None, dict[int, Any]]:
+    """Whether a static range loop may roll from here, and the types of the arrays of another
+    shape the body makes Python numbers (`acc = 0.0; acc = acc + x`), by the positions of
+    their leaves. 0 if it may roll; `_BROADCAST` if so with those numbers broadcast to their
+    arrays from the start where that keeps the results (`_Loop`), else to run an iteration
+    as Python and ask again; 1 to run an iteration as Python and ask again, where the body
+    makes one number a traced array and keeps another a Python number that changes (`done =
+    False` becoming a traced flag, under which `total += 1.0` becomes an array from the next
+    iteration); None to run the rest as Python. It may roll if something in it is traced
+    (its items, `items_traced`, its variables, or a value the body reads) and one iteration,
+    traced with Python numbers kept Python, leaves each of them unchanged or traced: a traced
+    loop carries them as arrays, as unrolling would compute too, unless the body keeps one a
+    Python number that changes (`count += 1` stays a Python int)."""
     state = staging.State(inputs)
     traced = items_traced or any(map(staging.is_traced, state.leaves))
     if all(state.dynamic) or not any(map(staging.is_constant, state.leaves)):

@@ -20,6 +20,9 @@ from typing import Any
 import jax
 import numpy as np
 from jax import lax
+
+# The one weak-type-preserving cast (`lax.convert_element_type` makes its result strong).
+from jax._src.lax.lax import _convert_element_type as convert_element_type  # noqa: F401
 from jax.extend.core import ClosedJaxpr, Var, jaxpr_as_fun
 from jax.extend.core.primitives import cond_p, scan_p, while_p
 
@@ -29,9 +32,6 @@ try:
     from jax._src.tree_util import FlatTree as _FlatTree
 except ImportError:  # pragma: no cover - a JAX release without them uses the fallbacks
     _pe = None
-
-# The one weak-type-preserving cast: `lax.convert_element_type` makes its result strong.
-from jax._src.lax.lax import _convert_element_type as convert_element_type  # noqa: E402, F401
 
 
 def trace(fn: Callable[..., list], avals: Sequence[Any]) -> ClosedJaxpr:
@@ -130,7 +130,7 @@ def scan(body: ClosedJaxpr, init: Sequence[Any], length: int, xs: Sequence[Any] 
     return lax.scan(step, list(init), list(xs), length=length)
 
 
-def _scan(body: ClosedJaxpr, init: Sequence[Any], length: int, xs: Sequence[Any] = ()) -> tuple[list, list]:
+def _scan(body: ClosedJaxpr, init: Sequence[Any], length: int, xs: Sequence[Any]) -> tuple[list, list]:
     out = scan_p.bind(*body.consts, *init, *xs, jaxpr=_hoisted(body), length=length, reverse=False,
                       num_consts=len(body.consts), num_carry=len(init), unroll=1)
     return out[:len(init)], out[len(init):]
