@@ -95,6 +95,38 @@ def test_a_loop_over_rows_after_its_first_row_as_python(n):
     assert_matches_python(accumulated_from_one, rows(n))
 
 
+def zipped_unequal(xs, ys):
+    acc = jnp.float32(0)
+    for a, b in zip(xs, ys):
+        acc = acc + a * b
+    return acc
+
+
+def test_the_gradient_of_a_loop_over_rows_zipped_with_longer_ones():
+    # Found in review: the scan took the longer array whole, which `jax.grad` refused.
+    xs, ys = jnp.arange(6.0), jnp.arange(8.0)
+    assert_matches_python(zipped_unequal, xs, ys)
+    want = jax.grad(zipped_unequal, argnums=1)(xs, ys)
+    np.testing.assert_allclose(jax.jit(jax.grad(autocond.convert(zipped_unequal), argnums=1))(xs, ys), want)
+
+
+def while_over_a_concrete_counter(x):
+    c = jnp.zeros(())
+    ys = []
+    while c < 3:  # concrete under an eager `vmap`: a Python loop
+        c = c + 1
+        ys.append(x * c)
+    return ys
+
+
+def test_a_while_on_concrete_arrays_under_an_eager_vmap_stays_python():
+    got = jax.vmap(autocond.convert(while_over_a_concrete_counter))(jnp.ones(2))
+    want = jax.vmap(while_over_a_concrete_counter)(jnp.ones(2))
+    assert len(got) == len(want) == 3
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w)
+
+
 def test_a_python_count_stays_a_python_int():
     def count_rows(xs):
         count = 0

@@ -354,6 +354,24 @@ def test_every_variable_a_loop_cannot_carry_is_named():
                      "- `w` has a different dtype", message), message
 
 
+def _array_made_a_string(n):
+    a = jnp.zeros(3)
+    b = jnp.zeros(2)
+    i = 0
+    for _ in range(n):
+        a = "a string"
+        b = b + 1.0
+        i += 1
+    return a, b, i
+
+
+def test_a_variable_after_one_that_breaks_the_rules_is_checked_as_itself():
+    # Found in review: the variables after `a` were compared with the types of the ones before.
+    with pytest.raises(errors.StagingError, match="^`a` is not a JAX value on every path") as info:
+        autocond.jit(_array_made_a_string)(jnp.int32(2))
+    assert "cannot carry" not in _message(info)
+
+
 # --- source that cannot be converted ---------------------------------------------------------
 
 

@@ -419,6 +419,56 @@ def test_a_traced_loop_carrying_no_variable(n):
     assert_matches_python(carrying_nothing, F(2.0), I32(n))
 
 
+def two_scalars_multiplied(x):
+    a = 1.0
+    b = 1.0
+    t = 0.0
+    for _ in range(6):
+        t = t + jnp.sum(a * b)  # broadcast, both would make the sum count each element
+        a = a + x
+        b = b + x
+    return a, b, t
+
+
+def scalar_accumulated_in_a_while(x, n):
+    acc = 0.0
+    i = 0
+    while i < n:  # run zero times, it leaves the Python float
+        acc = acc + x
+        i += 1
+    return acc
+
+
+def scalar_accumulated_over_a_traced_range(x, n):
+    acc = 0.0
+    for _ in range(n):
+        acc = acc + x
+    return acc
+
+
+def last_index(x):
+    last = 0
+    for i in range(10):
+        x = x + 1.0
+        last = i  # the counter itself, carried out
+    return x, last
+
+
+@pytest.mark.parametrize("fn, args", [
+    (two_scalars_multiplied, (jnp.ones(3),)),
+    (last_index, (jnp.ones(3),)),
+])
+def test_found_in_review_scalars_and_counters(fn, args):
+    assert_matches_python(fn, *args)
+
+
+@pytest.mark.parametrize("fn", [scalar_accumulated_in_a_while, scalar_accumulated_over_a_traced_range])
+def test_a_scalar_a_loop_that_may_run_zero_times_makes_an_array_is_an_error(fn):
+    assert fn(jnp.ones(3), 0) == 0.0
+    with pytest.raises(autocond.errors.StagingError, match="`acc` has a different shape in the traced"):
+        autocond.jit(fn)(jnp.ones(3), I32(0))
+
+
 def python_float_accumulator(x, n):
     acc = 0.0  # the body makes it an array of x's shape
     for i in range(n):

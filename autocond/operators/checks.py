@@ -27,11 +27,6 @@ def reached() -> Any:
     return None if test is None else test()
 
 
-def in_branch() -> bool:
-    """Whether the code being traced runs only where some traced bool holds (`reached`)."""
-    return _reached.get() is not None
-
-
 @contextlib.contextmanager
 def reached_only_if(test: Callable[[], Any]) -> Iterator[None]:
     """Within it, the code traced runs only where the traced bool `test()` also holds."""

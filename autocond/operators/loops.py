@@ -1,4 +1,4 @@
-"""Runtime of converted loops: plain Python, `lax.while_loop` or `lax.fori_loop`."""
+"""Runtime of converted loops: plain Python, or a traced `while_loop` or `scan`."""
 
 from __future__ import annotations
 
@@ -87,9 +87,8 @@ class Items:
 
     def arrays(self, r: range) -> list:
         """The arrays among the parts, their rows at the positions `r` only."""
-        whole = r == range(self.length)
-        return [p if whole else p[r.start:r.stop:r.step] for p in jax.tree_util.tree_leaves(self.parts)
-                if not isinstance(p, Count)]
+        return [p if r == range(len(p)) else p[r.start:r.stop:r.step]
+                for p in jax.tree_util.tree_leaves(self.parts) if not isinstance(p, Count)]
 
     def __iter__(self):
         return (self.item(k) for k in range(self.length))
@@ -217,10 +216,22 @@ def _test_value(test: Callable, state: tuple) -> Any:
             return [values[0]] if isinstance(values[0], jax.Array) else []
 
         with effects.recorded() as stores:  # undone at the end
-            primitives.trace(probe, [jax.typeof(x) for x, t in zip(leaves, traced) if t])
-        if not stores:
-            return _TRACED if isinstance(values[0], jax.Array) else values[0]
-    return test(*state)
+            jaxpr = primitives.trace(probe, [jax.typeof(x) for x, t in zip(leaves, traced) if t])
+        if not stores and not isinstance(values[0], jax.Array):
+            return values[0]
+        if not stores and _reads_traced(jaxpr):
+            return _TRACED
+    return test(*state)  # it reads concrete arrays only (traced apart, they made one traced)
+
+
+def _reads_traced(closed: ClosedJaxpr) -> bool:
+    """Whether the first output of `closed` depends on its inputs or on a traced value."""
+    jaxpr = closed.jaxpr
+    tainted = {*jaxpr.invars, *(v for v, c in zip(jaxpr.constvars, closed.consts) if staging.is_traced(c))}
+    for eqn in jaxpr.eqns:
+        if any(isinstance(v, Var) and v in tainted for v in eqn.invars):
+            tainted.update(eqn.outvars)
+    return isinstance(jaxpr.outvars[0], Var) and jaxpr.outvars[0] in tainted
 
 
 def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, names: Sequence[str],
@@ -269,13 +280,13 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     them is a `lax.while_loop` whose condition includes them, and once a flag is traced the
     remaining iterations of another iterable each run under a traced `cond`.
 
-    A `range` with a traced argument runs as one `lax.fori_loop` (a `while` in the jaxpr),
+    A `range` with a traced argument runs as one `while_loop` (as `lax.fori_loop` would),
     with the rules of `while_stmt` for the carried variables. A static `range` of more than
     `_UNROLLED_TRIPS` trips, or of any number if its body runs loops of its own (unrolled, their
     copies would multiply), whose carried variables are all arrays and numbers, with something
     traced (`_python_first`), runs (after a first iteration or two as Python, where a number
-    becomes an array of another shape or a flag becomes traced) as one `lax.fori_loop` over
-    a static trip count (a `scan`: compile time does not grow with the length, and it can be
+    becomes an array of another shape or a flag becomes traced) as one `scan` over a
+    static trip count (as `lax.fori_loop` would: compile time does not grow with the length, and it can be
     reverse-differentiated) when the body traces with a traced index and computes with it as
     Python's ints would (`index_arithmetic`); otherwise (it indexes a Python list, needs a
     concrete shape, computes `2 ** -i`...) it is unrolled as Python. Other iterables are
@@ -476,9 +487,9 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
             loop.check_no_appends("it may be left early (`break`, `return`)")
         if not isinstance(r, range):
             loop.check_no_appends("its trip count is traced")
-        return loop, lambda: finish(*_scan(loop, len(r), rows, stacked=True), len(r))
+        return loop, lambda: finish(*_scan_loop(loop, len(r), rows, stacked=True), len(r))
     if not stop and isinstance(r, range):
-        return loop, lambda: finish(_scan(loop, len(r), rows)[0])
+        return loop, lambda: finish(_scan_loop(loop, len(r), rows)[0])
 
     def cond_fn(carry):
         going = carry[0] < upper
@@ -487,14 +498,15 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
     return loop, lambda: finish(_while_loop(cond_fn, loop, where))
 
 
-def _scan(loop: _Loop, length: int, rows: Sequence[Any], stacked: bool = False) -> tuple[list, list]:
+def _scan_loop(loop: _Loop, length: int, rows: Sequence[Any], stacked: bool = False) -> tuple[list, list]:
     """The `scan` of `loop`, whose first carried value is its counter; without it where
     nothing reads it but its next value (a loop over the rows of arrays may not)."""
     jaxpr = loop.jaxpr(stacked)
     inner, counter = jaxpr.jaxpr, jaxpr.jaxpr.invars[0]
     readers = [e for e in inner.eqns if any(v is counter for v in e.invars)]
     if len(readers) != 1 or readers[0].outvars != [inner.outvars[0]] or any(
-            v is inner.outvars[0] for e in inner.eqns for v in e.invars):
+            v is inner.outvars[0] for e in inner.eqns for v in e.invars) or any(
+            v is counter for v in inner.outvars[1:]):
         return primitives.scan(jaxpr, loop.init, length, rows)
     eqns = [e for e in inner.eqns if e is not readers[0]]
     uncounted = ClosedJaxpr(inner.replace(invars=inner.invars[1:], outvars=inner.outvars[1:], eqns=eqns),
@@ -591,7 +603,9 @@ class _Loop:
             self.traced = staging.trace(
                 lambda *args, n=n: staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names),
                 [*self.types, *rows], where, carried)
-            unkept = {k for k in self.scalars if not _broadcast_keeps(self.traced.jaxpr.jaxpr, {k})}
+            # All at once: a broadcast value is of full shape when another is checked alone.
+            kept = _broadcast_keeps(self.traced.jaxpr.jaxpr, set(self.scalars))
+            unkept = set() if kept else set(self.scalars)
             for k in unkept:  # carried as the scalars they are: then their shape changes
                 self.types[k] = self.scalars.pop(k)
             self.unbroadcast |= unkept
@@ -639,8 +653,11 @@ class _Loop:
         promoted = False
         paths, problems = staging.Paths(self.where, ("before the loop", "after one iteration"), loop=True), \
             staging.Problems(self.where)
-        types = iter(range(len(self.types)))
-        for k, (name, before, after) in enumerate(zip(self.names, self.state.values, self.traced.outputs)):
+        # The position of each leaf's carried value, and the first leaf of each variable.
+        positions = list(itertools.accumulate(self.state.dynamic, initial=0))
+        firsts = itertools.accumulate((len(staging.flatten(v)[0]) for v in self.state.values), initial=0)
+        variables = zip(self.names, self.state.values, self.traced.outputs, firsts)
+        for k, (name, before, after, first) in enumerate(variables):
             if isinstance(before, Undefined):
                 if not isinstance(after, Undefined):
                     self._restart(k, self._first_value(name, before, after))
@@ -665,10 +682,10 @@ class _Loop:
             if problem:
                 problems.add(problem)
                 continue
-            for path, x, y in zip(staging.leaf_paths(name, before), in_leaves, out_leaves):
+            for j, (path, x, y) in enumerate(zip(staging.leaf_paths(name, before), in_leaves, out_leaves)):
                 problem = staging.static_problem(path, (x, y), paths)
-                if problem is None and (isinstance(x, jax.Array) or staging.is_constant(x)):
-                    k = next(types)
+                if problem is None and self.state.dynamic[first + j]:
+                    k = positions[first + j]
                     self.sources.append(y)
                     self.paths.append(path)
                     problem = self._leaf_problem(path, k, y, paths) or staging.int_kind_problem(
@@ -706,7 +723,9 @@ class _Loop:
         body's shape where that keeps the results: `_broadcast_keeps`)."""
         carried, after = self.types[k], staging.aval_of(out)
         leaves = (staging.Out(k, carried), out)  # as the body takes it, and gives it
-        if after.shape != carried.shape and not carried.shape and k not in self.unbroadcast:
+        # Only where the loop runs at least once: run zero times, it leaves the scalar.
+        if (after.shape != carried.shape and not carried.shape and self.at_least_once
+                and k not in self.unbroadcast):
             self._broadcast(k, after)
             return True
         problem = staging.shape_problem(path, leaves, paths)

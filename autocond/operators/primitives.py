@@ -1,5 +1,6 @@
-"""The one module that uses JAX internals: tracing to jaxprs, and `lax` loops and `cond`s
-of jaxprs traced already.
+"""The one module that uses JAX's private internals (`jax._src`): tracing to jaxprs, and
+`lax` loops and `cond`s of jaxprs traced already (other modules read and edit jaxprs
+through the public `jax.extend.core`).
 
 `lax.cond` and the loops trace the functions they are given, but autocond has traced them
 already, to learn the types of what they produce (`staging`); calling `lax` on functions

@@ -2,7 +2,7 @@
 
 A traced construct is staged in two steps: each branch (or a loop body) is traced once to a
 jaxpr (`primitives.trace`), which tells the types of everything it produces; then a `cond`
-(`primitives.switch`), `while_loop` or `fori_loop` runs those jaxprs, with outputs cast to
+(`primitives.switch`), `while_loop` or `scan` runs those jaxprs, with outputs cast to
 the types the construct needs. Python is traced once per branch, and the types are known
 before any `lax` call, so mismatches are reported with the variable's name instead of as a
 `lax` error about positional outputs.
