@@ -419,6 +419,22 @@ def test_a_traced_loop_carrying_no_variable(n):
     assert_matches_python(carrying_nothing, F(2.0), I32(n))
 
 
+def loop_in_a_branch_of_a_short_loop(x):
+    s = jnp.zeros(3)
+    for _ in range(3):
+        if x[0] > 0:
+            for j in range(6):
+                s = s + x * j
+    return s
+
+
+def test_a_short_loop_running_a_loop_in_a_branch_rolls():
+    jaxpr = jax.make_jaxpr(autocond.convert(loop_in_a_branch_of_a_short_loop))(jnp.ones(3)).jaxpr
+    assert [e.primitive.name for e in jaxpr.eqns].count("scan") == 1
+    assert_matches_python(loop_in_a_branch_of_a_short_loop, jnp.ones(3))
+    assert_matches_python(loop_in_a_branch_of_a_short_loop, -jnp.ones(3))
+
+
 def two_scalars_multiplied(x):
     a = 1.0
     b = 1.0

@@ -106,9 +106,10 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
 
 
 def _select(pred: Any, values: Sequence[Any], sources: Sequence[Any], aval: Any) -> Any:
-    """`lax.select_n(pred, *values)` (of type `aval`); for a bool `pred` picking between bools one of which a
-    branch sets to a Python bool (a `break` or `return` flag), the `|` or `&` that is: XLA
-    runs a loop carrying such a flag faster so (measured: 2x on a `while` with a `break`)."""
+    """`lax.select_n(pred, *values)` (of type `aval`); for a bool `pred` picking between
+    bools one of which a branch sets to a Python bool (a `break` or `return` flag), the `|`
+    or `&` that is: XLA runs a loop carrying such a flag faster so (measured: 2x on a
+    `while` with a `break`)."""
     if len(values) == 2 and aval.dtype == bool:
         (if_false, if_true), (set_if_false, set_if_true) = values, sources
         if type(set_if_true) is bool:

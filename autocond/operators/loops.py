@@ -8,6 +8,7 @@ import dataclasses
 import functools
 import itertools
 import operator
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -393,10 +394,13 @@ _UNROLLED_TRIPS = 4
 
 
 def _runs_loops(body: Callable) -> bool:
-    """Whether a converted loop body runs loops of its own (it calls `ac__.for_stmt` or
-    `ac__.while_stmt`, whose names its code then holds)."""
-    code = (body.body if isinstance(body, _ItemBody) else body).__code__
-    return not {"for_stmt", "while_stmt"}.isdisjoint(code.co_names)
+    """Whether a converted loop body runs loops of its own (it, or a branch function in it,
+    calls `ac__.for_stmt` or `ac__.while_stmt`, whose names its code then holds)."""
+    def runs(code: types.CodeType) -> bool:
+        return not {"for_stmt", "while_stmt"}.isdisjoint(code.co_names) or any(
+            runs(c) for c in code.co_consts if isinstance(c, types.CodeType))
+
+    return runs((body.body if isinstance(body, _ItemBody) else body).__code__)
 
 
 def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str, carried: frozenset[int],
