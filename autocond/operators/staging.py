@@ -263,6 +263,7 @@ def static_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str | None
 
 
 def shape_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str | None:
+    """Every path must give a value one shape (a loop may broadcast a scalar: `loops`)."""
     if all(aval_of(x).shape == aval_of(leaves[0]).shape for x in leaves[1:]):
         return None
     fix = ("A traced loop keeps the shape of each variable it carries; preallocate it with its "
