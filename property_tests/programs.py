@@ -566,18 +566,22 @@ _REDUCED_TERMS = ("jnp.sum(s) * 0.25", "jnp.sum(s * v) * 0.25", "jnp.linalg.norm
 
 @st.composite
 def accumulator_programs(draw) -> Program:
-    """A `Program` whose `f(x, y, n, v)` accumulates in `s`, which starts as a Python number
-    (or a traced scalar) and which a static loop, maybe nested, makes an array: the shape of
-    a loop that may carry it broadcast from the start only where no reduction reads it."""
+    """A `Program` whose `f(x, y, n, v)` accumulates in `s` and `t`, which start as Python
+    numbers (or traced scalars) and which a static loop, maybe nested, makes arrays: the
+    shape of a loop that may carry them broadcast from the start only where no reduction
+    reads them (`jnp.sum(s * t)` reads both)."""
     terms = [draw(st.sampled_from(_ARRAY_TERMS)),
-             draw(st.one_of(st.sampled_from(_ELEMENTWISE_TERMS), st.sampled_from(_REDUCED_TERMS))),
+             draw(st.one_of(st.sampled_from(_ELEMENTWISE_TERMS), st.sampled_from(_REDUCED_TERMS),
+                            st.just("jnp.sum(s * t) * 0.25"))),
              *draw(st.lists(st.sampled_from(_ELEMENTWISE_TERMS), max_size=1))]
     update = f"s = jnp.tanh({' + '.join(draw(st.permutations(terms)))})"
     loops = [f"for i in range({draw(st.sampled_from(('0', '1', '5', '6', '7')))}):"]
     if draw(st.booleans()):
         loops.append(f"    for j in range({draw(st.sampled_from(('2', '5')))}):")
+    body = "    " * (len(loops) + 1)
     lines = [f"def f({', '.join(PARAMS)}):", f"    s = {draw(st.sampled_from(_STARTS))}",
-             *_indent(loops), "    " * (len(loops) + 1) + update, "    return s"]
+             f"    t = {draw(st.sampled_from(_STARTS))}", *_indent(loops), body + update,
+             body + "t = jnp.tanh(t + v * 0.5)", "    return s, t"]
     return Program(_HEADER + "\n".join(lines) + "\n", "a")
 
 
