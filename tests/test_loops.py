@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import pytest
 
 import autocond
+from autocond.operators.loops import _UNROLLED_TRIPS
 from tests.support import assert_matches_python, assert_same, primitives
 
 F = jnp.float32
@@ -602,6 +603,42 @@ def python_count_beside_an_array(x):
 
 def test_a_python_count_beside_a_traced_array_stays_python():
     assert_matches_python(python_count_beside_an_array, F(1.0))
+
+
+def python_count_beside_a_rolled_array(x, n):
+    count = 0
+    for _ in range(n):
+        count += 2  # nothing traced: stays a Python int, and the loop is unrolled
+        x = x * 2
+    return x, jnp.zeros(count)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 10])
+def test_a_python_count_beside_an_array_keeps_a_long_loop_unrolled(n):
+    assert_matches_python(python_count_beside_a_rolled_array, F(1.0), n, static_argnames=("n",))
+
+
+def test_a_flag_traced_from_the_first_iteration_rolls_the_whole_loop():
+    # `done` is traced after one iteration, and `total` then: no iteration runs first as Python.
+    jaxpr = jax.make_jaxpr(autocond.convert(episode_reward), static_argnums=(1,))(jnp.arange(3.0), 10).jaxpr
+    assert [e.primitive.name for e in jaxpr.eqns] == ["scan"]
+
+
+def set_once(x, n):
+    started = False
+    for i in range(n):
+        if started:  # a Python bool, False on the first iteration only: run first as Python
+            x = x * 0.5 + i
+        started = True
+    return x, started
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 10])
+def test_a_python_flag_set_to_a_constant_runs_one_iteration_first(n):
+    assert_matches_python(set_once, jnp.arange(3.0), n, static_argnames=("n",))
+    if n > _UNROLLED_TRIPS:
+        jaxpr = jax.make_jaxpr(autocond.convert(set_once), static_argnums=(1,))(jnp.arange(3.0), n).jaxpr
+        assert [e.primitive.name for e in jaxpr.eqns] == ["scan"] and primitives(jaxpr).count("mul") == 1
 
 
 # --- loops kept as plain Python ------------------------------------------------------------------

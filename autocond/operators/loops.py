@@ -14,7 +14,6 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 from jax.extend.core import ClosedJaxpr, Var
 
@@ -306,26 +305,22 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         body = _ItemBody(items, body)
     if (isinstance(iterable, range) and (len(iterable) > _UNROLLED_TRIPS or _runs_loops(body))
             and _rollable(inputs, names, stop)):
-        first, shapes = _python_first(body, inputs, names, where, carried, items_traced)
-        for peeled in range(_MAX_PYTHON_FIRST + 1):  # the first iterations show the arrays numbers become
-            run = first in (0, _BROADCAST) and _rolled(iterable, body, inputs, names, where, stop, carried,
-                                                       int_uses, shapes)
+        for peeled in range(_MAX_PEELED + 1):  # the first iterations show the arrays numbers become
+            verdict, run = _rolled(iterable, body, inputs, names, where, stop, carried, int_uses,
+                                   items_traced)
             if run:
                 return run()
-            if first not in (1, _BROADCAST) or stop or len(iterable) < 2 or peeled == _MAX_PYTHON_FIRST:
+            if verdict is not _PEEL or stop or len(iterable) < 2 or peeled == _MAX_PEELED:
                 break
             inputs = staging.as_tuple(body(iterable[0], *inputs), names)
             iterable = iterable[1:]
-            first, shapes = _python_first(body, inputs, names, where, carried, items_traced)
     state = inputs
     items = iter(iterable)
     for k, item in enumerate(items):
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
             rest = iterable[k:] if isinstance(iterable, range) else None
-            run = (rest is not None
-                   and _python_first(body, state, names, where, carried, False)[0] in (0, _BROADCAST)
-                   and _rolled(rest, body, state, names, where, stop, carried, int_uses))
+            run = rest is not None and _rolled(rest, body, state, names, where, stop, carried, int_uses)[1]
             if run:
                 return run()
             return _guarded(itertools.chain([item], items), body, state, names, stop, where, carried,
@@ -349,18 +344,72 @@ class _ItemBody:
 
 
 def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
-            shapes: Mapping[int, Any] = {}) -> Callable[[], Any] | None:
-    """The traced loop over a static range, if the body traces with a traced index and
-    computes with it as Python's ints would; None if it must be unrolled. `shapes`: the
-    types of the arrays the body makes Python numbers (by their leaves' positions)."""
-    if not len(r):
-        return None
+            items_traced: bool = False) -> tuple[str, Callable[[], Any] | None]:
+    """The verdict on rolling the loop over a static range from here (`_verdict`), with the
+    traced loop where it is `_ROLL`: where the body traces with a traced index, computes
+    with it as Python's ints would, and rolled keeps Python's results. `_PEEL` where running
+    an iteration as Python may change that (the body makes a Python number an array of
+    another shape, a type the loop cannot carry from the start); `items_traced`: the items
+    iterated over are traced."""
+    leaves = staging.flatten(inputs)[0]
+    traced = items_traced or any(map(staging.is_traced, leaves))
+    if not len(r) or not (traced or any(map(staging.is_constant, leaves))):
+        return _UNROLL, None
     try:
-        loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses, shapes)
+        loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
+    except errors.StagingError:  # a rule of carried values, which the first iterations may meet
+        return (_PEEL if any(map(staging.is_constant, leaves)) else _UNROLL), None
     except Exception:
-        return None  # the body needs a concrete index, or assigns state the loop cannot carry
+        return _UNROLL, None  # the body needs a concrete index, or assigns state the loop cannot carry
     lower, upper, _ = _counter(r.start, r.stop, r.step)
-    return run if index_arithmetic.exact(loop.traced.jaxpr, {0: (lower, upper - 1)}) else None
+    verdict = _verdict(loop, traced)
+    exact = index_arithmetic.exact(loop.traced.jaxpr, {0: (lower, upper - 1)})
+    return (verdict, run) if verdict is _ROLL and exact else (_UNROLL if verdict is _ROLL else verdict, None)
+
+
+# `_verdict`s: the loop may roll from here; run an iteration as Python and ask again; unroll.
+_ROLL, _PEEL, _UNROLL = "roll", "peel", "unroll"
+
+
+def _verdict(loop: _Loop, traced: bool) -> str:
+    """Whether the traced `loop`, which carries Python numbers as arrays, keeps Python's
+    results, where unrolled the body would compute with them as Python numbers until it
+    mixes them with traced values. `_ROLL` if something is traced (`traced`: the loop's
+    variables or items; or a value the body reads) and each Python number is left unchanged
+    or becomes traced, on some iteration, as an array would (it depends on the traced
+    values, on the index, or on a number that becomes traced); then rolled and unrolled the
+    loop computes the same values. `_UNROLL` where the body keeps one a Python number that
+    changes (`count += 1`: Python's result is a Python int); `_PEEL` where it gives one
+    another Python number (`started = True`: after an iteration it may be unchanged)."""
+    closed = loop.traced.jaxpr
+    if not (traced or any(map(staging.is_traced, closed.consts))):
+        return _UNROLL
+    jaxpr, initial = closed.jaxpr, loop.carried()
+    python = [k for k, x in enumerate(initial) if staging.is_constant(x)]
+    tainted = {*jaxpr.constvars, *(v for k, v in enumerate(jaxpr.invars) if k not in python)}
+    while True:  # through the iterations, until no other number becomes traced
+        for eqn in jaxpr.eqns:
+            if any(_in(v, tainted) for v in eqn.invars):
+                tainted.update(eqn.outvars)
+        becomes = {jaxpr.invars[k] for k in python if isinstance(loop.sources[k], staging.Out)
+                   and _in(jaxpr.outvars[loop.sources[k].index], tainted)} - tainted
+        if not becomes:
+            break
+        tainted |= becomes
+    verdict = _ROLL
+    for k in python:
+        out = loop.sources[k]
+        if not isinstance(out, staging.Out):
+            if not staging.same_static(initial[k], out):
+                verdict = _PEEL
+        elif jaxpr.outvars[out.index] is not jaxpr.invars[k] and not _in(jaxpr.outvars[out.index], tainted):
+            return _UNROLL
+    return verdict
+
+
+def _in(v: Any, variables: set) -> bool:
+    """Whether `v`, a jaxpr variable or literal, is one of `variables`."""
+    return isinstance(v, Var) and v in variables
 
 
 def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str], where: str,
@@ -385,8 +434,7 @@ def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
     return all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
 
 
-_MAX_PYTHON_FIRST = 2  # iterations of a static range run as Python to find a rolled rest
-_BROADCAST = 2  # `_python_first`: roll, Python numbers broadcast first, or run an iteration
+_MAX_PEELED = 2  # iterations of a static range run as Python to find a rolled rest
 # Static ranges of at most this many trips run as Python: unrolled, they compile faster than
 # a `scan` (benchmarks: the two cost the same at about 6 to 12 trips of a small body) and run
 # without a loop's overhead.
@@ -401,43 +449,6 @@ def _runs_loops(body: Callable) -> bool:
             runs(c) for c in code.co_consts if isinstance(c, types.CodeType))
 
     return runs((body.body if isinstance(body, _ItemBody) else body).__code__)
-
-
-def _python_first(body: Callable, inputs: tuple, names: Sequence[str], where: str, carried: frozenset[int],
-                  items_traced: bool) -> tuple[int | None, dict[int, Any]]:
-    """Whether a static range loop may roll from here, and the types of the arrays of another
-    shape the body makes Python numbers (`acc = 0.0; acc = acc + x`), by the positions of
-    their leaves. 0 if it may roll; `_BROADCAST` if so with those numbers broadcast to their
-    arrays from the start where that keeps the results (`_Loop`), else to run an iteration
-    as Python and ask again; 1 to run an iteration as Python and ask again, where the body
-    makes one number a traced array and keeps another a Python number that changes (`done =
-    False` becoming a traced flag, under which `total += 1.0` becomes an array from the next
-    iteration); None to run the rest as Python. It may roll if something in it is traced
-    (its items, `items_traced`, its variables, or a value the body reads) and one iteration,
-    traced with Python numbers kept Python, leaves each of them unchanged or traced: a traced
-    loop carries them as arrays, as unrolling would compute too, unless the body keeps one a
-    Python number that changes (`count += 1` stays a Python int)."""
-    state = staging.State(inputs)
-    traced = items_traced or any(map(staging.is_traced, state.leaves))
-    if all(state.dynamic) or not any(map(staging.is_constant, state.leaves)):
-        return (0 if traced else None), {}
-    try:
-        trial = staging.trace(lambda k, *ops: staging.as_tuple(body(k, *state.rebuild(ops)), names),
-                              [jax.typeof(jnp.int32(0))] + [op.aval for op in state.operands],
-                              where, carried)
-    except Exception:
-        return None, {}  # unrolled, it raises where Python does
-    outputs = tuple(a[:-1] if _appended_to(b, a) else a for b, a in zip(state.values, trial.outputs))
-    after, tree = staging.flatten(outputs)
-    pairs = [(x, y) for x, y in zip(state.leaves, after) if staging.is_constant(x)]
-    if not (traced or any(map(staging.is_traced, trial.jaxpr.consts))) or tree != state.tree:
-        return None, {}
-    becomes = [isinstance(y, staging.Out) for _, y in pairs]
-    if not all(b or staging.same_static(x, y) for b, (x, y) in zip(becomes, pairs)):
-        return (1 if any(becomes) else None), {}
-    shapes = {j: y.aval for j, (x, y) in enumerate(zip(state.leaves, after))
-              if staging.is_constant(x) and isinstance(y, staging.Out) and y.aval.shape != np.shape(x)}
-    return (_BROADCAST if shapes else 0), shapes
 
 
 def _counter(start: Any, end: Any, step: Any) -> tuple[Any, Any, Callable[[Any], Any]]:
@@ -455,7 +466,7 @@ def _counter(start: Any, end: Any, step: Any) -> tuple[Any, Any, Callable[[Any],
 
 
 def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequence[str],
-                carried: frozenset[int], int_uses: Mapping[str, str], shapes: Mapping[int, Any] = {}):
+                carried: frozenset[int], int_uses: Mapping[str, str]):
     """The loop over `r`, traced: a `scan` of a static trip count, else a `while_loop`,
     whose condition includes the `break` flags if any. The loop carries a counter first."""
     start, end, step = r.start, r.stop, r.step
@@ -479,7 +490,7 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
     if index_type.dtype == dtype:  # weakly typed as the index is, so that it is no cast
         counter = staging.cast(counter, index_type)
     loop = _Loop(counted, (counter, *inputs), counted_names, where, carried, int_uses, at_least_once,
-                 [_row_type(x) for x in rows], {1 + i: aval for i, aval in shapes.items()})
+                 [_row_type(x) for x in rows])
     if not isinstance(r, range):
         _check_python_ints(loop, index_arithmetic.signs(lower, 1))
 
@@ -590,17 +601,10 @@ class _Loop:
     (`_first_value`).
     """
 
-    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=(),
-                 shapes: Mapping[int, Any] = {}):
-        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types).
-        `shapes` gives the types of the arrays the body makes scalars, by the positions of
-        their leaves: they are carried broadcast from the first trace, if that keeps the
-        results (`_broadcast_keeps`; else as scalars first, `_leaf_problem`)."""
+    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=()):
+        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types)."""
         self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
         self._start(inputs)
-        positions = list(itertools.accumulate(self.state.dynamic, initial=0))  # leaf -> carried value
-        for j, aval in shapes.items():
-            self._broadcast(positions[j], aval)
         refinements = _MAX_REFINEMENTS + 2 * len(names)
         for _ in range(refinements):
             n = len(self.types)
@@ -622,11 +626,11 @@ class _Loop:
                      for x, t in zip(self.state.operands, self.types)]
         # Python numbers the body passes through unchanged stay Python numbers after the loop.
         jaxpr = self.traced.jaxpr.jaxpr
-        self.python = {k: x for k, (x, out) in enumerate(zip(self._carried(), self.sources))
+        self.python = {k: x for k, (x, out) in enumerate(zip(self.carried(), self.sources))
                        if staging.is_constant(x) and isinstance(out, staging.Out)
                        and jaxpr.outvars[out.index] is jaxpr.invars[k]}
 
-    def _carried(self) -> list:
+    def carried(self) -> list:
         """The initial values of the leaves the loop carries (Python numbers as they were)."""
         return [x for x, d in zip(self.state.leaves, self.state.dynamic) if d]
 
@@ -635,7 +639,7 @@ class _Loop:
         inputs with their values (as intervals), the positions of the outputs giving their next
         values, and their names."""
         inputs, feedback, names = {}, {}, []
-        for k, (x, out, path) in enumerate(zip(self._carried(), self.sources, self.paths)):
+        for k, (x, out, path) in enumerate(zip(self.carried(), self.sources, self.paths)):
             if type(x) is int:
                 inputs[k] = (x, x)
                 names.append(path)
