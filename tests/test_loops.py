@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import pytest
 
 import autocond
+from autocond.operators import staging
 from autocond.operators.loops import _UNROLLED_TRIPS
 from tests.support import assert_matches_python, assert_same, primitives
 
@@ -546,6 +547,35 @@ def test_python_numbers_the_body_makes_arrays_are_broadcast_not_run_first():
     # Each loop is one `scan` over one copy of its body: `s` is carried broadcast to x's shape.
     jaxpr = jax.make_jaxpr(autocond.convert(python_number_nest), static_argnums=(1,))(jnp.arange(3.0), 5)
     assert primitives(jaxpr.jaxpr).count("scan") == 3 and primitives(jaxpr.jaxpr).count("sin") == 1
+
+
+def python_number_nest_four_deep(x, n):
+    s = 0.0
+    for i in range(n):
+        for j in range(n):
+            for k in range(n):
+                for m in range(n):
+                    s = s + jnp.sin(x * (i + 2 * j + 3 * k + 4 * m))
+    return s
+
+
+@pytest.mark.parametrize("fn, depth", [(python_float_accumulator, 1), (python_number_nest, 3),
+                                       (python_number_nest_four_deep, 4)])
+def test_each_loop_body_is_traced_twice_however_deep_the_nest(fn, depth, monkeypatch):
+    # Once with `s` a scalar, once broadcast: the inner loops of the first trace are sketched.
+    traces = collections.Counter()
+    trace = staging.trace
+
+    def counted(fn, avals, where, carried=frozenset()):
+        traces[where] += 1
+        return trace(fn, avals, where, carried)
+
+    monkeypatch.setattr(staging, "trace", counted)
+    converted = autocond.convert(fn)
+    jax.make_jaxpr(lambda x: converted(x, 5))(jnp.arange(3.0))  # a new function: no cached trace
+    assert len(traces) == depth and set(traces.values()) == {2}
+    monkeypatch.undo()
+    assert_matches_python(fn, jnp.arange(3.0), 5, static_argnames=("n",))
 
 
 @pytest.mark.parametrize("n", [2, 3])

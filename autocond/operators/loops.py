@@ -151,7 +151,10 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
 
     While the condition is a Python value or a concrete array, that is exactly what runs (so
     a loop over a Python counter unrolls, as under `jax.jit`). From the first test that is
-    traced, the rest of the loop runs as one `lax.while_loop`. Then each variable keeps its
+    traced, the rest of the loop runs as one `lax.while_loop`; so it does from the start
+    where the test holds, the variables hold traced values and Python numbers, and the body
+    makes the numbers traced (`_rolled_while`: `t = 0.0; while t < 2.0: t = t + dt`, `dt`
+    traced). Then each variable keeps its
     structure and shape across iterations; Python numbers are carried as arrays; a weakly
     typed value (from a Python number) is promoted once before the loop to the type the body
     gives it, while other dtype changes are errors; values that are not arrays or numbers
@@ -165,7 +168,9 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     each trip runs the body, then the test (the first test it gives, found traced, is
     computed before the loop).
     """
-    state, going = inputs, None
+    here = staging.site()
+    where, int_uses = f"the traced `while` loop at {here}", conditionals.int_uses(int_operands, here)
+    state, going, asked = inputs, None, test_state
     while True:
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):
@@ -179,12 +184,20 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
             break
         if not going:
             return staging.from_tuple(state, names)
+        if not asked:  # once: may it roll from here, its Python numbers carried as arrays?
+            asked, run = True, _rolled_while(test, body, state, names, stop, where, int_uses)
+            if run:
+                return run()
         state = staging.as_tuple(body(*state), names)
-    here = staging.site()
-    where, int_uses = f"the traced `while` loop at {here}", conditionals.int_uses(int_operands, here)
     if test_state:
         return _while_with_state(test, body, state, going, names, stop, where, int_uses)
-    loop = _Loop(body, state, names, where, effects.cells((body,), names), int_uses)
+    return _traced_while(test, body, state, names, stop, where, int_uses)[1]()
+
+
+def _traced_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str],
+                  where: str, int_uses: Mapping[str, str], at_least_once: bool = False):
+    """The traced rest of a `while` from `state`: the `_Loop` and the function running it."""
+    loop = _Loop(body, state, names, where, effects.cells((body,), names), int_uses, at_least_once)
     _check_python_ints(loop)
 
     def cond_fn(carry):
@@ -195,7 +208,23 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         return going & ~_stopped(current, names, stop) if stop else going
 
     loop.check_no_appends("its trip count is traced")
-    return loop.finish(_while_loop(cond_fn, loop, where))
+    return loop, lambda: loop.finish(_while_loop(cond_fn, loop, where))
+
+
+def _rolled_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str],
+                  where: str, int_uses: Mapping[str, str]) -> Callable[[], Any] | None:
+    """The traced `while` from `state`, whose test holds, where its variables hold traced
+    values and Python numbers and rolled it keeps Python's results (`_verdict`: the body makes
+    the numbers traced, as `t = t + dt` does where `dt` is, and so the test, `t < 2.0`); None
+    to run an iteration as Python."""
+    leaves = staging.flatten(state)[0]
+    if not (any(map(staging.is_traced, leaves)) and any(map(staging.is_constant, leaves))):
+        return None
+    try:
+        loop, run = _traced_while(test, body, state, names, stop, where, int_uses, at_least_once=True)
+    except Exception:
+        return None  # run as Python, it raises where Python does
+    return run if loop.sketched or _verdict(loop, True) is _ROLL else None
 
 
 _TRACED = object()  # `_test_value` of a traced test
@@ -361,6 +390,8 @@ def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
         return (_PEEL if any(map(staging.is_constant, leaves)) else _UNROLL), None
     except Exception:
         return _UNROLL, None  # the body needs a concrete index, or assigns state the loop cannot carry
+    if loop.sketched:  # its types are all that matter
+        return _ROLL, run
     lower, upper, _ = _counter(r.start, r.stop, r.step)
     verdict = _verdict(loop, traced)
     exact = index_arithmetic.exact(loop.traced.jaxpr, {0: (lower, upper - 1)})
@@ -516,6 +547,9 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
 def _scan_loop(loop: _Loop, length: int, rows: Sequence[Any], stacked: bool = False) -> tuple[list, list]:
     """The `scan` of `loop`, whose first carried value is its counter; without it where
     nothing reads it but its next value (a loop over the rows of arrays may not)."""
+    if loop.sketched:
+        return loop.init, [jnp.zeros((length, *staging.aval_of(leaf).shape), staging.aval_of(leaf).dtype)
+                           for leaves, _ in loop.appended.values() for leaf in leaves] if stacked else []
     jaxpr = loop.jaxpr(stacked)
     inner, counter = jaxpr.jaxpr, jaxpr.jaxpr.invars[0]
     readers = [e for e in inner.eqns if any(v is counter for v in e.invars)]
@@ -530,6 +564,9 @@ def _scan_loop(loop: _Loop, length: int, rows: Sequence[Any], stacked: bool = Fa
     return [loop.init[0], *carry], stacked_rows  # the counter's last value: never read
 
 
+# Where a loop's body is traced, the list of the loops in it that are sketched (`_Loop`); None
+# where they are traced in full.
+_sketches: contextvars.ContextVar[list | None] = contextvars.ContextVar("autocond_sketches", default=None)
 _max_trips: contextvars.ContextVar[int | None] = contextvars.ContextVar("autocond_max_trips", default=None)
 
 
@@ -551,6 +588,8 @@ def _while_loop(cond_fn: Callable, loop: _Loop, where: str) -> list:
     would run longer fails at run time, as its result would not be Python's. In a staged
     branch, the loop also stops where the branch is not taken (`checks.reached`): under
     `vmap`, its test may hold for ever there."""
+    if loop.sketched:
+        return loop.init
     reached = checks.reached()
     test = cond_fn if reached is None else lambda carry: cond_fn(carry) & reached
     trips = _max_trips.get()
@@ -602,23 +641,49 @@ class _Loop:
     """
 
     def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=()):
-        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types)."""
+        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types).
+
+        Traced inside a trace of an enclosing loop's body that may change its types (and so
+        be traced again: `_may_change`, `_sketches`), the loop is `sketched`: it stops at its
+        first trace that would be followed by another (its types after it are those of its
+        results) and gives its initial values of those types as its results; the enclosing
+        loop traces its body once more where it settles its types on sketches. Each body is
+        then traced a bounded number of times however deeply loops nest, not once more for
+        each enclosing loop (an accumulator's shape learned innermost)."""
         self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
+        self.sketched = False
         self._start(inputs)
+        enclosing, full = _sketches.get(), False
         refinements = _MAX_REFINEMENTS + 2 * len(names)
-        for _ in range(refinements):
+
+        def traced(*args):
             n = len(self.types)
-            self.traced = staging.trace(
-                lambda *args, n=n: staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names),
-                [*self.types, *rows], where, carried)
+            return staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names)
+
+        for _ in range(refinements):
+            inner = [] if not full and self._may_change() else None
+            token = _sketches.set(inner)  # the loops this trace sketches
+            try:
+                self.traced = staging.trace(traced, [*self.types, *rows], where, carried)
+            finally:
+                _sketches.reset(token)
             # All at once: a broadcast value is of full shape when another is checked alone.
             kept = _broadcast_keeps(self.traced.jaxpr.jaxpr, set(self.scalars))
             unkept = set() if kept else set(self.scalars)
             for k in unkept:  # carried as the scalars they are: then their shape changes
                 self.types[k] = self.scalars.pop(k)
             self.unbroadcast |= unkept
-            if not unkept and not self._check():
+            if unkept:
+                continue
+            state, changed = self.state, self._check()
+            if enclosing is not None and state is self.state and (changed or inner):  # no restart
+                self.sketched = True
+                enclosing.append(where)
                 break
+            if not changed:
+                if not inner:
+                    break
+                full = True  # settled on sketches of inner loops: once more with them traced in full
         else:
             raise errors.StagingError(f"The types carried by {where} did not settle after "
                                       f"{refinements} traces of its body.")
@@ -629,6 +694,15 @@ class _Loop:
         self.python = {k: x for k, (x, out) in enumerate(zip(self.carried(), self.sources))
                        if staging.is_constant(x) and isinstance(out, staging.Out)
                        and jaxpr.outvars[out.index] is jaxpr.invars[k]}
+
+    def _may_change(self) -> bool:
+        """Whether a trace of the body may change the types carried (then it sketches the loops
+        in it): a weakly typed value may be promoted, a scalar broadcast, a variable unbound
+        before the loop bound. The counter of a range keeps its type."""
+        first = int(self.names[0] == _COUNTER)
+        return any(isinstance(v, Undefined) for v in self.state.values) or any(
+            t.weak_type or (not t.shape and self.at_least_once and k not in self.unbroadcast)
+            for k, t in enumerate(self.types) if k >= first)
 
     def carried(self) -> list:
         """The initial values of the leaves the loop carries (Python numbers as they were)."""
