@@ -167,6 +167,15 @@ def test_static_bound_with_traced_break_is_one_while_loop():
     assert primitives(jaxpr).count("mul") == 1
 
 
+def test_the_flag_is_unset_in_the_body_of_a_traced_loop():
+    # The loop runs its body only while the flag is unset: the body sets it to the test itself,
+    # not `flag | test` (nor through a `cond`).
+    jaxpr = jax.make_jaxpr(autocond.convert(break_on_value))(F(1.0), F(100.0)).jaxpr
+    (loop,) = [e for e in jaxpr.eqns if e.primitive.name == "while"]
+    assert sorted(primitives(loop.params["body_jaxpr"].jaxpr)) == ["add", "gt", "mul"]
+    assert_matches_python(break_on_value, F(1.0), F(100.0))
+
+
 def index_of_first_above(x, n, target):
     for i in range(n):
         if x * i > target:

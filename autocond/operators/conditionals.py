@@ -112,6 +112,8 @@ def _select(pred: Any, values: Sequence[Any], sources: Sequence[Any], aval: Any)
     `while` with a `break`)."""
     if len(values) == 2 and aval.dtype == bool:
         (if_false, if_true), (set_if_false, set_if_true) = values, sources
+        if type(set_if_true) is bool and type(set_if_false) is bool and set_if_true != set_if_false:
+            return pred if set_if_true else ~pred
         if type(set_if_true) is bool:
             return pred | if_false if set_if_true else ~pred & if_false
         if type(set_if_false) is bool:

@@ -131,6 +131,12 @@ def _stopped(state: tuple, names: Sequence[str], stop: Sequence[str]) -> Any:
     return functools.reduce(jnp.logical_or, flags)
 
 
+def _unset(state: tuple, names: Sequence[str], stop: Sequence[str]) -> tuple:
+    """`state` with the `break`/`return` flags `stop` False, as they are wherever a traced loop
+    runs its body (its condition includes them): the body tests them as Python bools."""
+    return tuple(False if name in stop else value for name, value in zip(names, state)) if stop else state
+
+
 def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[str],
                stop: Sequence[str] = (), test_state: bool = False,
                int_operands: Mapping[str, int] = {}) -> Any:
@@ -197,7 +203,8 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
 def _traced_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str],
                   where: str, int_uses: Mapping[str, str], at_least_once: bool = False):
     """The traced rest of a `while` from `state`: the `_Loop` and the function running it."""
-    loop = _Loop(body, state, names, where, effects.cells((body,), names), int_uses, at_least_once)
+    loop = _Loop(lambda *s: body(*_unset(s, names, stop)), state, names, where, effects.cells((body,), names),
+                 int_uses, at_least_once)
     _check_python_ints(loop)
 
     def cond_fn(carry):
@@ -449,7 +456,7 @@ def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Se
     runs under a traced `cond` on the flag."""
     for item in items:
         state = staging.as_tuple(conditionals.staged(
-            ~_stopped(state, names, stop), (lambda *s, item=item: body(item, *s),
+            ~_stopped(state, names, stop), (lambda *s, item=item: body(item, *_unset(s, names, stop)),
                                              lambda *s: staging.from_tuple(s, names)),
             state, names, where, ("the iteration", "the rest after the `break`"), int_uses=int_uses,
             carried=carried), names)
@@ -514,6 +521,7 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
     def counted(k, *args):
         state, row = args[:len(names)], args[len(names):]
         k_index = staging.cast(index(k), index_type)
+        state = _unset(state, names, stop)
         value = body.body(body.items.item(k_index, row), *state) if rows else body(k_index, *state)
         return staging.from_tuple((k + 1, *staging.as_tuple(value, names)), counted_names)
 
