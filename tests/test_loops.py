@@ -559,10 +559,8 @@ def python_number_nest_four_deep(x, n):
     return s
 
 
-@pytest.mark.parametrize("fn, depth", [(python_float_accumulator, 1), (python_number_nest, 3),
-                                       (python_number_nest_four_deep, 4)])
-def test_each_loop_body_is_traced_twice_however_deep_the_nest(fn, depth, monkeypatch):
-    # Once with `s` a scalar, once broadcast: the inner loops of the first trace are sketched.
+def loop_traces(fn, monkeypatch) -> list[int]:
+    """How many times each traced `for` loop of `fn(x, 5)` traces its body, outermost first."""
     traces = collections.Counter()
     trace = staging.trace
 
@@ -570,12 +568,53 @@ def test_each_loop_body_is_traced_twice_however_deep_the_nest(fn, depth, monkeyp
         traces[where] += 1
         return trace(fn, avals, where, carried)
 
-    monkeypatch.setattr(staging, "trace", counted)
-    converted = autocond.convert(fn)
-    jax.make_jaxpr(lambda x: converted(x, 5))(jnp.arange(3.0))  # a new function: no cached trace
-    assert len(traces) == depth and set(traces.values()) == {2}
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:
+        patched.setattr(staging, "trace", counted)
+        converted = autocond.convert(fn)
+        jax.make_jaxpr(lambda x: converted(x, 5))(jnp.arange(3.0))  # a new function: no cached trace
+    return [count for where, count in traces.items() if "`for`" in where]
+
+
+@pytest.mark.parametrize("fn, depth", [(python_float_accumulator, 1), (python_number_nest, 3),
+                                       (python_number_nest_four_deep, 4)])
+def test_each_loop_body_is_traced_once_however_deep_the_nest(fn, depth, monkeypatch):
+    # With `s` a scalar; then the jaxprs are bound again with it broadcast (`loops._retyped`).
+    assert loop_traces(fn, monkeypatch) == [1] * depth
     assert_matches_python(fn, jnp.arange(3.0), 5, static_argnames=("n",))
+
+
+def python_number_meeting_dtypes(x, n, start):
+    acc = start  # bound again on its new type, the jaxpr must give the type a new trace gives
+    for i in range(n):
+        acc = acc * 0.5 + x * i
+        acc = acc + jnp.sum(acc)
+    return acc
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16, jnp.float32, jnp.int32, jnp.uint8])
+@pytest.mark.parametrize("start", [0, 0.25, True])
+def test_python_numbers_promoted_to_the_types_python_gives(dtype, start):
+    x = jnp.arange(3).astype(dtype)
+    assert_matches_python(python_float_accumulator, x, 6, static_argnames=("n",))
+    assert_matches_python(python_number_meeting_dtypes, x, 6, start, static_argnames=("n", "start"))
+
+
+def python_number_nest_through_ifs(x, n):
+    s = 0.0  # a weak type the traced `if` makes strong: the bodies are traced again
+    for i in range(n):
+        for j in range(n):
+            for k in range(n):
+                if x[0] > i + j - k:
+                    s = s + x[0] * k
+    return s
+
+
+def test_loops_around_a_body_traced_again_are_not(monkeypatch):
+    # The innermost body is traced again (its `if` makes `s` strong); the jaxprs around it are
+    # bound again on the new type.
+    assert loop_traces(python_number_nest_through_ifs, monkeypatch) == [1, 1, 2]
+    for x in (-1.0, 2.0, 9.0):
+        assert_matches_python(python_number_nest_through_ifs, x + jnp.arange(3.0), 5, static_argnames=("n",))
 
 
 @pytest.mark.parametrize("n", [2, 3])

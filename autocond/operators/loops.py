@@ -231,7 +231,7 @@ def _rolled_while(test: Callable, body: Callable, state: tuple, names: Sequence[
         loop, run = _traced_while(test, body, state, names, stop, where, int_uses, at_least_once=True)
     except Exception:
         return None  # run as Python, it raises where Python does
-    return run if loop.sketched or _verdict(loop, True) is _ROLL else None
+    return run if _verdict(loop, True) is _ROLL else None
 
 
 _TRACED = object()  # `_test_value` of a traced test
@@ -397,8 +397,6 @@ def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
         return (_PEEL if any(map(staging.is_constant, leaves)) else _UNROLL), None
     except Exception:
         return _UNROLL, None  # the body needs a concrete index, or assigns state the loop cannot carry
-    if loop.sketched:  # its types are all that matter
-        return _ROLL, run
     lower, upper, _ = _counter(r.start, r.stop, r.step)
     verdict = _verdict(loop, traced)
     exact = index_arithmetic.exact(loop.traced.jaxpr, {0: (lower, upper - 1)})
@@ -555,9 +553,6 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
 def _scan_loop(loop: _Loop, length: int, rows: Sequence[Any], stacked: bool = False) -> tuple[list, list]:
     """The `scan` of `loop`, whose first carried value is its counter; without it where
     nothing reads it but its next value (a loop over the rows of arrays may not)."""
-    if loop.sketched:
-        return loop.init, [jnp.zeros((length, *staging.aval_of(leaf).shape), staging.aval_of(leaf).dtype)
-                           for leaves, _ in loop.appended.values() for leaf in leaves] if stacked else []
     jaxpr = loop.jaxpr(stacked)
     inner, counter = jaxpr.jaxpr, jaxpr.jaxpr.invars[0]
     readers = [e for e in inner.eqns if any(v is counter for v in e.invars)]
@@ -572,9 +567,6 @@ def _scan_loop(loop: _Loop, length: int, rows: Sequence[Any], stacked: bool = Fa
     return [loop.init[0], *carry], stacked_rows  # the counter's last value: never read
 
 
-# Where a loop's body is traced, the list of the loops in it that are sketched (`_Loop`); None
-# where they are traced in full.
-_sketches: contextvars.ContextVar[list | None] = contextvars.ContextVar("autocond_sketches", default=None)
 _max_trips: contextvars.ContextVar[int | None] = contextvars.ContextVar("autocond_max_trips", default=None)
 
 
@@ -596,8 +588,6 @@ def _while_loop(cond_fn: Callable, loop: _Loop, where: str) -> list:
     would run longer fails at run time, as its result would not be Python's. In a staged
     branch, the loop also stops where the branch is not taken (`checks.reached`): under
     `vmap`, its test may hold for ever there."""
-    if loop.sketched:
-        return loop.init
     reached = checks.reached()
     test = cond_fn if reached is None else lambda carry: cond_fn(carry) & reached
     trips = _max_trips.get()
@@ -643,38 +633,28 @@ class _Loop:
     """A loop body traced once on the carried variables' types, ready for `lax`.
 
     The body is traced to a jaxpr; if it turns a weakly typed variable into a wider type,
-    or a scalar into an array (`_broadcast`), the initial value is promoted and the body
-    traced again. So it is when the body assigns a variable unbound before the loop
+    or a scalar into an array (`_broadcast`), the initial value is promoted and the jaxpr
+    bound again on the new types where that gives what a new trace would (`_retyped`: no
+    Python runs again, and loops nested in the body are not traced again), else the body
+    traced again. So it is traced again when it assigns a variable unbound before the loop
     (`_first_value`).
     """
 
     def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=()):
-        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types).
-
-        Traced inside a trace of an enclosing loop's body that may change its types (and so
-        be traced again: `_may_change`, `_sketches`), the loop is `sketched`: it stops at its
-        first trace that would be followed by another (its types after it are those of its
-        results) and gives its initial values of those types as its results; the enclosing
-        loop traces its body once more where it settles its types on sketches. Each body is
-        then traced a bounded number of times however deeply loops nest, not once more for
-        each enclosing loop (an accumulator's shape learned innermost)."""
+        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types)."""
         self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
-        self.sketched = False
         self._start(inputs)
-        enclosing, full = _sketches.get(), False
         refinements = _MAX_REFINEMENTS + 2 * len(names)
 
         def traced(*args):
             n = len(self.types)
             return staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names)
 
+        retyped = False
         for _ in range(refinements):
-            inner = [] if not full and self._may_change() else None
-            token = _sketches.set(inner)  # the loops this trace sketches
-            try:
+            if not retyped:
                 self.traced = staging.trace(traced, [*self.types, *rows], where, carried)
-            finally:
-                _sketches.reset(token)
+            retyped = False
             # All at once: a broadcast value is of full shape when another is checked alone.
             kept = _broadcast_keeps(self.traced.jaxpr.jaxpr, set(self.scalars))
             unkept = set() if kept else set(self.scalars)
@@ -684,14 +664,15 @@ class _Loop:
             if unkept:
                 continue
             state, changed = self.state, self._check()
-            if enclosing is not None and state is self.state and (changed or inner):  # no restart
-                self.sketched = True
-                enclosing.append(where)
-                break
             if not changed:
-                if not inner:
-                    break
-                full = True  # settled on sketches of inner loops: once more with them traced in full
+                break
+            if state is self.state:  # types changed, no variable added: the jaxpr retyped if it may be
+                jaxpr = _retyped(self.traced.jaxpr, [*self.types, *rows])
+                if jaxpr is not None:
+                    leaves, tree = staging.flatten(self.traced.outputs)
+                    outputs = tree.unflatten([staging.Out(y.index, jaxpr.out_avals[y.index])
+                                              if isinstance(y, staging.Out) else y for y in leaves])
+                    self.traced, retyped = staging.Traced(jaxpr, outputs), True
         else:
             raise errors.StagingError(f"The types carried by {where} did not settle after "
                                       f"{refinements} traces of its body.")
@@ -702,15 +683,6 @@ class _Loop:
         self.python = {k: x for k, (x, out) in enumerate(zip(self.carried(), self.sources))
                        if staging.is_constant(x) and isinstance(out, staging.Out)
                        and jaxpr.outvars[out.index] is jaxpr.invars[k]}
-
-    def _may_change(self) -> bool:
-        """Whether a trace of the body may change the types carried (then it sketches the loops
-        in it): a weakly typed value may be promoted, a scalar broadcast, a variable unbound
-        before the loop bound. The counter of a range keeps its type."""
-        first = int(self.names[0] == _COUNTER)
-        return any(isinstance(v, Undefined) for v in self.state.values) or any(
-            t.weak_type or (not t.shape and self.at_least_once and k not in self.unbroadcast)
-            for k, t in enumerate(self.types) if k >= first)
 
     def carried(self) -> list:
         """The initial values of the leaves the loop carries (Python numbers as they were)."""
@@ -894,6 +866,68 @@ def _broadcast_keeps(jaxpr: Any, inputs: set[int]) -> bool:
         if not any(not (isinstance(v, Var) and v in shaped) and v.aval.shape == shape for v in eqn.invars):
             shaped.update(eqn.outvars)
     return not any(isinstance(v, Var) and v in shaped for v in jaxpr.outvars)
+
+
+class _Unsafe(Exception):
+    """An equation that, bound again on values of other types, may not give what a new trace of
+    the Python that made it would give (`_retyped`)."""
+
+
+def _retyped(closed: ClosedJaxpr, avals: Sequence[Any]) -> ClosedJaxpr | None:
+    """`closed` on inputs of the types `avals` (scalars broadcast, weak types made strong),
+    its equations bound again without running the Python that traced it, where that gives
+    what a new trace would: each equation reading a value of another type computes
+    elementwise on operands of one dtype (so no promotion rule reads the type), or is a
+    `scan` carrying the value whose body is so. None elsewhere, and where JAX's internals
+    are not used (`primitives.internals`)."""
+    if not primitives.internals():
+        return None
+    try:
+        return primitives.trace(functools.partial(_evaluate, closed), avals)
+    except _Unsafe:
+        return None
+
+
+def _evaluate(closed: ClosedJaxpr, *args: Any) -> list:
+    """The outputs of `closed` for `args`, each equation bound again (see `_retyped`)."""
+    jaxpr = closed.jaxpr
+    env = dict(zip(jaxpr.constvars, closed.consts)) | dict(zip(jaxpr.invars, args))
+
+    def read(v):
+        return env[v] if isinstance(v, Var) else v.val
+
+    for eqn in jaxpr.eqns:
+        values = [read(v) for v in eqn.invars]
+        retyped = [k for k, (v, x) in enumerate(zip(eqn.invars, values))
+                   if isinstance(v, Var) and jax.typeof(x) != v.aval]
+        name = eqn.primitive.name
+        if not retyped:
+            outs = eqn.primitive.bind(*values, **eqn.params)
+        elif name == "scan":
+            consts, carried = eqn.params["num_consts"], eqn.params["num_carry"]
+            body = _retyped(eqn.params["jaxpr"], [jax.typeof(x) for x in values])
+            if (body is None or not all(consts <= k < consts + carried for k in retyped)
+                    or body.out_avals[:carried] != [jax.typeof(x) for x in values[consts:consts + carried]]):
+                raise _Unsafe(name)
+            outs = primitives.rescan(eqn.params, body, values)
+        elif name == "convert_element_type" and not eqn.params["weak_type"] and _is_strong(
+                values[0], eqn.params["new_dtype"]):
+            outs = values[0]  # the cast jnp makes of a weakly typed operand, now strongly typed: none
+        elif name == "broadcast_in_dim" and len(values) == 1 and jax.typeof(values[0]).shape == tuple(
+                eqn.params["shape"]):
+            outs = values[0]  # a scalar broadcast, now of that shape: none (as from `jnp.broadcast_to`)
+        elif (name in _ELEMENTWISE and name != "convert_element_type"
+              and len({jax.typeof(x).dtype for x in values[name == "select_n":]}) == 1):
+            outs = eqn.primitive.bind(*values, **eqn.params)
+        else:
+            raise _Unsafe(name)
+        env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
+    return [read(v) for v in jaxpr.outvars]
+
+
+def _is_strong(x: Any, dtype: Any) -> bool:
+    aval = jax.typeof(x)
+    return aval.dtype == dtype and not aval.weak_type
 
 
 def _appended_to(before: Any, after: Any) -> bool:

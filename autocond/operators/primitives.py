@@ -137,6 +137,16 @@ def _scan(body: ClosedJaxpr, init: Sequence[Any], length: int, xs: Sequence[Any]
     return out[:len(init)], out[len(init):]
 
 
+def rescan(params: dict, body: ClosedJaxpr, operands: Sequence[Any]) -> list:
+    """The `scan` equation of `params` bound again on `operands`, its body now `body` (which
+    takes the operands and reads its own consts)."""
+    n = len(body.consts)
+    params = {**params, "jaxpr": _hoisted(body), "num_consts": params["num_consts"] + n}
+    if "linear" in params:
+        params["linear"] = (False,) * n + tuple(params["linear"])
+    return scan_p.bind(*body.consts, *operands, **params)
+
+
 def _hoisted(closed: ClosedJaxpr) -> ClosedJaxpr:
     """`closed` taking its consts as its first inputs."""
     jaxpr = closed.jaxpr
