@@ -359,13 +359,49 @@ def _episode_fn(n: int, plain: bool = False) -> Callable:
     return episode
 
 
+def _accumulator_lax(n: int) -> Callable:
+    return lambda x: lax.fori_loop(0, n, lambda i, acc: acc + jnp.sin(x * i), jnp.zeros_like(x))
+
+
+def _counter_lax(n: int) -> Callable:
+    return lambda x: lax.fori_loop(0, n, lambda i, k: k + jnp.where(jnp.sum(x) > i, 1, 0), 0)
+
+
+def _nested_lax(n: int) -> Callable:
+    m = max(2, round(n ** 0.25))
+
+    def nested(x):
+        def over(depth, i):  # the loop at `depth` over its index, inside the loops of `i`
+            if depth == 4:
+                return lambda s: s + jnp.sin(x * sum(k * v for k, v in enumerate(i, 1)))
+            return lambda s: lax.fori_loop(0, m, lambda j, s: over(depth + 1, (*i, j))(s), s)
+
+        return over(0, ())(jnp.zeros_like(x))
+
+    return nested
+
+
+def _episode_lax(n: int) -> Callable:
+    def episode(x):
+        def step(_, carry):
+            x, total, done = carry
+            x = jnp.sin(x) * 1.1 + 0.1
+            return x, jnp.where(done, total, total + 1.0), done | (jnp.max(x) > 1.0)
+
+        return lax.fori_loop(0, n, step, (x, 0.0, False))[1]
+
+    return episode
+
+
 # Loops whose variables start as Python numbers: (what, autocond's function, plain jax.jit's,
-# the largest N: XLA takes minutes to compile the episode unrolled 1,000 times).
+# hand-written `lax`, the largest N: XLA takes minutes to compile the episode unrolled 1,000 times).
 _PYTHON_NUMBER_LOOPS = [
-    ("acc = 0.0; acc = acc + jnp.sin(x * i)", _accumulator_fn, _accumulator_fn, 1000),
-    ("k = 0; if sum(x) > i: k = k + 1", _counter_fn, functools.partial(_counter_fn, plain=True), 1000),
-    ("s = 0.0, four nested loops", _nested_fn, _nested_fn, 1000),
-    ("episode: if not done: total += 1.0", _episode_fn, functools.partial(_episode_fn, plain=True), 100),
+    ("acc = 0.0; acc = acc + jnp.sin(x * i)", _accumulator_fn, _accumulator_fn, _accumulator_lax, 1000),
+    ("k = 0; if sum(x) > i: k = k + 1", _counter_fn, functools.partial(_counter_fn, plain=True), _counter_lax,
+     1000),
+    ("s = 0.0, four nested loops", _nested_fn, _nested_fn, _nested_lax, 1000),
+    ("episode: if not done: total += 1.0", _episode_fn, functools.partial(_episode_fn, plain=True),
+     _episode_lax, 100),
 ]
 
 
@@ -374,20 +410,21 @@ def bench_python_numbers(quick: bool) -> None:
     sizes = (10, 100) if quick else (10, 100, 1000)
     x = jnp.ones((8,), jnp.float32)
     rows = []
-    for what, ours, plain, largest in _PYTHON_NUMBER_LOOPS:
+    for what, ours, plain, hand, largest in _PYTHON_NUMBER_LOOPS:
         for n in (n for n in sizes if n <= largest):
             reps = 1 if quick or n >= 1000 else 3
-            plain_s = statistics.median(sum(_compile_seconds(jax.jit, n, x, plain)) for _ in range(reps))
-            ours_s = statistics.median(sum(_compile_seconds(autocond.jit, n, x, ours)) for _ in range(reps))
+            plain_s, ours_s, hand_s = (
+                statistics.median(sum(_compile_seconds(jit, n, x, make)) for _ in range(reps))
+                for jit, make in [(jax.jit, plain), (autocond.jit, ours), (jax.jit, hand)])
             _, p_all, _ = equation_counts(plain(n), x)
             _, a_all, a_prims = equation_counts(autocond.convert(ours(n)), x)
             rolled = "rolled" if a_prims["scan"] or a_prims["while"] else "unrolled"
-            rows.append([what, n, p_all, a_all, rolled, f"{plain_s:.3f}", f"{ours_s:.3f}",
-                         f"{plain_s / ours_s:.1f}x"])
+            rows.append([what, n, p_all, a_all, rolled, f"{plain_s:.3f}", f"{ours_s:.3f}", f"{hand_s:.3f}",
+                         f"{plain_s / ours_s:.1f}x", f"{plain_s / hand_s:.1f}x"])
     print("first call = trace + lower + compile of a new function object; N: iterations (nested: m**4,")
-    print("m = N**0.25 rounded)")
-    print(table(["loop", "N", "plain eqns", "autocond eqns", "autocond", "plain s", "autocond s",
-                 "plain/autocond"], rows))
+    print("m = N**0.25 rounded); hand: the same loop written with `lax.fori_loop`")
+    print(table(["loop", "N", "plain eqns", "autocond eqns", "autocond", "plain s", "autocond s", "hand s",
+                 "plain/autocond", "plain/hand"], rows))
 
 
 def _rows_fn(traced_if: bool) -> Callable[[int], Callable]:

@@ -160,14 +160,14 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     traced, the rest of the loop runs as one `lax.while_loop`; so it does from the start
     where the test holds, the variables hold traced values and Python numbers, and the body
     makes the numbers traced (`_rolled_while`: `t = 0.0; while t < 2.0: t = t + dt`, `dt`
-    traced). Then each variable keeps its
-    structure and shape across iterations; Python numbers are carried as arrays; a weakly
-    typed value (from a Python number) is promoted once before the loop to the type the body
-    gives it, while other dtype changes are errors; values that are not arrays or numbers
-    must be left unchanged by the body; a variable the function computes with as an int
-    (`q + q`; `int_operands` gives the line doing it) must not be a Python bool before
-    the loop, nor a bool array on some iterations only; and the body must compute with the
-    Python ints the loop carries as Python would (`2 ** -k` is an error). The first test
+    traced). Then each variable keeps its structure and shape across iterations; Python
+    numbers are carried as arrays; a weakly typed value (from a Python number) is promoted
+    once before the loop to the type the body gives it, while other dtype changes are errors;
+    values that are not arrays or numbers must be left unchanged by the body; a variable the
+    function computes with as an int (`q + q`; `int_operands` gives the line doing it) must
+    not be a Python bool before the loop, nor a bool array on some iterations only; and the
+    body must compute with the Python ints the loop carries as Python would (`2 ** -k` is an
+    error). The body sees the `stop` flags as Python False (`_unset`). The first test
     that is traced is traced apart to find out that it is, and left out of the program
     (`_test_value`), unless it changes Python state; the `while_loop` computes it. A test
     with `test_state` is not computed again: the `lax.while_loop` carries its value, and
@@ -399,8 +399,9 @@ def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
         return _UNROLL, None  # the body needs a concrete index, or assigns state the loop cannot carry
     lower, upper, _ = _counter(r.start, r.stop, r.step)
     verdict = _verdict(loop, traced)
-    exact = index_arithmetic.exact(loop.traced.jaxpr, {0: (lower, upper - 1)})
-    return (verdict, run) if verdict is _ROLL and exact else (_UNROLL if verdict is _ROLL else verdict, None)
+    if verdict is _ROLL and not index_arithmetic.exact(loop.traced.jaxpr, {0: (lower, upper - 1)}):
+        verdict = _UNROLL
+    return verdict, run if verdict is _ROLL else None
 
 
 # `_verdict`s: the loop may roll from here; run an iteration as Python and ask again; unroll.
