@@ -559,8 +559,8 @@ def python_number_nest_four_deep(x, n):
     return s
 
 
-def loop_traces(fn, monkeypatch) -> list[int]:
-    """How many times each traced `for` loop of `fn(x, 5)` traces its body, outermost first."""
+def loop_traces(fn, monkeypatch, *args) -> list[int]:
+    """How many times each traced loop of `fn(x, *args)` traces its body, outermost first."""
     traces = collections.Counter()
     trace = staging.trace
 
@@ -571,15 +571,15 @@ def loop_traces(fn, monkeypatch) -> list[int]:
     with monkeypatch.context() as patched:
         patched.setattr(staging, "trace", counted)
         converted = autocond.convert(fn)
-        jax.make_jaxpr(lambda x: converted(x, 5))(jnp.arange(3.0))  # a new function: no cached trace
-    return [count for where, count in traces.items() if "`for`" in where]
+        jax.make_jaxpr(lambda x: converted(x, *args))(jnp.arange(3.0))  # a new function: no cached trace
+    return [count for where, count in traces.items() if " loop at " in where]
 
 
 @pytest.mark.parametrize("fn, depth", [(python_float_accumulator, 1), (python_number_nest, 3),
                                        (python_number_nest_four_deep, 4)])
 def test_each_loop_body_is_traced_once_however_deep_the_nest(fn, depth, monkeypatch):
     # With `s` a scalar; then the jaxprs are bound again with it broadcast (`loops._retyped`).
-    assert loop_traces(fn, monkeypatch) == [1] * depth
+    assert loop_traces(fn, monkeypatch, 5) == [1] * depth
     assert_matches_python(fn, jnp.arange(3.0), 5, static_argnames=("n",))
 
 
@@ -599,22 +599,41 @@ def test_python_numbers_promoted_to_the_types_python_gives(dtype, start):
     assert_matches_python(python_number_meeting_dtypes, x, 6, start, static_argnames=("n", "start"))
 
 
-def python_number_nest_through_ifs(x, n):
-    s = 0.0  # a weak type the traced `if` makes strong: the bodies are traced again
+def adaptive_steps(y):
+    t = 0.0
+    dt = 0.1  # made strong by the `clip`; so `t` then, through the `if`
+    while t < 1.0:
+        err = jnp.max(jnp.abs(y)) * dt
+        if err < 0.5:
+            y = y * (1.0 - dt)
+            t = t + dt
+        dt = dt * jnp.clip(0.3 / (err + 1e-3), 0.2, 5.0)
+    return y, t
+
+
+def test_a_while_whose_types_change_twice_is_traced_once(monkeypatch):
+    # `dt`, then `t`, become strong: the jaxpr is bound again twice, its `cond`'s branches too.
+    assert loop_traces(adaptive_steps, monkeypatch) == [1]
+    for y in (0.5, 3.0, 40.0):
+        assert_matches_python(adaptive_steps, y * jnp.arange(1.0, 4.0))
+
+
+def python_number_nest_through_where(x, n):
+    s = 0.0  # a weak type `jnp.where` makes strong: its body is traced again
     for i in range(n):
         for j in range(n):
             for k in range(n):
-                if x[0] > i + j - k:
-                    s = s + x[0] * k
+                s = jnp.where(x[0] > i + j - k, s + x[0] * k, s)
     return s
 
 
 def test_loops_around_a_body_traced_again_are_not(monkeypatch):
-    # The innermost body is traced again (its `if` makes `s` strong); the jaxprs around it are
-    # bound again on the new type.
-    assert loop_traces(python_number_nest_through_ifs, monkeypatch) == [1, 1, 2]
+    # The innermost body is traced again (`jnp.where`, a `jit`, may read the weak type it makes
+    # strong); the jaxprs around it are bound again on the new type.
+    assert loop_traces(python_number_nest_through_where, monkeypatch, 5) == [1, 1, 2]
     for x in (-1.0, 2.0, 9.0):
-        assert_matches_python(python_number_nest_through_ifs, x + jnp.arange(3.0), 5, static_argnames=("n",))
+        assert_matches_python(python_number_nest_through_where, x + jnp.arange(3.0), 5,
+                              static_argnames=("n",))
 
 
 @pytest.mark.parametrize("n", [2, 3])

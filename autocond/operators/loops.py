@@ -911,6 +911,9 @@ def _evaluate(closed: ClosedJaxpr, *args: Any) -> list:
                     or body.out_avals[:carried] != [jax.typeof(x) for x in values[consts:consts + carried]]):
                 raise _Unsafe(name)
             outs = primitives.rescan(eqn.params, body, values)
+        elif name == "cond" and 0 not in retyped:
+            branches = _retyped_branches(eqn.params["branches"], values[1:])
+            outs = primitives.switch(values[0], branches, values[1:])
         elif name == "convert_element_type" and not eqn.params["weak_type"] and _is_strong(
                 values[0], eqn.params["new_dtype"]):
             outs = values[0]  # the cast jnp makes of a weakly typed operand, now strongly typed: none
@@ -924,6 +927,20 @@ def _evaluate(closed: ClosedJaxpr, *args: Any) -> list:
             raise _Unsafe(name)
         env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
     return [read(v) for v in jaxpr.outvars]
+
+
+def _retyped_branches(branches: Sequence[ClosedJaxpr], operands: Sequence[Any]) -> list[ClosedJaxpr]:
+    """The branches of a `cond` retyped for `operands`; where their outputs then differ only in
+    weak types, those of weak type cast to the strong one, as the merge of a traced `if`'s
+    branches does (`staging.merge`)."""
+    retyped = [_retyped(b, [jax.typeof(x) for x in operands]) for b in branches]
+    if any(b is None for b in retyped):
+        raise _Unsafe("cond")
+    types = [functools.reduce(staging.join, avals) for avals in zip(*(b.out_avals for b in retyped))]
+    if any(t.shape != a.shape or t.dtype != a.dtype for b in retyped for t, a in zip(types, b.out_avals)):
+        raise _Unsafe("cond")
+    return [b if b.out_avals == types else primitives.then(
+        b, lambda *outs: [staging.cast(o, t) for o, t in zip(outs, types)]) for b in retyped]
 
 
 def _is_strong(x: Any, dtype: Any) -> bool:
