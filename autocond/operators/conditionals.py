@@ -10,7 +10,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 from jax import lax
-from jax.extend.core import jaxpr_as_fun
 
 from autocond import errors
 from autocond.operators import checks, effects, primitives, staging
@@ -89,20 +88,23 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
                 lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names),
                 avals, where, carried))
     plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns, int_uses)
-    if plan.types or any(t.jaxpr.effects for t in traced):
-        jaxprs = [staging.closed(t, s, plan.types) for t, s in zip(traced, plan.sources)]
-        sources = plan.sources
-        if len(jaxprs) == 2:  # the branch for a false `pred` first, as `lax.cond` has them
-            jaxprs, sources = jaxprs[::-1], sources[::-1]
-        if any(j.jaxpr.eqns for j in jaxprs):
-            results = primitives.switch(pred, jaxprs, state.operands)
-        else:  # the branches only pick values computed already: a `select_n`, not a `cond`
-            picked = [jaxpr_as_fun(j)(*state.operands) for j in jaxprs]
-            results = [_select(pred, [staging.cast(v, t) for v in values], leaves, t)
-                       for t, values, leaves in zip(plan.types, zip(*picked), zip(*sources))]
-    else:  # nothing traced comes out and nothing happens: no `cond` needed
-        results = []
-    return staging.from_tuple(staging.fill(plan.outputs, results), names)
+    sources, computed = plan.sources, {}
+    if len(traced) == 2:  # the branch for a false `pred` first, as `lax.cond` has them
+        traced, sources = traced[::-1], sources[::-1]
+    # A result every branch gives as a Python constant (a flag it sets) is picked after.
+    inside = [r for r in range(len(plan.types)) if not all(staging.is_constant(s[r]) for s in sources)]
+    if (inside and any(t.jaxpr.eqns for t in traced)) or any(t.jaxpr.effects for t in traced):
+        jaxprs = [staging.closed(t, [s[r] for r in inside], [plan.types[r] for r in inside])
+                  for t, s in zip(traced, sources)]
+        computed = dict(zip(inside, primitives.switch(pred, jaxprs, state.operands)))
+    # The others only pick values computed already (or constants): a `select_n`, not a `cond`.
+    picked = [r for r in range(len(plan.types)) if r not in computed]
+    values = [staging.evaluate(t, [s[r] for r in picked], [plan.types[r] for r in picked], state.operands)
+              for t, s in zip(traced, sources)]
+    computed.update((r, _select(pred, column, [s[r] for s in sources], plan.types[r]))
+                    for r, column in zip(picked, zip(*values)))
+    return staging.from_tuple(staging.fill(plan.outputs, [computed[r] for r in range(len(plan.types))]),
+                              names)
 
 
 def _select(pred: Any, values: Sequence[Any], sources: Sequence[Any], aval: Any) -> Any:

@@ -442,8 +442,9 @@ def _merge_leaf(plan: Merge, path: str, leaves: tuple, paths: Paths, read: Seque
 
 
 def evaluate(traced: Traced, sources: Sequence[Any], types: Sequence[Any], operands: Sequence[Any]) -> list:
-    """Evaluate a traced function on `operands`; return its marked leaves `sources` as `types`."""
-    outs = jaxpr_as_fun(traced.jaxpr)(*operands)
+    """Evaluate a traced function on `operands`; return its marked leaves `sources` as `types`
+    (where none is an output, without evaluating it)."""
+    outs = jaxpr_as_fun(traced.jaxpr)(*operands) if any(isinstance(s, Out) for s in sources) else []
     return [cast(resolve(s, outs), t) for s, t in zip(sources, types)]
 
 
