@@ -567,21 +567,34 @@ _REDUCED_TERMS = ("jnp.sum(s) * 0.25", "jnp.sum(s * v) * 0.25", "jnp.linalg.norm
 @st.composite
 def accumulator_programs(draw) -> Program:
     """A `Program` whose `f(x, y, n, v)` accumulates in `s` and `t`, which start as Python
-    numbers (or traced scalars) and which a static loop, maybe nested, makes arrays: the
-    shape of a loop that may carry them broadcast from the start only where no reduction
-    reads them (`jnp.sum(s * t)` reads both)."""
+    numbers (or traced scalars) and which a loop, maybe nested, makes arrays: the shape of a
+    loop that may carry them broadcast from the start only where no reduction reads them
+    (`jnp.sum(s * t)` reads both), whose jaxpr may be bound again on the types they become
+    (a scalar broadcast, a weak type made strong; `r` through a traced `if`). The outer loop
+    is a static `range`, or a `while` on a Python float `w` the body makes traced (which rolls
+    from the start); `c` counts its trips as a Python int where nothing traced reaches it."""
     terms = [draw(st.sampled_from(_ARRAY_TERMS)),
              draw(st.one_of(st.sampled_from(_ELEMENTWISE_TERMS), st.sampled_from(_REDUCED_TERMS),
                             st.just("jnp.sum(s * t) * 0.25"))),
              *draw(st.lists(st.sampled_from(_ELEMENTWISE_TERMS), max_size=1))]
-    update = f"s = jnp.tanh({' + '.join(draw(st.permutations(terms)))})"
-    loops = [f"for i in range({draw(st.sampled_from(('0', '1', '5', '6', '7')))}):"]
+    update = [f"s = jnp.tanh({' + '.join(draw(st.permutations(terms)))})"]
+    scalar = draw(st.booleans())  # `r`, a scalar a traced `if` makes strong: its branches' types joined
+    if scalar:
+        update += [f"if jnp.sum(v) > {draw(st.sampled_from(('i', '0.5', 'x')))}:",
+                   f"    r = r * 0.5 + jnp.{draw(st.sampled_from(('sum', 'max')))}(s) * 0.25"]
+    if draw(st.booleans()):  # a `while` on a Python float the body makes traced
+        before, head, step = ["w = 0.0"], ["while w < 2.5:", "    i = w"], ["    w = w + 0.5 + jnp.abs(x)"]
+    else:
+        before, head, step = [], [f"for i in range({draw(st.sampled_from(('0', '1', '5', '6', '7')))}):"], []
+    counted = draw(st.booleans())
+    work = update + ["c = c + 1"] * counted  # stays a Python int: a static `range` of it is unrolled
     if draw(st.booleans()):
-        loops.append(f"    for j in range({draw(st.sampled_from(('2', '5')))}):")
-    body = "    " * (len(loops) + 1)
+        work = [f"for j in range({draw(st.sampled_from(('2', '5')))}):", *_indent(work)]
+    loop = [*head, *_indent(work), "    t = jnp.tanh(t + v * 0.5)", *step]
     lines = [f"def f({', '.join(PARAMS)}):", f"    s = {draw(st.sampled_from(_STARTS))}",
-             f"    t = {draw(st.sampled_from(_STARTS))}", *_indent(loops), body + update,
-             body + "t = jnp.tanh(t + v * 0.5)", "    return s, t"]
+             f"    t = {draw(st.sampled_from(_STARTS))}", *["    c = 0"] * counted,
+             *[f"    r = {draw(st.sampled_from(('0.0', '1', 'x')))}"] * scalar, *_indent(before),
+             *_indent(loop), f"    return s, t{', c' * counted}{', r' * scalar}"]
     return Program(_HEADER + "\n".join(lines) + "\n", "a")
 
 
