@@ -575,11 +575,21 @@ def loop_traces(fn, monkeypatch, *args) -> list[int]:
     return [count for where, count in traces.items() if " loop at " in where]
 
 
+def python_float_through_custom_derivatives(x, n):
+    acc = 0.0  # `relu` and `softplus` are `custom_jvp` calls: bound again with their rules
+    for i in range(n):
+        acc = acc + jax.nn.relu(x - i) + jax.nn.softplus(x) * 0.5
+    return acc
+
+
 @pytest.mark.parametrize("fn, depth", [(python_float_accumulator, 1), (python_number_nest, 3),
-                                       (python_number_nest_four_deep, 4)])
+                                       (python_number_nest_four_deep, 4),
+                                       (python_float_through_custom_derivatives, 1)])
 def test_each_loop_body_is_traced_once_however_deep_the_nest(fn, depth, monkeypatch):
     # With `s` a scalar; then the jaxprs are bound again with it broadcast (`loops._retyped`).
     assert loop_traces(fn, monkeypatch, 5) == [1] * depth
+    jaxpr = jax.make_jaxpr(autocond.convert(fn), static_argnums=(1,))(jnp.arange(3.0), 5).jaxpr
+    assert primitives(jaxpr).count("scan") == depth  # rolled
     assert_matches_python(fn, jnp.arange(3.0), 5, static_argnames=("n",))
 
 

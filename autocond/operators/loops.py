@@ -878,14 +878,15 @@ def _retyped(closed: ClosedJaxpr, avals: Sequence[Any]) -> ClosedJaxpr | None:
     """`closed` on inputs of the types `avals` (scalars broadcast, weak types made strong),
     its equations bound again without running the Python that traced it, where that gives
     what a new trace would: each equation reading a value of another type computes
-    elementwise on operands of one dtype (so no promotion rule reads the type), or is a
-    `scan` carrying the value whose body is so. None elsewhere, and where JAX's internals
-    are not used (`primitives.internals`)."""
+    elementwise on operands of one dtype (so no promotion rule reads the type), is a cast or
+    broadcast it no longer needs (which `jnp` would not make), or is a `scan` carrying the
+    value or a `cond` taking it whose bodies are so. None elsewhere, and where JAX's
+    internals are not used (`primitives.internals`)."""
     if not primitives.internals():
         return None
     try:
         return primitives.trace(functools.partial(_evaluate, closed), avals)
-    except _Unsafe:
+    except Exception:  # `_Unsafe`, or a primitive that cannot be bound again so: traced again
         return None
 
 
@@ -903,7 +904,7 @@ def _evaluate(closed: ClosedJaxpr, *args: Any) -> list:
                    if isinstance(v, Var) and jax.typeof(x) != v.aval]
         name = eqn.primitive.name
         if not retyped:
-            outs = eqn.primitive.bind(*values, **eqn.params)
+            outs = primitives.rebind(eqn, values)
         elif name == "scan":
             consts, carried = eqn.params["num_consts"], eqn.params["num_carry"]
             body = _retyped(eqn.params["jaxpr"], [jax.typeof(x) for x in values])
@@ -916,16 +917,16 @@ def _evaluate(closed: ClosedJaxpr, *args: Any) -> list:
             outs = primitives.switch(values[0], branches, values[1:])
         elif name == "convert_element_type" and not eqn.params["weak_type"] and _is_strong(
                 values[0], eqn.params["new_dtype"]):
-            outs = values[0]  # the cast jnp makes of a weakly typed operand, now strongly typed: none
+            outs = values[:1]  # the cast jnp makes of a weakly typed operand, now strongly typed: none
         elif name == "broadcast_in_dim" and len(values) == 1 and jax.typeof(values[0]).shape == tuple(
                 eqn.params["shape"]):
-            outs = values[0]  # a scalar broadcast, now of that shape: none (as from `jnp.broadcast_to`)
+            outs = values[:1]  # a scalar broadcast, now of that shape: none (as from `jnp.broadcast_to`)
         elif (name in _ELEMENTWISE and name != "convert_element_type"
               and len({jax.typeof(x).dtype for x in values[name == "select_n":]}) == 1):
-            outs = eqn.primitive.bind(*values, **eqn.params)
+            outs = primitives.rebind(eqn, values)
         else:
             raise _Unsafe(name)
-        env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
+        env.update(zip(eqn.outvars, outs))
     return [read(v) for v in jaxpr.outvars]
 
 
