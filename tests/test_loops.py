@@ -628,6 +628,36 @@ def test_a_while_whose_types_change_twice_is_traced_once(monkeypatch):
         assert_matches_python(adaptive_steps, y * jnp.arange(1.0, 4.0))
 
 
+def first_index_above(x, n):
+    for i in range(n):
+        for j in range(n):
+            if x[0] * i - j > 3.0:
+                return x * i - j  # unbound before the loops: its type is that of the first trace
+    return -x
+
+
+def test_a_loop_returning_a_value_unbound_before_it_is_traced_once(monkeypatch):
+    assert loop_traces(first_index_above, monkeypatch, 6) == [1, 1]
+    for x in (-1.0, 0.5, 2.0, 9.0):  # never, late, early, at once
+        assert_matches_python(first_index_above, x + jnp.arange(3.0), 6, static_argnames=("n",))
+        assert_matches_python(first_index_above, x + jnp.arange(3.0), I32(6))
+
+
+def power_inside_a_loop_with_a_break(x, n):
+    for i in range(n):
+        for j in range(n):
+            if x[0] > j + 2.0:
+                break
+            x = x + 2 ** (i - 3)  # a float for i < 3: the index's arithmetic read in the inner `while`
+    return x
+
+
+def test_the_index_arithmetic_inside_an_inner_while_is_python_s():
+    for x in (-1.0, 3.5, 9.0):
+        assert_matches_python(power_inside_a_loop_with_a_break, x + jnp.arange(3.0), 6,
+                              static_argnames=("n",))
+
+
 def python_number_nest_through_where(x, n):
     s = 0.0  # a weak type `jnp.where` makes strong: its body is traced again
     for i in range(n):

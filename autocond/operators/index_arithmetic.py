@@ -114,6 +114,12 @@ def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None], bounded: bool) ->
         ins = [interval(v) for v in eqn.invars]
         if not any(iv is not None and not isinstance(v, Literal) for v, iv in zip(eqn.invars, ins)):
             continue  # the index does not reach this equation
+        if eqn.primitive.name == "while":  # its consts, then carried values not the index's alone
+            conds, bodies = eqn.params["cond_nconsts"], eqn.params["body_nconsts"]
+            carried = [None] * (len(eqn.invars) - conds - bodies)
+            _walk(eqn.params["cond_jaxpr"].jaxpr, [*ins[:conds], *carried], bounded)
+            _walk(eqn.params["body_jaxpr"].jaxpr, [*ins[conds:conds + bodies], *carried], bounded)
+            continue
         subjaxprs = _subjaxprs(eqn, bounded)
         if subjaxprs is not None:
             outs = [_walk(inner, [ins[k] for k in positions], bounded) for inner, positions in subjaxprs]
@@ -137,8 +143,8 @@ def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None], bounded: bool) ->
 
 
 def _subjaxprs(eqn: Any, bounded: bool) -> list[tuple[Jaxpr, list[int]]] | None:
-    """The jaxprs a call-like or `cond` equation runs, with the positions of their inputs. A
-    loop over the index's values is not followed: its values are inexact if `bounded`, and
+    """The jaxprs a call-like or `cond` equation runs, with the positions of their inputs.
+    Another equation with jaxprs is not followed: its values are inexact if `bounded`, and
     unknown otherwise (a traced range cannot fall back to unrolling, so it is not refused)."""
     if eqn.primitive.name == "cond":
         return [(b.jaxpr, list(range(1, len(eqn.invars)))) for b in eqn.params["branches"]]

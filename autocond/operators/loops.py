@@ -674,6 +674,8 @@ class _Loop:
                     outputs = tree.unflatten([staging.Out(y.index, jaxpr.out_avals[y.index])
                                               if isinstance(y, staging.Out) else y for y in leaves])
                     self.traced, retyped = staging.Traced(jaxpr, outputs), True
+            elif (adopted := _adopted(self.traced, state, self.state)) is not None:
+                self.traced, retyped = adopted, True
         else:
             raise errors.StagingError(f"The types carried by {where} did not settle after "
                                       f"{refinements} traces of its body.")
@@ -928,6 +930,24 @@ def _evaluate(closed: ClosedJaxpr, *args: Any) -> list:
             raise _Unsafe(name)
         env.update(zip(eqn.outvars, outs))
     return [read(v) for v in jaxpr.outvars]
+
+
+def _adopted(traced: staging.Traced, before: staging.State, after: staging.State) -> staging.Traced | None:
+    """`traced`, the body traced on `before`, as the body traced on `after`, where `after`
+    only carries the return value unbound in `before` (from zeros of the type the body gives
+    it): the body does not read it (it is read only where the return flag is set, which ends
+    the loop), so its leaves are inputs the jaxpr does not read. None for other changes."""
+    changed = [k for k, (a, b) in enumerate(zip(before.values, after.values)) if a is not b]
+    if len(changed) != 1 or not isinstance(before.values[changed[0]], UndefinedReturnValue):
+        return None
+    first = sum(len(staging.flatten(v)[0]) for v in after.values[:changed[0]])
+    new = range(first, first + len(staging.flatten(after.values[changed[0]])[0]))
+    jaxpr = traced.jaxpr.jaxpr
+    old = iter(jaxpr.invars)
+    invars = [Var(jax.typeof(x)) if j in new else next(old) for j, (x, d) in
+              enumerate(zip(after.leaves, after.dynamic)) if d]
+    return staging.Traced(ClosedJaxpr(jaxpr.replace(invars=[*invars, *old]), traced.jaxpr.consts),
+                          traced.outputs)
 
 
 def _retyped_branches(branches: Sequence[ClosedJaxpr], operands: Sequence[Any]) -> list[ClosedJaxpr]:
