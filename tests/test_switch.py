@@ -177,9 +177,16 @@ def test_a_match_with_returns_is_one_switch_and_the_guard_after_it():
 
 
 def test_the_index_is_one_comparison_and_one_select_per_value():
-    # `case 1 | 2` adds a comparison and a select for each value, no `or` of the two.
-    jaxpr = jax.make_jaxpr(autocond.convert(matched))(I32(1), F(1.5)).jaxpr
+    # `case 1 | 2` adds a comparison and a select for each value, no `or` of the two (values
+    # far apart: no table).
+    jaxpr = jax.make_jaxpr(autocond.convert(matched))(F(1.0), F(1.5)).jaxpr
     assert sorted(e.primitive.name for e in jaxpr.eqns) == ["cond"] + ["eq"] * 4 + ["select_n"] * 4
+
+
+def test_the_index_of_int_cases_close_together_is_one_lookup():
+    jaxpr = jax.make_jaxpr(autocond.convert(matched))(I32(1), F(1.5)).jaxpr
+    names = sorted(e.primitive.name for e in jaxpr.eqns)
+    assert names == ["clamp", "cond", "dynamic_slice", "squeeze", "sub"]
 
 
 @pytest.mark.parametrize("fn", [one_case_of_two_values, one_test_of_two_values])
@@ -365,3 +372,38 @@ def test_a_guard_keeps_python():
     assert autocond.convert(guarded)(0, 1.0) == 1.0
     with pytest.raises(errors.NotConvertedError, match="The subject of the `match`"):
         autocond.jit(guarded)(I32(0), F(1.0))
+
+
+def dispatch_near(k):
+    match k:
+        case -2:
+            y = 1.0
+        case 0 | 3:
+            y = 2.0
+        case 5 | 6:
+            y = 3.0
+        case _:
+            y = 4.0
+    return y
+
+
+def dispatch_far(k):
+    match k:
+        case 0:
+            y = 1.0
+        case 1000:
+            y = 2.0
+        case _:
+            y = 3.0
+    return y
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.int8])
+def test_int_cases_close_together_are_looked_up(dtype):
+    # Below, between, on and above the values, to the int type's ends: a table of the cases.
+    jaxpr = jax.make_jaxpr(autocond.convert(dispatch_near))(dtype(0)).jaxpr
+    assert "eq" not in primitives(jaxpr) and primitives(jaxpr).count("dynamic_slice") == 1
+    bounds = jnp.iinfo(dtype)
+    for k in [bounds.min, -100, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 100, bounds.max]:
+        assert_matches_python(dispatch_near, dtype(k))
+        assert_matches_python(dispatch_far, dtype(k))

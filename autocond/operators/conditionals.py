@@ -9,6 +9,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from autocond import errors
@@ -155,9 +156,15 @@ def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence
 
 def _case_index(subject: Any, cases: Sequence[Sequence[Any]], where: str) -> jax.Array:
     """The position of the first case with a value equal to the traced `subject`, or
-    `len(cases)` for none: one comparison and one `select_n` per value, the last case's
-    first, so that the first case matching wins. For one case (two branches, which `staged`
-    picks by a bool), whether it matches: the comparisons joined by `|`."""
+    `len(cases)` for none: looked up in a table (`_case_table`), else one comparison and one
+    `select_n` per value, the last case's first, so that the first case matching wins. For
+    one case (two branches, which `staged` picks by a bool), whether it matches: the
+    comparisons joined by `|`."""
+    if len(cases) > 1 and (table := _case_table(subject, cases)) is not None:
+        low, positions = table
+        low, high = (np.asarray(v, jax.typeof(subject).dtype) for v in (low, low + len(positions) - 1))
+        at = lax.clamp(low, subject, high) - low
+        return lax.squeeze(lax.dynamic_slice(positions, (at,), (1,), allow_negative_indices=False), (0,))
     hits = [[staging.predicate(subject == value, where) for value in values] for values in cases]
     if len(cases) == 1:
         return functools.reduce(operator.or_, hits[0])
@@ -166,6 +173,25 @@ def _case_index(subject: Any, cases: Sequence[Sequence[Any]], where: str) -> jax
         for hit in hits[k]:
             index = lax.select(hit, jnp.int32(k), index)
     return index
+
+
+_TABLE_SPAN = 34  # case values (and one each side) spanning at most this many ints: a table
+
+
+def _case_table(subject: Any, cases: Sequence[Sequence[Any]]) -> tuple[int, np.ndarray] | None:
+    """For a traced scalar of a signed int type and cases of int values close together, the
+    position of the first case of each value from `low` (one below the least) to one above
+    the greatest, whose neighbours outside take the default, as the subject clamped there
+    does: one lookup instead of a comparison and a `select_n` per value."""
+    aval, values = jax.typeof(subject), [v for vs in cases for v in vs]
+    ints = all(type(v) is int for v in values)
+    if aval.shape or not jnp.issubdtype(aval.dtype, jnp.signedinteger) or not ints:
+        return None
+    low, high, bounds = min(values) - 1, max(values) + 1, jnp.iinfo(aval.dtype)
+    if high - low >= _TABLE_SPAN or low < bounds.min or high > bounds.max:
+        return None
+    return low, np.array([next((k for k, vs in enumerate(cases) if v in vs), len(cases))
+                          for v in range(low, high + 1)], np.int32)
 
 
 def _concrete_case(subject: Any, cases: Sequence[Sequence[Any]]) -> int | None:
