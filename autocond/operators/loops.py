@@ -878,58 +878,67 @@ class _Unsafe(Exception):
 
 def _retyped(closed: ClosedJaxpr, avals: Sequence[Any]) -> ClosedJaxpr | None:
     """`closed` on inputs of the types `avals` (scalars broadcast, weak types made strong),
-    its equations bound again without running the Python that traced it, where that gives
-    what a new trace would: each equation reading a value of another type computes
-    elementwise on operands of one dtype (so no promotion rule reads the type), is a cast or
-    broadcast it no longer needs (which `jnp` would not make), or is a `scan` carrying the
-    value or a `cond` taking it whose bodies are so. None elsewhere, and where JAX's
-    internals are not used (`primitives.internals`)."""
+    without running the Python that traced it, where that gives what a new trace would: each
+    equation reading a value of another type computes elementwise on operands of one dtype
+    (so no promotion rule reads the type), is a cast or broadcast it no longer needs (which
+    `jnp` would not make), or is a `scan` carrying the value or a `cond` taking it whose
+    bodies are so. The other equations are kept as they are; those reading values of other
+    types get the types JAX's rules give them (`abstract_eval`). None elsewhere, and where
+    JAX's internals are not used (`primitives.internals`)."""
     if not primitives.internals():
         return None
     try:
-        return primitives.trace(functools.partial(_evaluate, closed), avals)
-    except Exception:  # `_Unsafe`, or a primitive that cannot be bound again so: traced again
+        return ClosedJaxpr(_retype(closed.jaxpr, avals), closed.consts)
+    except Exception:  # `_Unsafe`, or an equation JAX's rules refuse so: traced again
         return None
 
 
-def _evaluate(closed: ClosedJaxpr, *args: Any) -> list:
-    """The outputs of `closed` for `args`, each equation bound again (see `_retyped`)."""
-    jaxpr = closed.jaxpr
-    env = dict(zip(jaxpr.constvars, closed.consts)) | dict(zip(jaxpr.invars, args))
+def _retype(jaxpr: Any, avals: Sequence[Any]) -> Any:
+    """`jaxpr` with inputs of the types `avals` (see `_retyped`)."""
+    renamed: dict[Var, Any] = {}  # each variable of another type: its new variable (or input)
 
     def read(v):
-        return env[v] if isinstance(v, Var) else v.val
+        return renamed.get(v, v) if isinstance(v, Var) else v
 
+    def typed(v, aval):
+        if aval == v.aval:
+            return v
+        renamed[v] = Var(aval)
+        return renamed[v]
+
+    invars = [typed(v, aval) for v, aval in zip(jaxpr.invars, avals)]
+    eqns = []
     for eqn in jaxpr.eqns:
-        values = [read(v) for v in eqn.invars]
-        retyped = [k for k, (v, x) in enumerate(zip(eqn.invars, values))
-                   if isinstance(v, Var) and jax.typeof(x) != v.aval]
-        name = eqn.primitive.name
+        ins = [read(v) for v in eqn.invars]
+        retyped = [k for k, (old, new) in enumerate(zip(eqn.invars, ins)) if new is not old]
         if not retyped:
-            outs = primitives.rebind(eqn, values)
-        elif name == "scan":
-            consts, carried = eqn.params["num_consts"], eqn.params["num_carry"]
-            body = _retyped(eqn.params["jaxpr"], [jax.typeof(x) for x in values])
+            eqns.append(eqn)
+            continue
+        name, params, types = eqn.primitive.name, eqn.params, [v.aval for v in ins]
+        if name == "scan":
+            consts, carried = params["num_consts"], params["num_carry"]
+            body = _retyped(params["jaxpr"], types)
             if (body is None or not all(consts <= k < consts + carried for k in retyped)
-                    or body.out_avals[:carried] != [jax.typeof(x) for x in values[consts:consts + carried]]):
+                    or body.out_avals[:carried] != types[consts:consts + carried]):
                 raise _Unsafe(name)
-            outs = primitives.rescan(eqn.params, body, values)
+            params = {**params, "jaxpr": body}
         elif name == "cond" and 0 not in retyped:
-            branches = _retyped_branches(eqn.params["branches"], values[1:])
-            outs = primitives.switch(values[0], branches, values[1:])
-        elif name == "convert_element_type" and not eqn.params["weak_type"] and _is_strong(
-                values[0], eqn.params["new_dtype"]):
-            outs = values[:1]  # the cast jnp makes of a weakly typed operand, now strongly typed: none
-        elif name == "broadcast_in_dim" and len(values) == 1 and jax.typeof(values[0]).shape == tuple(
-                eqn.params["shape"]):
-            outs = values[:1]  # a scalar broadcast, now of that shape: none (as from `jnp.broadcast_to`)
-        elif (name in _ELEMENTWISE and name != "convert_element_type"
-              and len({jax.typeof(x).dtype for x in values[name == "select_n":]}) == 1):
-            outs = primitives.rebind(eqn, values)
-        else:
+            params = {**params, "branches": tuple(_retyped_branches(params["branches"], types[1:]))}
+        elif name == "convert_element_type" and not params["weak_type"] and types[0].dtype == params[
+                "new_dtype"] and not types[0].weak_type:
+            renamed[eqn.outvars[0]] = ins[0]  # the cast `jnp` makes of a weakly typed operand: none now
+            continue
+        elif name == "broadcast_in_dim" and len(ins) == 1 and types[0].shape == tuple(params["shape"]):
+            renamed[eqn.outvars[0]] = ins[0]  # a scalar broadcast, now of its shape: none (jnp makes none)
+            continue
+        elif not (name in _ELEMENTWISE and name != "convert_element_type"
+                  and len({t.dtype for t in types[name == "select_n":]}) == 1):
             raise _Unsafe(name)
-        env.update(zip(eqn.outvars, outs))
-    return [read(v) for v in jaxpr.outvars]
+        outs, _ = eqn.primitive.abstract_eval(*types, **params)
+        outs = outs if eqn.primitive.multiple_results else [outs]
+        eqns.append(eqn.replace(invars=ins, outvars=[typed(v, aval) for v, aval in zip(eqn.outvars, outs)],
+                                params=params))
+    return jaxpr.replace(invars=invars, eqns=eqns, outvars=[read(v) for v in jaxpr.outvars])
 
 
 def _adopted(traced: staging.Traced, before: staging.State, after: staging.State) -> staging.Traced | None:
@@ -950,11 +959,11 @@ def _adopted(traced: staging.Traced, before: staging.State, after: staging.State
                           traced.outputs)
 
 
-def _retyped_branches(branches: Sequence[ClosedJaxpr], operands: Sequence[Any]) -> list[ClosedJaxpr]:
-    """The branches of a `cond` retyped for `operands`; where their outputs then differ only in
-    weak types, those of weak type cast to the strong one, as the merge of a traced `if`'s
-    branches does (`staging.merge`)."""
-    retyped = [_retyped(b, [jax.typeof(x) for x in operands]) for b in branches]
+def _retyped_branches(branches: Sequence[ClosedJaxpr], types: Sequence[Any]) -> list[ClosedJaxpr]:
+    """The branches of a `cond` retyped for operands of the types `types`; where their outputs
+    then differ only in weak types, those of weak type cast to the strong one, as the merge of
+    a traced `if`'s branches does (`staging.merge`)."""
+    retyped = [_retyped(b, types) for b in branches]
     if any(b is None for b in retyped):
         raise _Unsafe("cond")
     types = [functools.reduce(staging.join, avals) for avals in zip(*(b.out_avals for b in retyped))]
@@ -962,11 +971,6 @@ def _retyped_branches(branches: Sequence[ClosedJaxpr], operands: Sequence[Any]) 
         raise _Unsafe("cond")
     return [b if b.out_avals == types else primitives.then(
         b, lambda *outs: [staging.cast(o, t) for o, t in zip(outs, types)]) for b in retyped]
-
-
-def _is_strong(x: Any, dtype: Any) -> bool:
-    aval = jax.typeof(x)
-    return aval.dtype == dtype and not aval.weak_type
 
 
 def _appended_to(before: Any, after: Any) -> bool:

@@ -137,27 +137,6 @@ def _scan(body: ClosedJaxpr, init: Sequence[Any], length: int, xs: Sequence[Any]
     return out[:len(init)], out[len(init):]
 
 
-def rebind(eqn: Any, operands: Sequence[Any]) -> list:
-    """The outputs of the jaxpr equation `eqn` bound again on `operands` (as `eval_jaxpr`
-    binds it: call primitives such as `custom_jvp_call` take functions made of their params,
-    which some JAX releases return beside the params)."""
-    bound = eqn.primitive.get_bind_params(eqn.params)
-    functions, params = bound if isinstance(bound, tuple) else ((), bound)
-    with eqn.ctx.manager:
-        outs = eqn.primitive.bind(*functions, *operands, **params)
-    return outs if eqn.primitive.multiple_results else [outs]
-
-
-def rescan(params: dict, body: ClosedJaxpr, operands: Sequence[Any]) -> list:
-    """The `scan` equation of `params` bound again on `operands`, its body now `body` (which
-    takes the operands and reads its own consts)."""
-    n = len(body.consts)
-    params = {**params, "jaxpr": _hoisted(body), "num_consts": params["num_consts"] + n}
-    if "linear" in params:
-        params["linear"] = (False,) * n + tuple(params["linear"])
-    return scan_p.bind(*body.consts, *operands, **params)
-
-
 def _hoisted(closed: ClosedJaxpr) -> ClosedJaxpr:
     """`closed` taking its consts as its first inputs."""
     jaxpr = closed.jaxpr
