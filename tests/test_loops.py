@@ -585,12 +585,42 @@ def python_float_through_custom_derivatives(x, n):
 @pytest.mark.parametrize("fn, depth", [(python_float_accumulator, 1), (python_number_nest, 3),
                                        (python_number_nest_four_deep, 4),
                                        (python_float_through_custom_derivatives, 1)])
-def test_each_loop_body_is_traced_once_however_deep_the_nest(fn, depth, monkeypatch):
-    # With `s` a scalar; then the jaxprs are bound again with it broadcast (`loops._retyped`).
-    assert loop_traces(fn, monkeypatch, 5) == [1] * depth
+def test_a_loop_broadcasting_a_number_traces_its_body_again(fn, depth, monkeypatch):
+    # With `s` a scalar, then broadcast (its Python may read the shape: not retyped); the
+    # loops inside a trace with `s` broadcast are traced once.
+    assert loop_traces(fn, monkeypatch, 5) == list(range(2, depth + 2))
     jaxpr = jax.make_jaxpr(autocond.convert(fn), static_argnums=(1,))(jnp.arange(3.0), 5).jaxpr
     assert primitives(jaxpr).count("scan") == depth  # rolled
     assert_matches_python(fn, jnp.arange(3.0), 5, static_argnames=("n",))
+
+
+def floor_of_a_number_made_a_float(y):
+    x = 0  # a Python int the body makes a float: `jnp.floor` of the int was no equation
+    acc = y * 0
+    for _ in range(10):
+        acc = acc + jnp.floor(x)
+        x = x + y
+    return acc, x
+
+
+def shape_read_by_python(y):
+    x = 1.0  # a scalar the body makes an array: Python reads its shape
+    acc = y * 0
+    for _ in range(6):
+        if jnp.ndim(x) == 0:
+            acc = acc + x + x
+        else:
+            acc = acc + x * x
+        x = x + y
+    return acc, x
+
+
+@pytest.mark.parametrize("fn, y", [(floor_of_a_number_made_a_float, F(0.7)),
+                                   (shape_read_by_python, jnp.arange(3.0) + 1)])
+def test_types_python_reads_are_traced_again_not_retyped(fn, y):
+    # Found in review: bound again on the float (the array), the jaxpr kept the int's (the
+    # scalar's) Python choices.
+    assert_matches_python(fn, y)
 
 
 def python_number_meeting_dtypes(x, n, start):
@@ -607,6 +637,30 @@ def test_python_numbers_promoted_to_the_types_python_gives(dtype, start):
     x = jnp.arange(3).astype(dtype)
     assert_matches_python(python_float_accumulator, x, 6, static_argnames=("n",))
     assert_matches_python(python_number_meeting_dtypes, x, 6, start, static_argnames=("n", "start"))
+
+
+def steps_past_a_float64_bound(dt):
+    t = 1.0
+    n = dt * 0
+    while t < 1.0 + 1e-8:  # true of the Python float, false of the float32 the loop carries
+        t = t + dt
+        n = n + 1
+    return t, n
+
+
+def steps_while_a_python_float(dt):
+    t = 0.0
+    n = dt * 0
+    while isinstance(t, float):  # true once: `t` is then an array
+        t = t + dt
+        n = n + 1
+    return t, n
+
+
+@pytest.mark.parametrize("fn", [steps_past_a_float64_bound, steps_while_a_python_float])
+def test_a_while_rolls_from_the_start_only_if_its_first_test_holds_there(fn):
+    # Found in review: rolled from the start, the body ran no time.
+    assert_matches_python(fn, F(1.0))
 
 
 def adaptive_steps(y):
@@ -650,6 +704,32 @@ def power_inside_a_loop_with_a_break(x, n):
                 break
             x = x + 2 ** (i - 3)  # a float for i < 3: the index's arithmetic read in the inner `while`
     return x
+
+
+def count_up_to_the_index(x):
+    acc = x * 0
+    for i in range(8):
+        n = 0
+        while n < i:  # `n` is as large as the index: Python's ints do not overflow
+            n = n + 1
+        acc = acc + (n * 1000000000) % 7
+    return acc
+
+
+def start_at_the_index(x):
+    acc = x * 0
+    for i in range(10):
+        j = i * 100000000
+        while j < 2000000000:
+            j = j + 300000000
+        acc = acc + j // 1000000
+    return acc
+
+
+@pytest.mark.parametrize("fn", [count_up_to_the_index, start_at_the_index])
+def test_the_values_of_an_inner_while_the_index_reaches_are_python_s(fn):
+    # Found in review: the carried values and results of the inner `while` were unchecked.
+    assert_matches_python(fn, I32(0))
 
 
 def test_the_index_arithmetic_inside_an_inner_while_is_python_s():

@@ -114,11 +114,17 @@ def _walk(jaxpr: Jaxpr, intervals: Sequence[_Interval | None], bounded: bool) ->
         ins = [interval(v) for v in eqn.invars]
         if not any(iv is not None and not isinstance(v, Literal) for v, iv in zip(eqn.invars, ins)):
             continue  # the index does not reach this equation
-        if eqn.primitive.name == "while":  # its consts, then carried values not the index's alone
+        if eqn.primitive.name == "while":
+            # Its consts, then the carried values: any value of int32 after some trips, where the
+            # index reaches them (a literal start is not the index's), and so its results.
             conds, bodies = eqn.params["cond_nconsts"], eqn.params["body_nconsts"]
-            carried = [None] * (len(eqn.invars) - conds - bodies)
+            carried = [None if iv is None or isinstance(v, Literal) else _INT32
+                       for v, iv in zip(eqn.invars[conds + bodies:], ins[conds + bodies:])]
             _walk(eqn.params["cond_jaxpr"].jaxpr, [*ins[:conds], *carried], bounded)
             _walk(eqn.params["body_jaxpr"].jaxpr, [*ins[conds:conds + bodies], *carried], bounded)
+            for v in eqn.outvars:
+                if _is_integer(v):
+                    env[v] = _INT32
             continue
         subjaxprs = _subjaxprs(eqn, bounded)
         if subjaxprs is not None:

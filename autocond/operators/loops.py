@@ -222,16 +222,22 @@ def _rolled_while(test: Callable, body: Callable, state: tuple, names: Sequence[
                   where: str, int_uses: Mapping[str, str]) -> Callable[[], Any] | None:
     """The traced `while` from `state`, whose test holds, where its variables hold traced
     values and Python numbers and rolled it keeps Python's results (`_verdict`: the body makes
-    the numbers traced, as `t = t + dt` does where `dt` is, and so the test, `t < 2.0`); None
-    to run an iteration as Python."""
+    the numbers traced, as `t = t + dt` does where `dt` is, and so the test, `t < 2.0`), and
+    the test holds on the values the loop starts from as it does on Python's (in float32 too:
+    `t < 1.0 + 1e-8` does not); None to run an iteration as Python."""
     leaves = staging.flatten(state)[0]
     if not (any(map(staging.is_traced, leaves)) and any(map(staging.is_constant, leaves))):
         return None
     try:
         loop, run = _traced_while(test, body, state, names, stop, where, int_uses, at_least_once=True)
+        with jax.ensure_compile_time_eval(), effects.recorded():  # computed now, its stores undone
+            start = [jnp.broadcast_to(staging.cast(jnp.asarray(x), t), t.shape)
+                     for x, t in zip(loop.carried(), loop.types)]
+            going = test(*loop.rebuild(start))
+            holds = not staging.is_traced(going) and bool(going)
     except Exception:
         return None  # run as Python, it raises where Python does
-    return run if _verdict(loop, True) is _ROLL else None
+    return run if holds and _verdict(loop, True) is _ROLL else None
 
 
 _TRACED = object()  # `_test_value` of a traced test
@@ -634,11 +640,12 @@ class _Loop:
     """A loop body traced once on the carried variables' types, ready for `lax`.
 
     The body is traced to a jaxpr; if it turns a weakly typed variable into a wider type,
-    or a scalar into an array (`_broadcast`), the initial value is promoted and the jaxpr
-    bound again on the new types where that gives what a new trace would (`_retyped`: no
-    Python runs again, and loops nested in the body are not traced again), else the body
-    traced again. So it is traced again when it assigns a variable unbound before the loop
-    (`_first_value`).
+    or a scalar into an array (`_broadcast`), the initial value is promoted and the body
+    traced again, or, where it only makes a weak type strong, the jaxpr retyped where that
+    gives what a new trace would (`_retyped`: no Python runs again, nor loops nested in the
+    body). A variable the body assigns that is unbound before the loop is carried from zeros
+    of the type it gives it (`_first_value`), the body traced again, or for the return value
+    the jaxpr given an input it does not read (`_adopted`).
     """
 
     def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=()):
@@ -651,23 +658,29 @@ class _Loop:
             n = len(self.types)
             return staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names)
 
-        retyped = False
+        retyped, expected = False, None
         for _ in range(refinements):
             if not retyped:
                 self.traced = staging.trace(traced, [*self.types, *rows], where, carried)
             retyped = False
-            # All at once: a broadcast value is of full shape when another is checked alone.
-            kept = _broadcast_keeps(self.traced.jaxpr.jaxpr, set(self.scalars))
+            # All at once: a broadcast value is of full shape when another is checked alone. And
+            # the trace with values newly broadcast must be the last one retyped so: else the
+            # Python of the body reads their shapes (`jnp.ndim(x) == 0`).
+            kept = _broadcast_keeps(self.traced.jaxpr.jaxpr, set(self.scalars)) and (
+                expected is None or str(expected) == str(self.traced.jaxpr))
             unkept = set() if kept else set(self.scalars)
             for k in unkept:  # carried as the scalars they are: then their shape changes
                 self.types[k] = self.scalars.pop(k)
             self.unbroadcast |= unkept
             if unkept:
                 continue
-            state, changed = self.state, self._check()
+            state, scalars, changed = self.state, set(self.scalars), self._check()
             if not changed:
                 break
-            if state is self.state:  # types changed, no variable added: the jaxpr retyped if it may be
+            expected = None
+            if state is self.state and set(self.scalars) - scalars:  # newly broadcast
+                expected = _retyped(self.traced.jaxpr, [*self.types, *rows], shapes=True) or "none"
+            elif state is self.state:  # types changed, no variable added: the jaxpr retyped if it may be
                 jaxpr = _retyped(self.traced.jaxpr, [*self.types, *rows])
                 if jaxpr is not None:
                     leaves, tree = staging.flatten(self.traced.outputs)
@@ -876,16 +889,19 @@ class _Unsafe(Exception):
     the Python that made it would give (`_retyped`)."""
 
 
-def _retyped(closed: ClosedJaxpr, avals: Sequence[Any]) -> ClosedJaxpr | None:
-    """`closed` on inputs of the types `avals` (scalars broadcast, weak types made strong),
-    without running the Python that traced it, where that gives what a new trace would: each
+def _retyped(closed: ClosedJaxpr, avals: Sequence[Any], shapes: bool = False) -> ClosedJaxpr | None:
+    """`closed` on inputs of the types `avals`, which only make weak types strong, without
+    running the Python that traced it, where that gives what a new trace would: each
     equation reading a value of another type computes elementwise on operands of one dtype
-    (so no promotion rule reads the type), is a cast or broadcast it no longer needs (which
-    `jnp` would not make), or is a `scan` carrying the value or a `cond` taking it whose
-    bodies are so. The other equations are kept as they are; those reading values of other
-    types get the types JAX's rules give them (`abstract_eval`). None elsewhere, and where
-    JAX's internals are not used (`primitives.internals`)."""
-    if not primitives.internals():
+    (so no promotion rule reads the type), is the cast to a strong type it no longer needs
+    (which `jnp` would not make), or is a `scan` carrying the value or a `cond` taking it
+    whose bodies are so. The other equations are kept as they are; those reading values of
+    other types get the types JAX's rules give them (`abstract_eval`). None elsewhere: where
+    a dtype or (unless `shapes`: scalars broadcast) a shape changes (Python may read those:
+    `jnp.floor` of an int is no equation, `jnp.ndim(x) == 0` a static test), and where JAX's
+    internals are not used (`primitives.internals`)."""
+    if not primitives.internals() or any(a.dtype != v.aval.dtype or (a.shape != v.aval.shape and not shapes)
+                                         for v, a in zip(closed.jaxpr.invars, avals)):
         return None
     try:
         return ClosedJaxpr(_retype(closed.jaxpr, avals), closed.consts)
@@ -894,7 +910,8 @@ def _retyped(closed: ClosedJaxpr, avals: Sequence[Any]) -> ClosedJaxpr | None:
 
 
 def _retype(jaxpr: Any, avals: Sequence[Any]) -> Any:
-    """`jaxpr` with inputs of the types `avals` (see `_retyped`)."""
+    """`jaxpr` with inputs of the types `avals` (see `_retyped`), also for the body of a
+    `scan` or `cond` in it."""
     renamed: dict[Var, Any] = {}  # each variable of another type: its new variable (or input)
 
     def read(v):
