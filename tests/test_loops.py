@@ -623,6 +623,23 @@ def test_types_python_reads_are_traced_again_not_retyped(fn, y):
     assert_matches_python(fn, y)
 
 
+def python_type_asked(y):
+    x = 0.0
+    for _ in range(6):
+        if isinstance(x, float):  # stays True in Python: `x` never meets `y`
+            x = x + 1.0
+        else:
+            x = x + y
+        y = y * 1
+    return x, y
+
+
+def test_a_body_asking_for_types_keeps_its_python_numbers_python():
+    # Found in review: rolled from the start, `isinstance` saw arrays (a traced loop's body
+    # sees the Python numbers it carries as arrays: a static range of them is unrolled).
+    assert_matches_python(python_type_asked, F(2.0))
+
+
 def python_number_meeting_dtypes(x, n, start):
     acc = start  # bound again on its new type, the jaxpr must give the type a new trace gives
     for i in range(n):

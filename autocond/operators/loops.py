@@ -395,7 +395,8 @@ def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
     iterated over are traced."""
     leaves = staging.flatten(inputs)[0]
     traced = items_traced or any(map(staging.is_traced, leaves))
-    if not len(r) or not (traced or any(map(staging.is_constant, leaves))):
+    numbers = any(map(staging.is_constant, leaves))
+    if not len(r) or not (traced or numbers) or (numbers and _reads_types(body)):
         return _UNROLL, None
     try:
         loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
@@ -484,14 +485,25 @@ _MAX_PEELED = 2  # iterations of a static range run as Python to find a rolled r
 _UNROLLED_TRIPS = 4
 
 
-def _runs_loops(body: Callable) -> bool:
-    """Whether a converted loop body runs loops of its own (it, or a branch function in it,
-    calls `ac__.for_stmt` or `ac__.while_stmt`, whose names its code then holds)."""
-    def runs(code: types.CodeType) -> bool:
-        return not {"for_stmt", "while_stmt"}.isdisjoint(code.co_names) or any(
-            runs(c) for c in code.co_consts if isinstance(c, types.CodeType))
+def _names(body: Callable) -> set[str]:
+    """The names the code of a converted loop body, and of the branch functions in it, holds."""
+    def held(code: types.CodeType) -> set[str]:
+        return set(code.co_names).union(*(held(c) for c in code.co_consts if isinstance(c, types.CodeType)))
 
-    return runs((body.body if isinstance(body, _ItemBody) else body).__code__)
+    return held((body.body if isinstance(body, _ItemBody) else body).__code__)
+
+
+def _runs_loops(body: Callable) -> bool:
+    """Whether a converted loop body runs loops of its own (it calls `ac__.for_stmt` or
+    `ac__.while_stmt`)."""
+    return not {"for_stmt", "while_stmt"}.isdisjoint(_names(body))
+
+
+def _reads_types(body: Callable) -> bool:
+    """Whether a converted loop body asks for the types of values (`isinstance`, `type`): of
+    a Python number it carries, Python's answer is not the array's a rolled static range
+    would give (a loop whose trip count is traced has no other way)."""
+    return not {"isinstance", "type"}.isdisjoint(_names(body))
 
 
 def _counter(start: Any, end: Any, step: Any) -> tuple[Any, Any, Callable[[Any], Any]]:
