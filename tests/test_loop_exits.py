@@ -338,3 +338,25 @@ def test_a_returning_loop_in_unreachable_code():
     # Regression (property tests): the dropped loop's `else` guard looked for its returns.
     assert_matches_python(loop_after_a_return, F(1.0))
     assert_matches_python(loop_after_a_return, F(-1.0))
+
+
+def return_in_a_while_else_in_a_match(x, n):
+    if x > 0.0:
+        return 1
+    match n:
+        case 4:
+            k = 0
+            while k < n + 1:
+                k = k + 1
+            else:  # no `break`: it runs, and the case always returns
+                return 3
+        case _:
+            return 4
+
+
+@pytest.mark.parametrize("x", [-1.0, 1.0])
+@pytest.mark.parametrize("n", [3, 4])
+def test_a_loop_else_without_break_binds_what_it_binds(x, n):
+    # Found by the property tests: `do_return` was read unbound in the converted branch.
+    assert_matches_python(return_in_a_while_else_in_a_match, F(x), I32(n))
+    assert_matches_python(return_in_a_while_else_in_a_match, F(x), n, static_argnames=("n",))

@@ -649,6 +649,21 @@ def test_a_not_of_a_traced_value_computed_with_as_an_int_is_an_error():
         autocond.jit(not_computed_with_as_an_int)(F(-1.0))
 
 
+def not_joined_then_computed_with_as_an_int(x, v):
+    q = (0.0 < 0.5 < 0.3) | (not jnp.all(v > 0.0))  # a Python bool: `False | True`
+    return jnp.tanh(x * jnp.int32(q + q))
+
+
+def test_a_not_joined_by_a_bool_operator_computed_with_as_an_int_is_an_error():
+    # Found by the property tests: `q + q` gave 1 where Python gives 2.
+    fn = not_joined_then_computed_with_as_an_int
+    assert fn(F(1.0), jnp.zeros(3)) == jnp.tanh(2.0)
+    with pytest.raises(autocond.errors.StagingError, match=(
+            f"`not` at .*:{line_of(fn, 'q = (')} gives a Python bool in Python.*computes with it as "
+            f"an int at .*:{line_of(fn, 'return')}")):
+        autocond.jit(fn)(F(1.0), jnp.zeros(3))
+
+
 def not_as_a_test_or_count(x, n):
     done = not (x > 0.0)
     total = 0

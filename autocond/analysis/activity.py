@@ -331,20 +331,31 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
         for operand, other in pairs:
             if not _maybe_bool(other, bools):
                 continue
-            if _is_not(operand):
-                anno.setanno(operand, anno.Static.INT_USE, n)
-            elif isinstance(operand, gast.Name) and operand.id in bools and (
+            for value in _nots_giving(operand):
+                anno.setanno(value, anno.Static.INT_USE, n)
+            if isinstance(operand, gast.Name) and operand.id in bools and (
                     operand.id not in found or n.lineno < found[operand.id].lineno):
                 found[operand.id] = n
     for target, value in assignments:
         use = next((found[name] for name in binds(target) if name in found), None)
-        if use is not None and _is_not(value):
-            anno.setanno(value, anno.Static.INT_USE, use)
+        for negation in _nots_giving(value) if use is not None else ():
+            anno.setanno(negation, anno.Static.INT_USE, use)
     return found
 
 
-def _is_not(node: gast.AST) -> bool:
-    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not)
+def _nots_giving(node: gast.AST) -> list[gast.AST]:
+    """The `not`s whose Python bool may be the value of `node`: `node` itself, or an operand
+    of `|`, `&`, `^` (a bool with a bool gives a bool), `and`, `or`, or a branch of `... if
+    ... else ...` in it."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return [node]
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.BitOr, gast.BitAnd, gast.BitXor)):
+        return _nots_giving(node.left) + _nots_giving(node.right)
+    if isinstance(node, gast.BoolOp):
+        return [n for value in node.values for n in _nots_giving(value)]
+    if isinstance(node, gast.IfExp):
+        return _nots_giving(node.body) + _nots_giving(node.orelse)
+    return []
 
 
 def calls_in(node: gast.AST) -> bool:
