@@ -670,7 +670,7 @@ class _Loop:
             n = len(self.types)
             return staging.as_tuple(body(*self.state.rebuild(args[:n]), *args[n:]), names)
 
-        retyped, expected = False, None
+        retyped, broadcast, expected = False, False, None
         for _ in range(refinements):
             if not retyped:
                 self.traced = staging.trace(traced, [*self.types, *rows], where, carried)
@@ -679,7 +679,7 @@ class _Loop:
             # the trace with values newly broadcast must be the last one retyped so: else the
             # Python of the body reads their shapes (`jnp.ndim(x) == 0`).
             kept = _broadcast_keeps(self.traced.jaxpr.jaxpr, set(self.scalars)) and (
-                expected is None or str(expected) == str(self.traced.jaxpr))
+                not broadcast or (expected is not None and str(expected) == str(self.traced.jaxpr)))
             unkept = set() if kept else set(self.scalars)
             for k in unkept:  # carried as the scalars they are: then their shape changes
                 self.types[k] = self.scalars.pop(k)
@@ -689,9 +689,9 @@ class _Loop:
             state, scalars, changed = self.state, set(self.scalars), self._check()
             if not changed:
                 break
-            expected = None
-            if state is self.state and set(self.scalars) - scalars:  # newly broadcast
-                expected = _retyped(self.traced.jaxpr, [*self.types, *rows], shapes=True) or "none"
+            broadcast = state is self.state and bool(set(self.scalars) - scalars)  # values newly broadcast
+            if broadcast:
+                expected = _retyped(self.traced.jaxpr, [*self.types, *rows], shapes=True)
             elif state is self.state:  # types changed, no variable added: the jaxpr retyped if it may be
                 jaxpr = _retyped(self.traced.jaxpr, [*self.types, *rows])
                 if jaxpr is not None:
