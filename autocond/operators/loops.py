@@ -485,12 +485,15 @@ _MAX_PEELED = 2  # iterations of a static range run as Python to find a rolled r
 _UNROLLED_TRIPS = 4
 
 
-def _names(body: Callable) -> set[str]:
+def _names(body: Callable) -> frozenset[str]:
     """The names the code of a converted loop body, and of the branch functions in it, holds."""
-    def held(code: types.CodeType) -> set[str]:
-        return set(code.co_names).union(*(held(c) for c in code.co_consts if isinstance(c, types.CodeType)))
+    return _held((body.body if isinstance(body, _ItemBody) else body).__code__)
 
-    return held((body.body if isinstance(body, _ItemBody) else body).__code__)
+
+@functools.cache  # each loop's code, asked on every run of the loop
+def _held(code: types.CodeType) -> frozenset[str]:
+    inner = (_held(c) for c in code.co_consts if isinstance(c, types.CodeType))
+    return frozenset(code.co_names).union(*inner)
 
 
 def _runs_loops(body: Callable) -> bool:
