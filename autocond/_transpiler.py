@@ -13,6 +13,7 @@ from autocond.converters import (
     calls,
     composites,
     conditionals,
+    containers,
     debugging,
     functional,
     guards,
@@ -77,6 +78,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = conditionals.transform(node, ctx)
     node = logical.transform(node, ctx)  # after them: the expressions are where they end up
     node = debugging.transform(node, ctx)  # `assert` and `print`, likewise
+    node = containers.transform(node, ctx)  # likewise; before `calls`, which sees `len` of a comprehension
     node = calls.transform(node, ctx)  # last: the calls the others leave reach user code
     functional.finish_scopes(node, ctx)  # last: declarations and placeholders for every scope
     return origin.fill_locations(gast.gast_to_ast(node))

@@ -1136,8 +1136,9 @@ VARIABLES = [
         id="bound-by-both-branches-in-loop",
     ),
     pytest.param(
-        # Both branches of a traced `if` are traced, so a `raise` in either would run: every
-        # `if` around a `raise` stays Python.
+        # A `raise` becomes `ac__.raise_`, which raises where the compiled program reaches it
+        # when its branch is traced; after it the function does not go on (`returned`), so
+        # the `else` path of the inner `if` need not bind `y`.
         """
         def f(x):
             if x > 0:
@@ -1150,18 +1151,30 @@ VARIABLES = [
         """,
         """
         def f(x):
-            if ac__.python_bool(x > 0, 'it contains the `raise` at <test>:6'):
-                if ac__.python_bool(x > 1, 'it contains the `raise` at <test>:6'):
+
+            def if_true(x):
+                y = ac__.Undefined('y')
+
+                def if_true_1(y):
                     y = 1
-                else:
-                    raise ValueError(x)
+                    return y
+
+                def if_false_1(y):
+                    ac__.raise_(ValueError(x))
+                    return y
+                y = ac__.if_stmt(x > 1, if_true_1, if_false_1, (y,), ('y',), returned=(False, True))
                 x = y
+                return x
+
+            def if_false(x):
+                return x
+            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
             return x
         """,
-        id="raise-keeps-enclosing-ifs-python",
+        id="raise-in-a-branch",
     ),
     pytest.param(
-        # The same in a loop body; the loop itself is still converted.
+        # The same in a loop body.
         """
         def f(n):
             x = 0
@@ -1178,16 +1191,44 @@ VARIABLES = [
             x = 0
 
             def loop_body(i, x):
-                if ac__.python_bool(i < 0, 'it contains the `raise` at <test>:5'):
-                    raise ValueError(i)
-                else:
+                y = ac__.Undefined('y')
+
+                def if_true(y):
+                    ac__.raise_(ValueError(i))
+                    return y
+
+                def if_false(y):
                     y = i
+                    return y
+                y = ac__.if_stmt(i < 0, if_true, if_false, (y,), ('y',), returned=(True, False))
                 x = x + y
                 return x
             x = ac__.for_stmt(ac__.range_(range, n), loop_body, (x,), ('x',))
             return x
         """,
-        id="raise-in-loop-body-keeps-the-if-python",
+        id="raise-in-loop-body",
+    ),
+    pytest.param(
+        # A `raise` an `except` may catch stays Python's, with every `if` around it.
+        """
+        def f(x):
+            try:
+                if x > 0:
+                    raise ValueError(x)
+            except ValueError:
+                x = 0
+            return x
+        """,
+        """
+        def f(x):
+            try:
+                if ac__.python_bool(x > 0, 'it contains the `raise` at <test>:4, which an `except` may catch'):
+                    raise ValueError(x)
+            except ValueError:
+                x = 0
+            return x
+        """,
+        id="raise-an-except-may-catch-keeps-the-if-python",
     ),
 ]
 
@@ -1686,16 +1727,6 @@ def test_variable_deleted_then_assigned_in_if():
         return y
 
     assert autocond.convert(f)(1) == 2
-
-
-def test_raise_in_traced_branch_is_a_clear_error():
-    def f(x):
-        if x < 0:
-            raise ValueError("negative")
-        return x * 2
-
-    with pytest.raises(errors.ConversionError):
-        autocond.jit(f)(3.0)
 
 
 SHARED_STATE = [

@@ -211,6 +211,86 @@ def test_a_traced_assert_in_an_untaken_branch_does_not_fire():
         autocond.jit(guarded)(F(50.0))
 
 
+def bracketed(lo, hi):
+    if lo * hi > 0:
+        raise ValueError("root not bracketed")
+    return (lo + hi) / 2
+
+
+def first_above(xs, t):
+    for x in xs:
+        if x > t:
+            break
+    else:
+        raise LookupError(f"nothing above {t}")
+    return x
+
+
+def test_a_raise_under_a_static_condition_is_pythons():
+    with pytest.raises(ValueError, match="^root not bracketed$"):
+        autocond.convert(bracketed)(1.0, 2.0)
+    with pytest.raises(ValueError, match="^root not bracketed"):  # JAX adds a line
+        autocond.jit(bracketed, static_argnames=("lo", "hi"))(1.0, 2.0)
+    assert autocond.jit(bracketed, static_argnames=("lo", "hi"))(-1.0, 2.0) == 0.5
+
+
+def test_a_raise_under_a_traced_condition_raises_when_the_program_reaches_it():
+    line = line_of(bracketed, "raise ValueError")
+    assert autocond.jit(bracketed)(F(-1.0), F(2.0)) == 0.5
+    with pytest.raises(jax.errors.JaxRuntimeError,
+                       match=rf"ValueError: root not bracketed \(raised by the `raise` at .*py:{line}"):
+        autocond.jit(bracketed)(F(1.0), F(2.0)).block_until_ready()
+    # Under `vmap` without `jit` the exception itself, if any element reaches it.
+    batched = jax.vmap(autocond.convert(bracketed))
+    assert batched(jnp.array([-1.0, -2.0]), jnp.array([1.0, 4.0])).tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="root not bracketed"):
+        batched(jnp.array([-1.0, 2.0]), jnp.array([1.0, 4.0]))
+
+
+@pytest.mark.parametrize("t", [0.0, 2.5, 9.0])
+def test_a_raise_in_the_else_of_a_traced_loop(t):
+    xs = jnp.array([1.0, 3.0, 2.0])
+    if t < 3.0:
+        assert_matches_python(first_above, xs, F(t))
+    else:
+        with pytest.raises(LookupError):
+            first_above(xs, t)
+        with pytest.raises(jax.errors.JaxRuntimeError, match="LookupError: nothing above"):
+            autocond.jit(first_above)(xs, F(t)).block_until_ready()
+
+
+def test_a_raise_in_the_untaken_branch_or_a_loop_run_zero_times_does_not_fire():
+    def f(x, n):
+        for _ in range(n):
+            raise RuntimeError("ran")
+        if x > 0:
+            y = x
+        else:
+            raise ValueError("negative")
+        return y
+
+    assert autocond.jit(f)(F(2.0), jnp.int32(0)) == 2.0
+    with pytest.raises(jax.errors.JaxRuntimeError, match="RuntimeError: ran"):
+        autocond.jit(f)(F(2.0), jnp.int32(1)).block_until_ready()
+    with pytest.raises(jax.errors.JaxRuntimeError, match="ValueError: negative"):
+        autocond.jit(f)(F(-2.0), jnp.int32(0)).block_until_ready()
+
+
+def test_a_raise_an_except_may_catch_keeps_its_if_python():
+    def f(x):
+        try:
+            if x > 0:
+                raise ValueError("positive")
+        except ValueError:
+            x = -x
+        return x
+
+    assert autocond.convert(f)(2.0) == -2.0
+    with pytest.raises(errors.NotConvertedError, match=r"because it contains the `raise` at .*, which an "
+                                                       r"`except` may catch"):
+        autocond.jit(f)(F(2.0))
+
+
 def test_no_assert_no_callback():
     jaxpr = jax.make_jaxpr(autocond.convert(ternary))(F(1), F(2), F(3)).jaxpr
     assert "debug_callback" not in primitives(jaxpr)

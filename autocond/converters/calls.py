@@ -6,8 +6,9 @@
 
 What is called is decided at run time (`ac__.call`); the converter only leaves out calls it
 can tell reach library code, builtins or classes: attributes of modules of installed packages
-or the standard library, builtins not shadowed by a global, classes, and the methods of
-builtin containers and arrays (`xs.append`, `x.sum`). Converting source text, with no
+or the standard library, builtins not shadowed by a global (but those autocond replaces to
+take traced values: `max`, `int`..., and `len` of a comprehension), classes, and the methods
+of builtin containers and arrays (`xs.append`, `x.sum`). Converting source text, with no
 globals to look at, the names its imports bind from library code stand for the modules.
 Runs last among the converters, on every call the earlier ones left, so generated code calls
 `ac__` directly.
@@ -20,9 +21,9 @@ import types
 
 import gast
 
-from autocond.converters import functional
+from autocond.converters import containers, functional
 from autocond.converters.context import Context
-from autocond.operators import calls
+from autocond.operators import builtin_functions, calls
 from autocond.pyct import templates
 from autocond.pyct.loader import RUNTIME_NAME
 
@@ -33,6 +34,9 @@ _CONTAINER_METHODS = frozenset({
     "add", "discard", "sort", "reverse", "get", "items", "keys", "values", "copy", "index",
     "count", "astype", "reshape", "sum", "mean", "max", "min", "any", "all", "at", "set",
 })
+
+
+_REPLACED = frozenset(f.__name__ for f in builtin_functions.REPLACED)
 
 
 def _root(node: gast.expr) -> str | None:
@@ -48,10 +52,17 @@ class _Transformer(functional.Transformer):
 
     def visit_Call(self, node: gast.Call):
         node = self.generic_visit(node)
-        if self._library(node.func):
+        if self._library(node.func) and not self._replaced(node):
             return node
         node.func = templates.replace_as_expression(f"{RUNTIME_NAME}.call(fn)", fn=node.func)
         return node
+
+    def _replaced(self, node: gast.Call) -> bool:
+        """Whether `node` calls a builtin `ac__.call` replaces: `len` only of a comprehension,
+        the one case where its replacement counts differently (`builtin_functions.len_`)."""
+        if not isinstance(node.func, gast.Name) or node.func.id not in _REPLACED:
+            return False
+        return node.func.id != "len" or bool(node.args) and containers.is_filtered(node.args[0])
 
     def _library(self, func: gast.expr) -> bool:
         if isinstance(func, gast.Attribute) and func.attr in _CONTAINER_METHODS:

@@ -92,6 +92,8 @@ class _Transformer(functional.Transformer):
         running one of `blocks`, the branches of `node` or of the chain it starts: whether the
         function has returned at the end of each, and for errors, which `return`s each
         branch's return value is from."""
+        # After a `raise`, the function does not go on either.
+        returned = tuple(r or any(isinstance(s, gast.Raise) for s in b) for r, b in zip(returned, blocks))
         text = f", returned={tuple(returned)}" if any(returned) else ""
         if self.ctx.return_value in outputs:
             lines = tuple(self._return_lines(block, node) for block in blocks)

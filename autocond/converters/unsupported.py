@@ -62,7 +62,13 @@ def python_condition(node: gast.If | gast.While, reason: str) -> gast.expr:
 
 
 def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
-    """Annotate each `if` and loop with `KEEP_PYTHON`: why it must stay Python, or None."""
+    """Annotate each `if` and loop with `KEEP_PYTHON`: why it must stay Python, or None;
+    and each `raise` an `except` may catch with `CAUGHT`."""
+    for node in traversal.walk(fn):
+        if isinstance(node, (gast.Try, gast.TryStar)) and node.handlers:
+            for n in _inside(node.body + node.handlers):
+                if isinstance(n, gast.Raise):
+                    anno.setanno(n, anno.Static.CAUGHT, True)
     for node in traversal.walk(fn):
         if isinstance(node, (gast.If, gast.While, gast.For)):
             anno.setanno(node, anno.Static.KEEP_PYTHON, _keep_python_reason(node, ctx))
@@ -106,7 +112,11 @@ def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
     for name, mutation in inside.mutations.items():
         if not _fresh_inside(name, node):
             return f"it changes `{name}` in place at {ctx.where(mutation)}"
-    # Both branches of a traced `if` are traced: a `raise` in either would always run.
-    if isinstance(node, gast.If) and gast.Raise in inside.exits:
-        return f"it contains the `raise` at {ctx.where(inside.exits[gast.Raise])}"
+    # A `raise` in a traced branch fails the compiled program where it is reached: no
+    # `except` can catch that.
+    if isinstance(node, gast.If):
+        caught = next((n for n in _inside(node.body + node.orelse)
+                       if isinstance(n, gast.Raise) and anno.getanno(n, anno.Static.CAUGHT, False)), None)
+        if caught is not None:
+            return f"it contains the `raise` at {ctx.where(caught)}, which an `except` may catch"
     return None

@@ -6,8 +6,15 @@ from autocond.operators.conditionals import if_stmt as if_stmt
 from autocond.operators.conditionals import python_bool as python_bool
 from autocond.operators.conditionals import python_subject as python_subject
 from autocond.operators.conditionals import switch_stmt as switch_stmt
+from autocond.operators.containers import filtered as filtered
+from autocond.operators.containers import in_ as in_
+from autocond.operators.containers import item as item
+from autocond.operators.containers import keep as keep
+from autocond.operators.containers import lookup as lookup
+from autocond.operators.containers import not_in as not_in
 from autocond.operators.debugging import assert_ as assert_
 from autocond.operators.debugging import print_ as print_
+from autocond.operators.debugging import raise_ as raise_
 from autocond.operators.effects import attr_store as attr_store
 from autocond.operators.effects import item_store as item_store
 from autocond.operators.effects import object_change as object_change

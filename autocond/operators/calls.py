@@ -14,6 +14,7 @@ from typing import Any
 import jax
 
 from autocond import errors
+from autocond.operators import builtin_functions
 
 _DO_NOT_CONVERT = "__autocond_do_not_convert__"
 # The wrapper `_as_is` made for a function, kept on it as `autocond.convert` keeps a converted
@@ -71,8 +72,12 @@ def call(fn: Any) -> Any:
     `convert_module` names them), functions marked with `do_not_convert` (or in a module it
     names), generators, coroutines and functions whose source cannot be read are called as
     they are; if such a call needs the value of a traced array, the error names it and says
-    why it was not converted. Each function is converted once.
+    why it was not converted. Each function is converted once. The builtins that ask the
+    truth or order of values (`max`, `int`...) are replaced by versions that also take
+    traced values (`builtin_functions`).
     """
+    if type(fn) in (types.BuiltinFunctionType, type):
+        return builtin_functions.REPLACED.get(fn, fn)
     if isinstance(fn, types.MethodType):
         function = call(fn.__func__)
         return fn if function is fn.__func__ else types.MethodType(function, fn.__self__)

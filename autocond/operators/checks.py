@@ -38,8 +38,9 @@ def reached_only_if(test: Callable[[], Any]) -> Iterator[None]:
         _reached.reset(token)
 
 
-def check(ok: Any, error: Exception) -> None:
-    """Raise `error` unless `ok`, as Python would.
+def check(ok: Any, error: Exception | Callable[..., Exception], *values: Any) -> None:
+    """Raise `error` unless `ok`, as Python would; `error` may also be a function making
+    it from `values` (when the program runs, from their values there).
 
     A traced `ok` is checked when the compiled program runs, by a `jax.debug.callback`
     (only where the program reaches it: not in the untaken branch of a `lax.cond`); under
@@ -50,11 +51,22 @@ def check(ok: Any, error: Exception) -> None:
         where = reached()
         if where is not None:
             ok = ok | ~where
-        jax.debug.callback(functools.partial(_raise_unless, error), ok)
+        jax.debug.callback(functools.partial(_raise_unless, error), ok, *values)
     elif not ok:
-        raise error
+        raise _made(error, values)
 
 
-def _raise_unless(error: Exception, ok: np.ndarray) -> None:
+def fail(error: Exception) -> None:
+    """Raise `error` when the compiled program reaches the code being traced (a traced
+    branch or loop body, run only where its test holds: `reached`)."""
+    where = reached()
+    jax.debug.callback(functools.partial(_raise_unless, error), np.False_ if where is None else ~where)
+
+
+def _raise_unless(error: Exception | Callable[..., Exception], ok: np.ndarray, *values: Any) -> None:
     if not np.all(ok):  # under `vmap`, one element per call
-        raise error
+        raise _made(error, values)
+
+
+def _made(error: Exception | Callable[..., Exception], values: tuple) -> Exception:
+    return error if isinstance(error, BaseException) else error(*values)

@@ -31,6 +31,37 @@ def assert_(test: Any, message: Callable[[], Any] | None = None) -> None:
     checks.check(staging.predicate(test, where), AssertionError(text))
 
 
+def raise_(exception: Any, *cause: Any) -> None:
+    """Raises as Python does::
+
+        def raise_(exception, *cause):
+            raise exception from cause[0]   # `raise exception` without a cause
+
+    Inside a traced branch or loop body (`staging.tracing()`), whether the statement is
+    reached is known only when the compiled program runs: it raises then (`checks.fail`;
+    under `vmap`, if any element reaches it), the exception's message followed by the
+    `raise`'s `file:line`. Under `jax.jit` the call fails with a `JaxRuntimeError` whose
+    message ends with the exception's type and message; no `except` inside the function
+    can catch it.
+    """
+    if isinstance(exception, type) and issubclass(exception, BaseException):
+        exception = exception()  # `raise ValueError`, as Python instantiates it
+    if not isinstance(exception, BaseException):
+        raise TypeError("exceptions must derive from BaseException")
+    if not staging.tracing():
+        if cause:
+            raise exception from cause[0]
+        raise exception
+    if cause:
+        exception.__cause__, exception.__suppress_context__ = cause[0], True
+    where = f"raised by the `raise` at {staging.site()} when the compiled program reached it"
+    if len(exception.args) == 1 and isinstance(exception.args[0], str):
+        exception.args = (f"{exception.args[0]} ({where})",)
+    else:
+        exception.add_note(where[0].upper() + where[1:] + ".")
+    checks.fail(exception)
+
+
 def print_(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """`fn(*args, **kwargs)`, where `fn` is what the name `print` means in the user's code.
 

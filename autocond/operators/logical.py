@@ -15,12 +15,12 @@ from typing import Any
 import jax.numpy as jnp
 
 from autocond import errors
-from autocond.operators import conditionals, staging
+from autocond.operators import conditionals, containers, staging
 
 _COMPARISONS = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
     ">=": operator.ge, "is": operator.is_, "is not": operator.is_not,
-    "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+    "in": containers.in_, "not in": containers.not_in,
 }
 
 
@@ -34,10 +34,12 @@ def if_exp(test: Any, if_true: Callable[[], Any], if_false: Callable[[], Any]) -
     gradient would see the untaken side's NaNs); they must agree in structure and shape, and
     dtypes are promoted as `jnp` would.
     """
-    return _pick(test, if_true, if_false, f"the traced conditional expression at {staging.site()}")
+    return pick(test, if_true, if_false, f"the traced conditional expression at {staging.site()}")
 
 
-def _pick(test: Any, if_true: Callable[[], Any], if_false: Callable[[], Any], where: str) -> Any:
+def pick(test: Any, if_true: Callable[[], Any], if_false: Callable[[], Any], where: str) -> Any:
+    """`if_true() if test else if_false()`; with `test` traced, both traced and picked by
+    `lax` at run time (`where` names the construct in errors)."""
     if not staging.is_traced(test):
         return if_true() if test else if_false()
     return conditionals.staged(test, (if_true, if_false), (), ("the value",), where,
@@ -51,7 +53,7 @@ def and_(value: Any, *rest: Callable[[], Any]) -> Any:
     for operand in rest:
         if not staging.is_traced(value) and not value:
             return value
-        value = _pick(value, operand, lambda v=value: v, where)
+        value = pick(value, operand, lambda v=value: v, where)
     return value
 
 
@@ -62,7 +64,7 @@ def or_(value: Any, *rest: Callable[[], Any]) -> Any:
     for operand in rest:
         if not staging.is_traced(value) and value:
             return value
-        value = _pick(value, lambda v=value: v, operand, where)
+        value = pick(value, lambda v=value: v, operand, where)
     return value
 
 
@@ -77,7 +79,7 @@ def compare(left: Any, *rest: Any) -> Any:
             return result
         right = operand()
         value = _COMPARISONS[symbol](left, right)
-        result = value if result is None else _pick(result, lambda v=value: v, lambda r=result: r, where)
+        result = value if result is None else pick(result, lambda v=value: v, lambda r=result: r, where)
         left = right
     return result
 

@@ -30,6 +30,9 @@ class Static(enum.Enum):
     BOUND_BY_BRANCHES = "bound_by_branches"
     # str: why a statement must stay plain Python (see `converters.unsupported`).
     KEEP_PYTHON = "keep_python"
+    # True on a `raise` an `except` of the function may catch (in a `try` body with handlers,
+    # or in a handler): it stays Python's `raise` (see `converters.unsupported`).
+    CAUGHT = "caught"
 
 
 class Basic(enum.Enum):
