@@ -10,9 +10,10 @@ A filter that is static in Python keeps or drops the item as Python does (`keep`
 mask, and the item is not computed); a traced one gives the item's mask, and the result is
 a `containers.Filtered` that `sum`, `any`, `all`, `max`, `min` and `len` read. The filters
 of set and dict comprehensions, whose items must be known while tracing, stay Python's with
-a clear error if traced. A lookup is converted where the subscripted name is a table: a
-global holding a tuple or list when the function is converted, or a variable only ever
-assigned tuple or list displays; other subscripts (arrays, mostly) stay as written. Runs
+a clear error if traced; a comprehension with an assignment expression stays as written.
+A lookup is converted where the subscripted name is a table: a global holding a tuple or
+list when the function is converted, or a variable only ever assigned tuple or list
+displays; other subscripts (arrays, mostly) stay as written. Runs
 after the control-flow converters, like `logical` (whose calls a filter may hold), and
 before `calls`, which must see the `len` of a filtered comprehension.
 """
@@ -49,8 +50,9 @@ class _Transformer(functional.Transformer):
 
     def visit_ListComp(self, node: gast.ListComp | gast.GeneratorExp):
         node = self.generic_visit(node)
-        if not any(g.ifs for g in node.generators) or any(g.is_async for g in node.generators):
-            return node
+        if not any(g.ifs for g in node.generators) or any(g.is_async for g in node.generators) or any(
+                isinstance(n, gast.NamedExpr) for g in node.generators for n in traversal.walk(g)):
+            return node  # (`:=` may not be in a comprehension's iterable, where a filter moves)
         kept = self.ctx.namer.new("kept")
         generators, prior = [], gast.Constant(value=True, kind=None)
         for generator in node.generators:
