@@ -1046,6 +1046,34 @@ SLICES = [
         """,
         id="item-assignments",
     ),
+    pytest.param(
+        # A tuple target with items is unpacked into fresh names, then each target is
+        # assigned from left to right (`x[i]` with the `i` of its turn); several targets
+        # take the value once.
+        """
+        def f(x, i, j):
+            x[i], x[j] = x[j], x[i]
+            x[0] = y = x[1] = i
+            (a, x[i]), *b = (1, 2), 3, 4
+            return x, y
+        """,
+        """
+        def f(x, i, j):
+            item, item_1 = (x[j], x[i])
+            x = ac__.setitem(x, i, item)
+            x = ac__.setitem(x, j, item_1)
+            value = i
+            x = ac__.setitem(x, 0, value)
+            y = value
+            x = ac__.setitem(x, 1, value)
+            (item_2, item_3), *item_4 = ((1, 2), 3, 4)
+            a = item_2
+            x = ac__.setitem(x, i, item_3)
+            b = item_4
+            return (x, y)
+        """,
+        id="tuple-and-multiple-targets",
+    ),
 ]
 
 

@@ -360,3 +360,31 @@ def test_a_loop_else_without_break_binds_what_it_binds(x, n):
     # Found by the property tests: `do_return` was read unbound in the converted branch.
     assert_matches_python(return_in_a_while_else_in_a_match, F(x), I32(n))
     assert_matches_python(return_in_a_while_else_in_a_match, F(x), n, static_argnames=("n",))
+
+
+def doubling_until(x, limit):
+    while True:
+        x = x * 2
+        if x > limit:
+            return x
+        x = x + 1
+
+
+def search_within(x):
+    with jax.named_scope("block"):
+        if x > 0:
+            return 1.0
+        elif x < -5:
+            return -5.0
+    return -1.0
+
+
+@pytest.mark.parametrize("x, limit", [(1.0, 10.0), (20.0, 10.0), (0.0, 1e4)])
+def test_while_true_left_only_by_a_return(x, limit):
+    assert_matches_python(doubling_until, jnp.float32(x), jnp.float32(limit))
+    assert_matches_python(doubling_until, x, limit, jit=False)
+
+
+@pytest.mark.parametrize("x", [2.0, -1.0, -9.0])
+def test_a_return_inside_a_with_block(x):
+    assert_matches_python(search_within, jnp.float32(x))

@@ -276,3 +276,36 @@ def test_dict_state_in_a_loop_over_an_array(n):
 def test_updates_on_empty_and_one_row_arrays(fn, shape):
     index = slice(0, 1) if fn in (add, multiply) else None
     assert_matches_numpy(fn, np.ones(shape, np.float32), index)
+
+
+def bubble_sort(x):
+    n = x.shape[0]
+    for i in range(n):
+        for j in range(n - 1 - i):
+            if x[j] > x[j + 1]:
+                x[j], x[j + 1] = x[j + 1], x[j]
+    return x
+
+
+@pytest.mark.parametrize("values", [[3.0, 1.0, 2.0, 5.0, 4.0], [1.0], [2.0, 2.0, 1.0], [5.0, 4.0, 3.0, 2.0]])
+def test_bubble_sort_swaps_items_by_a_tuple_target(values):
+    assert_matches_numpy(bubble_sort, np.array(values, np.float32))
+    rows = jnp.array([values, values[::-1]], F)
+    np.testing.assert_array_equal(jax.vmap(autocond.convert(bubble_sort))(rows),
+                                  [bubble_sort(np.array(r)) for r in np.asarray(rows)])
+
+
+def targets_in_order(x, i):
+    x[i], i = 5.0, 1  # `x[i]` with the `i` before
+    i, x[i] = 2, 6.0  # and with the `i` after
+    x[0] = y = x[1] = x[2] * 2
+    (a, x[i]), *b = (1.0, 7.0), 3.0, 4.0
+    return x, y, a, b
+
+
+@pytest.mark.parametrize("i", [0, 2])
+def test_tuple_and_multiple_targets_assign_from_left_to_right(i):
+    assert_matches_numpy(targets_in_order, np.zeros(4, np.float32), i)
+    want = targets_in_order(np.zeros(4, np.float32), i)
+    got = autocond.jit(targets_in_order)(jnp.zeros(4), I32(i))
+    assert_same(want[0], got[0])

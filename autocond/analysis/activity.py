@@ -363,6 +363,30 @@ def calls_in(node: gast.AST) -> bool:
     return any(isinstance(n, gast.Call) for n in _own_nodes(node))
 
 
+def breaks(loop: gast.stmt) -> bool:
+    """Whether a `break` may leave `loop` (not one of a loop inside it)."""
+    def found(stmts) -> bool:
+        for node in stmts:
+            if isinstance(node, gast.Break):
+                return True
+            if isinstance(node, (gast.For, gast.AsyncFor, gast.While)):
+                if found(node.orelse):
+                    return True
+            elif not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)) and any(
+                    found(getattr(node, field, [])) for field in ("body", "orelse", "finalbody", "handlers",
+                                                                  "cases")):
+                return True
+        return False
+
+    return found(loop.body)
+
+
+def forever(loop: gast.stmt) -> bool:
+    """Whether `loop` is `while True:` (or another truthy constant) that no `break` leaves."""
+    return (isinstance(loop, gast.While) and isinstance(loop.test, gast.Constant) and bool(loop.test.value)
+            and not breaks(loop))
+
+
 def parameters(args: gast.arguments) -> set[str]:
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     params += [a for a in (args.vararg, args.kwarg) if a is not None]

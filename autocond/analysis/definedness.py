@@ -49,12 +49,14 @@ def _stmt(node: gast.stmt, defined: _Defined) -> _Defined | None:
     if isinstance(node, (gast.For, gast.AsyncFor)):
         _block(node.body, defined | activity.binds(node.target))
         after = _block(node.orelse, defined)
-        return defined if _breaks(node) or after is None else after
+        return defined if activity.breaks(node) or after is None else after
     if isinstance(node, gast.While):
         defined |= activity.binds(node.test)
         _block(node.body, defined)
+        if activity.forever(node):
+            return None  # `while True:` without `break` ends only by leaving the function
         after = _block(node.orelse, defined)
-        return defined if _breaks(node) or after is None else after
+        return defined if activity.breaks(node) or after is None else after
     if isinstance(node, (gast.With, gast.AsyncWith)):
         for item in node.items:
             if item.optional_vars is not None:
@@ -81,29 +83,11 @@ def _always_bound(stmts: list[gast.stmt]) -> set[str]:
             bound |= _always_bound(node.body) & _always_bound(node.orelse)
         elif isinstance(node, (gast.With, gast.AsyncWith)):
             bound |= _always_bound(node.body)
-        elif isinstance(node, (gast.For, gast.AsyncFor, gast.While)) and not _breaks(node):
+        elif isinstance(node, (gast.For, gast.AsyncFor, gast.While)) and not activity.breaks(node):
             bound |= _always_bound(node.orelse)  # a loop left without `break` runs its `else`
         elif not isinstance(node, (gast.For, gast.AsyncFor, gast.While, gast.Try, gast.TryStar, gast.Match)):
             bound = (bound | activity.summary(node).binds) - _deleted(node)
     return bound
-
-
-def _breaks(loop: gast.stmt) -> bool:
-    """Whether a `break` may leave `loop` (not one of a loop inside it)."""
-    def found(stmts) -> bool:
-        for node in stmts:
-            if isinstance(node, gast.Break):
-                return True
-            if isinstance(node, (gast.For, gast.AsyncFor, gast.While)):
-                if found(node.orelse):
-                    return True
-            elif not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)) and any(
-                    found(getattr(node, field, [])) for field in ("body", "orelse", "finalbody", "handlers",
-                                                                  "cases")):
-                return True
-        return False
-
-    return found(loop.body)
 
 
 def _deleted(node: gast.stmt) -> set[str]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import gast
 
+from autocond.analysis import activity
 from autocond.pyct import origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
@@ -87,15 +88,16 @@ class Lowering:
             return lowered, True, True
         if not exits([stmt], self.exit, self.enter_loops):
             return [stmt], False, False
-        # A compound statement around an exit. Only an `if` whose branches both always exit
-        # is known to always exit; after any other, a guard follows.
+        # A compound statement around an exit. Only an `if` whose branches both always exit,
+        # and a `while True:` no `break` leaves, are known to always exit; after any other, a
+        # guard follows.
         may, always = False, {}
         for field, block in _blocks(stmt, self.enter_loops):
             lowered, block_may, always[field] = self.block(block)
             block[:] = lowered
             may = may or block_may
         if not isinstance(stmt, gast.If):
-            return [stmt], may, False
+            return [stmt], may, activity.forever(stmt)  # the rest of a `while True:` is unreachable
         branches = (always.get("body", False), always.get("orelse", False))
         self.on_if(stmt, branches)
         return [stmt], may, all(branches)

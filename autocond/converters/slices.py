@@ -3,6 +3,9 @@
     x[i] = v               →     x = ac__.setitem(x, i, v)
     x[i, 1:] += v          →     x = ac__.setitem(x, ac__.index[i, 1:], v, '+')
     x[i][j] = v            →     x = ac__.setitem(x, i, ac__.setitem(x[i], j, v))
+    x[i], x[j] = x[j], x[i]   →  item, item_1 = x[j], x[i]
+                                 x = ac__.setitem(x, i, item)
+                                 x = ac__.setitem(x, j, item_1)
     xs.append(v)           →     xs = ac__.append(xs, v)
     jnp.stack(xs)          →     ac__.stacked(jnp.stack, xs)
 
@@ -52,9 +55,46 @@ class _Transformer(functional.Transformer):
 
     def visit_Assign(self, node: gast.Assign):
         node = self.generic_visit(node)
+        if not any(self._rebinds(n) for t in node.targets for n in traversal.walk(t)):
+            return node
         if len(node.targets) == 1:
-            return self._rebind(node, node.targets[0], node.value, None) or node
-        return node
+            return self._assign(node, node.targets[0], node.value)
+        # `x[0] = y[0] = v`: the value once, then each target from left to right
+        value = self.ctx.namer.new("value")
+        stmts = templates.replace("value = v", value=value, v=node.value)
+        origin.mark(stmts, node)
+        for target in node.targets:
+            stmts += self._assign(node, target, _load(value))
+        return stmts
+
+    def _assign(self, node: gast.Assign, target: gast.expr, value: gast.expr) -> list[gast.stmt]:
+        """`target = value` with items rebound; a tuple target unpacked into fresh names
+        first, then each of its targets assigned from left to right, as Python does."""
+        if not isinstance(target, (gast.Tuple, gast.List)):
+            stmt = self._rebind(node, target, value, None)
+            if stmt is None:
+                stmt = gast.Assign(targets=[target], value=value, type_comment=None)
+                origin.mark([stmt], node)
+            return [stmt]
+        leaves = []
+
+        def spread(t: gast.expr) -> gast.expr:
+            if isinstance(t, (gast.Tuple, gast.List)):
+                return gast.Tuple(elts=[spread(e) for e in t.elts], ctx=gast.Store())
+            if isinstance(t, gast.Starred):
+                return gast.Starred(value=spread(t.value), ctx=gast.Store())
+            leaves.append((self.ctx.namer.new("item"), t))
+            return gast.Name(id=leaves[-1][0], ctx=gast.Store(), annotation=None, type_comment=None)
+
+        unpack = gast.Assign(targets=[spread(target)], value=value, type_comment=None)
+        origin.mark([unpack], node)
+        return [unpack] + [stmt for name, leaf in leaves
+                           for stmt in self._assign(node, leaf, _load(name))]
+
+    def _rebinds(self, target: gast.expr) -> bool:
+        """Whether assigning to `target` rebinds a local variable to a changed container."""
+        root = _root(target)
+        return isinstance(target, gast.Subscript) and root is not None and root.id in self.local_names
 
     def visit_Expr(self, node: gast.Expr):
         node = self.generic_visit(node)
@@ -93,6 +133,10 @@ class _Transformer(functional.Transformer):
         assign = templates.replace("name = value", name=root.id, value=value)
         origin.mark(assign, node)
         return assign[0]
+
+
+def _load(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
 def _key(node: gast.expr) -> gast.expr:
