@@ -986,6 +986,37 @@ EXPRESSIONS = [
         id="match-as-switch",
     ),
     pytest.param(
+        # A capture binds the subject at the start of its block; a guard is one more
+        # condition, reading the subject for the capture; the irrefutable last case is the
+        # `else`.
+        """
+        def f(k, x):
+            match k + 1:
+                case (1 | 2) as m if m > x:
+                    x = x * m
+                case n:
+                    x = x + n
+            return x
+        """,
+        """
+        def f(k, x):
+            subject = k + 1
+
+            def if_true(x):
+                m = subject
+                x = x * m
+                return x
+
+            def if_false(x):
+                n = subject
+                x = x + n
+                return x
+            x = ac__.if_stmt(ac__.and_(ac__.or_(subject == 1, lambda: subject == 2), lambda: subject > x), if_true, if_false, (x,), ('x',))
+            return x
+        """,
+        id="match-captures-and-guards",
+    ),
+    pytest.param(
         # A comprehension's filters decide at trace time whether an item is kept (each filter
         # a clause giving the item's mask); membership and a table's items by index are calls
         # that take traced values; builtins that ask truth or order go through `ac__.call`,

@@ -8,6 +8,7 @@ import re
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 import autocond
@@ -361,17 +362,58 @@ def test_a_class_pattern_on_a_variable_that_may_be_unbound():
         converted(False, 1.5)
 
 
-def test_a_guard_keeps_python():
-    def guarded(k, x):
-        match k:
-            case 0 if x > 0:
-                return x
-            case _:
-                return -x
+def guarded(k, x):
+    match k:
+        case 0 if x > 0:
+            return x
+        case 1:
+            return x * 2
+        case (2 | 3) as m if m * x > 2:
+            return m * x
+        case 4 | 3 if x >= 1.1:
+            return x + 4
+        case _ as other if other > 10:
+            return x - other
+        case big:
+            return x + big * 10
 
-    assert autocond.convert(guarded)(0, 1.0) == 1.0
-    with pytest.raises(errors.NotConvertedError, match="The subject of the `match`"):
-        autocond.jit(guarded)(I32(0), F(1.0))
+
+def capture_bound_after(k):
+    y = 0
+    match k:
+        case 1 | 2 as m:
+            y = m + 1
+        case n:
+            y = n * 2
+    return y
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 4, 7, 12])
+@pytest.mark.parametrize("x", [-1.0, 1.0, 1.5])
+def test_captures_and_guards_on_a_traced_subject(k, x):
+    assert_matches_python(guarded, I32(k), F(x))
+    assert_matches_python(guarded, k, F(x), static_argnames=("k",))  # a static subject, a traced guard
+    assert_matches_python(capture_bound_after, I32(k))
+
+
+def test_captures_and_guards_under_vmap():
+    ks, xs = jnp.array([0, 1, 2, 3, 4, 7, 12]), jnp.array([1.0, -1.0, 1.5, 0.5, 1.5, 2.0, 3.0])
+    got = jax.vmap(autocond.convert(guarded))(ks, xs)
+    want = [guarded(k, x) for k, x in zip(ks.tolist(), xs.tolist())]
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want, np.float32), rtol=1e-6)
+
+
+def test_a_capture_inside_alternatives_keeps_python():
+    def f(k):
+        match k:
+            case (1 as a) | (2 as a):
+                return a
+            case _:
+                return 0
+
+    assert autocond.convert(f)(2) == 2
+    with pytest.raises(errors.NotConvertedError, match="literals or captures"):
+        autocond.jit(f)(I32(2))
 
 
 def dispatch_near(k):

@@ -210,13 +210,14 @@ def _concrete_case(subject: Any, cases: Sequence[Sequence[Any]]) -> int | None:
 
 def python_subject(subject: Any) -> Any:
     """The subject of a `match` autocond keeps as plain Python (its patterns are not all
-    literals, or it has guards): a traced one raises a clear error."""
+    literals or captures): a traced one raises a clear error."""
     if staging.is_traced(subject):
         raise errors.NotConvertedError(
             f"The subject of the `match` at {staging.site()} is traced, but autocond converts a "
-            "`match` on a traced value only when its patterns are literals (`case 0:`, "
-            "`case 1 | 2:`, `case _:`) without guards; this one stays Python. Make the subject "
-            "static (e.g. with `static_argnames`), or use literal patterns.")
+            "`match` on a traced value only when its patterns are literals or captures (`case 0:`, "
+            "`case 1 | 2:`, `case (1 | 2) as k:`, `case k:`, `case _:`), with or without guards; "
+            "this one stays Python. Make the subject static (e.g. with `static_argnames`), or use "
+            "those patterns.")
     return subject
 
 
