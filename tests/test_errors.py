@@ -531,3 +531,51 @@ def test_error_names_the_line_of_the_statement(fn, arg, error, statement):
         autocond.jit(fn)(arg)
     message = _message(info)
     assert re.search(f"(`{kind}`( loop)?|condition) at {_at(fn, statement)}\\b", message), message
+
+
+# --- what Python's meaning cannot be kept for ------------------------------------------------
+
+
+def appends_to_a_list_it_was_given(x, n, acc):
+    for i in range(n):
+        acc.append(i)
+    return x
+
+
+def test_a_for_loop_kept_as_python_over_a_traced_range():
+    fn = autocond.jit(appends_to_a_list_it_was_given, static_argnames="acc")
+    with pytest.raises(errors.NotConvertedError) as info:
+        fn(1.0, 3, ())
+    at = _at(appends_to_a_list_it_was_given, "for i in range(n)")
+    assert re.match(rf"The `range` at {at} has a traced bound, but autocond keeps this `for` loop as plain "
+                    r"Python because it changes `acc` in place at .*\. Make the bound static", _message(info))
+    acc = []
+    assert autocond.convert(appends_to_a_list_it_was_given)(1.0, 3, acc) == 1.0 and acc == [0, 1, 2]
+
+
+def depth(n):
+    if n <= 0:
+        return 0
+    return 1 + depth(n - 1)
+
+
+def test_recursion_whose_depth_is_traced():
+    assert autocond.jit(depth, static_argnames="n")(3) == 3
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(depth)(3)
+    # (the innermost construct traced: the `if` guarding what follows the first `return`)
+    assert re.match(rf"Python's recursion limit was reached while tracing the traced `if` at "
+                    rf"{_at(depth, 'return 1 + depth')}\. Every branch .* Make the condition that stops it "
+                    "static", _message(info))
+
+
+def test_a_static_bool_bound_beside_a_traced_one_is_an_int():
+    def f(x, n):
+        s = 0.0
+        for _ in range(False, n):
+            s += x
+        return s
+
+    assert autocond.jit(f)(2.0, 3) == f(2.0, 3) == 6.0
+    with pytest.raises(TypeError, match=r"`range` needs integer arguments, got a traced float32 \(at "):
+        autocond.jit(f)(2.0, 3.0)

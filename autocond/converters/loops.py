@@ -88,6 +88,7 @@ class _Transformer(functional.Transformer):
             body_name = self.ctx.namer.new("loop_body")
         node = self.generic_visit(node)
         if reason:
+            node.iter = unsupported.python_iterable(node, reason)
             return node
         targets = activity.binds(node.target)
         first_read = anno.getanno(node, anno.Static.LIVE_IN_BODY) - targets

@@ -61,6 +61,20 @@ def python_condition(node: gast.If | gast.While, reason: str) -> gast.expr:
     return call
 
 
+def python_iterable(node: gast.For, reason: str) -> gast.expr:
+    """The iterable of a `for` kept as Python: `range(...)` becomes `ac__.python_range(reason,
+    range, ...)`, on the statement's first line, which raises a clear error if a bound is
+    traced; another iterable stays as written."""
+    it = node.iter
+    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "range"):
+        return it
+    call = templates.replace_as_expression(f"{RUNTIME_NAME}.python_range(reason, fn, args)", fn=it.func,
+                                           reason=gast.Constant(value=reason, kind=None), args=it.args)
+    call.keywords = it.keywords
+    origin.mark([call], node)
+    return call
+
+
 def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
     """Annotate each `if` and loop with `KEEP_PYTHON`: why it must stay Python, or None;
     and each `raise` an `except` may catch with `CAUGHT`."""

@@ -26,6 +26,7 @@ from autocond.operators.logical import not_ as not_
 from autocond.operators.logical import or_ as or_
 from autocond.operators.loops import for_stmt as for_stmt
 from autocond.operators.loops import iterate as iterate
+from autocond.operators.loops import python_range as python_range
 from autocond.operators.loops import range_ as range_
 from autocond.operators.loops import while_stmt as while_stmt
 from autocond.operators.slices import append as append

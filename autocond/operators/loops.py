@@ -54,12 +54,26 @@ def range_(range_fn: Callable, *args: Any) -> Any:
     if range_fn is not range or not any(staging.is_traced(a) for a in args):
         return range_fn(*args)
     for a in args:
-        if not jnp.issubdtype(jnp.result_type(a), jnp.integer):
-            raise TypeError(f"`range` needs integer arguments, got a traced {jnp.result_type(a)}.")
+        if not staging.is_traced(a):
+            operator.index(a)  # Python's rule for a static bound (a bool is an int)
+        elif not jnp.issubdtype(a.dtype, jnp.integer):
+            raise TypeError(f"`range` needs integer arguments, got a traced {a.dtype} (at {staging.site()}).")
+    args = [a if staging.is_traced(a) else operator.index(a) for a in args]
     start, stop, step = (0, *args, 1) if len(args) == 1 else (*args, 1)[:3]
     if not staging.is_traced(step) and operator.index(step) == 0:
         raise ValueError("range() arg 3 must not be zero")
     return TracedRange(start, stop, step)
+
+
+def python_range(reason: str, range_fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """`range_fn(*args)` for a `for` loop autocond keeps as plain Python (`reason` says why):
+    a traced bound raises a clear error instead of JAX's `TracerIntegerConversionError`."""
+    if range_fn is range and any(staging.is_traced(a) for a in args):
+        raise errors.NotConvertedError(
+            f"The `range` at {staging.site()} has a traced bound, but autocond keeps this `for` loop "
+            f"as plain Python because {reason}. Make the bound static (e.g. with `static_argnames`), "
+            "or restructure the code.")
+    return range_fn(*args, **kwargs)
 
 
 @dataclasses.dataclass(frozen=True)

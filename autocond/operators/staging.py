@@ -139,6 +139,12 @@ def trace(fn: Callable[..., tuple], avals: Sequence[Any], where: str,
     try:
         with effects.recorded() as stores:
             jaxpr = primitives.trace(flat_fn, avals)
+    except RecursionError:
+        raise errors.StagingError(
+            f"Python's recursion limit was reached while tracing {where}. Every branch of a traced "
+            "construct is traced, so a recursion that a traced condition would stop never ends while "
+            "tracing. Make the condition that stops it static (e.g. with `static_argnames`), or write "
+            "the recursion as a loop.") from None
     finally:
         _tracing.reset(token)
     effects.check(stores, carried, where)
