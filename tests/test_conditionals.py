@@ -370,9 +370,13 @@ def assigned_in_one_branch(x):
 
 
 def test_variable_assigned_in_one_traced_branch_is_unbound_after():
-    assert_matches_python(assigned_in_one_branch, F(1.0), jit=False)  # concrete: plain Python
-    with pytest.raises(autocond.errors.UndefinedVariableError, match="`y`"):
-        autocond.jit(assigned_in_one_branch)(F(1.0))
+    # Read only where Python bound it: as Python; read where it did not, Python's error when
+    # the program runs (`UnboundLocalError`: `UndefinedVariableError` subclasses it).
+    assert_matches_python(assigned_in_one_branch, F(1.0))
+    with pytest.raises(UnboundLocalError):
+        assigned_in_one_branch(F(-1.0))
+    with pytest.raises(jax.errors.JaxRuntimeError, match="UndefinedVariableError: `y` has no value"):
+        jax.block_until_ready(autocond.jit(assigned_in_one_branch)(F(-1.0)))
 
 
 # --- kinds of conditions ------------------------------------------------------------------------

@@ -812,7 +812,8 @@ class _Loop:
             if isinstance(y, staging.Out) else y, after)
         if isinstance(before, UndefinedReturnValue) or self.at_least_once or isinstance(zeros, MaybeUnbound):
             return zeros
-        return MaybeUnbound(zeros, False, name, (self.where,))
+        return MaybeUnbound(zeros, False, name, (f"it is first assigned inside {self.where}, which ran "
+                                                 f"zero times. Assign `{name}` before the loop",))
 
     def _restart(self, k: int, value: Any) -> None:
         """Carry `value` as the initial value of the `k`th variable instead."""

@@ -24,7 +24,13 @@ from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from autocond import errors
 from autocond.operators import effects, primitives
-from autocond.operators.variables import StackedList, Undefined, UndefinedReturnValue, align_bound
+from autocond.operators.variables import (
+    MaybeUnbound,
+    StackedList,
+    Undefined,
+    UndefinedReturnValue,
+    align_bound,
+)
 
 _PYTHON_NUMBERS = (bool, int, float, complex)
 
@@ -399,21 +405,17 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
             plan.outputs.append(next((v for v in values if v.reason), values[0]))
             continue
         if any(unbound):
-            if all(isinstance(v, UndefinedReturnValue) or r
-                   for v, u, r in zip(values, unbound, returned) if u):
-                # Never read where it is unbound: there, it may as well carry zeros.
-                defined = values[unbound.index(False)]
-                filler = jax.tree_util.tree_map(lambda x: Zeros(x.aval) if isinstance(x, Out) else x,
-                                                defined)
-                values = [filler if u else v for v, u in zip(values, unbound)]
-            else:
-                missing = next(label for v, u, r, label in zip(values, unbound, returned, labels)
-                               if u and not (isinstance(v, UndefinedReturnValue) or r))
-                plan.outputs.append(Undefined(
-                    name, f"it is assigned in some branches of {where} but not in {missing}, so "
-                    f"after the `if` it has no value when that branch is taken. Assign `{name}` "
-                    "before the `if` or in every branch"))
-                continue
+            defined = values[unbound.index(False)]
+            # Zeros where it is unbound (a `MaybeUnbound`'s flag: False)
+            filler = jax.tree_util.tree_map(lambda x: Zeros(x.aval) if isinstance(x, Out) else x, defined)
+            missing = [label for v, u, r, label in zip(values, unbound, returned, labels)
+                       if u and not (isinstance(v, UndefinedReturnValue) or r)]
+            if missing:  # read where it is unbound only if a branch leaving it so ran: checked then
+                reason = (f"it is assigned in some branches of {where} but not in {' or '.join(missing)}, "
+                          f"which ran. Assign `{name}` before the `if` or in every branch")
+                filler = MaybeUnbound(filler.value if isinstance(filler, MaybeUnbound) else filler, False,
+                                      name, (*getattr(filler, "reasons", ()), reason))
+            values = align_bound([filler if u else v for v, u in zip(values, unbound)])
         flat = [flatten(v) for v in values]
         trees = [tree for _, tree in flat]
         # compared with a branch that binds it, not a filler

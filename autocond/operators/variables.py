@@ -53,29 +53,28 @@ class Undefined:
 
 
 class MaybeUnbound:
-    """A variable first assigned inside a traced loop that may run zero times: its value after
-    the last iteration, and a traced bool `bound`, false when the loop did not run.
+    """A variable unbound on some paths that only the program's run decides: first assigned
+    inside a traced loop that may run zero times, or in some branches of a traced `if`. Its
+    value where bound, and a traced bool `bound`, false where it is unbound.
 
-    Python would raise `UnboundLocalError` on reading the variable after a loop that did not
-    run; a read (`ld`, or any use of the value) therefore checks `bound` at run time, with a
+    Python would raise `UnboundLocalError` on reading the variable where it is unbound; a
+    read (`ld`, or any use of the value) therefore checks `bound` at run time, with a
     `jax.debug.callback` that raises `UndefinedVariableError` when it is false. Passing the
     variable along (into and out of branch and loop functions) is not a read: it carries
-    both, so the check happens where, and only if, the program reads it. `loops` describes
-    the loops that may have left it unbound, for the error.
+    both, so the check happens where, and only if, the program reads it. `reasons` say how
+    it may have been left unbound, for the error.
     """
 
-    __slots__ = ("value", "bound", "name", "loops")
+    __slots__ = ("value", "bound", "name", "reasons")
 
-    def __init__(self, value: Any, bound: Any, name: str, loops: tuple[str, ...]):
-        self.value, self.bound, self.name, self.loops = value, bound, name, loops
+    def __init__(self, value: Any, bound: Any, name: str, reasons: tuple[str, ...]):
+        self.value, self.bound, self.name, self.reasons = value, bound, name, reasons
 
     def __repr__(self) -> str:
-        return f"<`{self.name}`, unless {' or '.join(self.loops)} ran zero times>"
+        return f"<`{self.name}`, unless {'; or '.join(self.reasons)}>"
 
     def read(self, frame: types.FrameType) -> Any:
-        error = Undefined(self.name, f"it is first assigned inside {' or '.join(self.loops)}, "
-                          f"which ran zero times. Assign `{self.name}` before the loop").error(frame)
-        checks.check(self.bound, error)
+        checks.check(self.bound, Undefined(self.name, "; or ".join(self.reasons)).error(frame))
         return self.value
 
 
@@ -122,10 +121,10 @@ def align_bound(values: Sequence[Any]) -> list:
     maybe = [v for v in values if isinstance(v, MaybeUnbound)]
     if not maybe:
         return list(values)
-    loops = tuple(sorted({loop for v in maybe for loop in v.loops}))
-    return [v if isinstance(v, Undefined) or getattr(v, "loops", None) == loops else
-            MaybeUnbound(v.value, v.bound, v.name, loops) if isinstance(v, MaybeUnbound) else
-            MaybeUnbound(v, True, maybe[0].name, loops) for v in values]
+    reasons = tuple(sorted({reason for v in maybe for reason in v.reasons}))
+    return [v if isinstance(v, Undefined) or getattr(v, "reasons", None) == reasons else
+            MaybeUnbound(v.value, v.bound, v.name, reasons) if isinstance(v, MaybeUnbound) else
+            MaybeUnbound(v, True, maybe[0].name, reasons) for v in values]
 
 
 def ld(value: Any) -> Any:
@@ -202,7 +201,7 @@ jax.tree_util.register_pytree_node(
     UndefinedReturnValue, lambda u: ((), None), lambda aux, _: UndefinedReturnValue()
 )
 jax.tree_util.register_pytree_node(
-    MaybeUnbound, lambda m: ((m.value, m.bound), (m.name, m.loops)),
+    MaybeUnbound, lambda m: ((m.value, m.bound), (m.name, m.reasons)),
     lambda aux, children: MaybeUnbound(*children, *aux)
 )
 jax.tree_util.register_pytree_node(
