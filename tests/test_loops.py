@@ -8,6 +8,7 @@ import dataclasses
 import jax
 import jax.extend.core
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 import autocond
@@ -1072,3 +1073,63 @@ def pytree_state(x, n):
 def test_namedtuple_and_dataclass_state_in_branches_and_loops(n):
     assert_matches_python(pytree_state, F(2.0), I32(n))
     assert_matches_python(pytree_state, F(2.0), n, static_argnames=("n",))
+
+
+# --- variables set on the first iteration and read on later ones -----------------------------
+
+
+def doubled_after_the_first(x, n):
+    for k in range(n):
+        if k == 0:
+            a = x
+        else:
+            a = a * 2 + x
+    return a
+
+
+def counted_after_the_first(x, n):
+    i = 0
+    while i < n:
+        if i == 0:
+            a = x
+        else:
+            a = a + 1
+        i += 1
+    return a
+
+
+def set_first_by_a_flag(x):
+    first = True
+    y = 0.0
+    while x > 0:
+        if first:
+            y = 0.0
+            first = False
+        else:
+            y += x
+        x = x - 1
+    return y
+
+
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_a_variable_set_on_the_first_iteration_and_read_on_later_ones(n):
+    for fn in (doubled_after_the_first, counted_after_the_first):
+        assert_matches_python(fn, F(1.5), n, static_argnames=("n",))
+        assert_matches_python(fn, F(1.5), jnp.int32(n))
+    assert_matches_python(set_first_by_a_flag, F(n))
+    got = jax.vmap(autocond.convert(doubled_after_the_first))(jnp.array([1.0, 2.0]), jnp.array([n, 1]))
+    np.testing.assert_allclose(got, [doubled_after_the_first(1.0, n), doubled_after_the_first(2.0, 1)])
+
+
+def test_a_static_range_runs_the_first_iteration_apart_and_rolls_the_rest():
+    jaxpr = jax.make_jaxpr(autocond.convert(doubled_after_the_first), static_argnums=1)(F(1.0), 10).jaxpr
+    assert primitives(jaxpr).count("scan") == 1 and primitives(jaxpr).count("mul") == 1
+
+
+@pytest.mark.parametrize("fn", [doubled_after_the_first, counted_after_the_first])
+def test_such_a_variable_after_a_loop_that_ran_zero_times_is_pythons_error_when_the_program_runs(fn):
+    with pytest.raises(UnboundLocalError):
+        fn(1.5, 0)
+    error = r"`a` has no value at .* first assigned inside the traced `(for|while)` loop at .*, which ran"
+    with pytest.raises(jax.errors.JaxRuntimeError, match=error):
+        jax.block_until_ready(autocond.jit(fn)(F(1.5), jnp.int32(0)))

@@ -211,7 +211,14 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         state = staging.as_tuple(body(*state), names)
     if test_state:
         return _while_with_state(test, body, state, going, names, stop, where, int_uses)
-    return _traced_while(test, body, state, names, stop, where, int_uses)[1]()
+    try:
+        return _traced_while(test, body, state, names, stop, where, int_uses)[1]()
+    except errors.UndefinedVariableError:  # read before the iteration that first assigns it
+        if stop or not any(type(v) is Undefined for v in state):
+            raise
+        return _first_apart(staging.predicate(test(*state), where), body,
+                            lambda s: _traced_while(test, body, s, names, stop, where, int_uses)[1](),
+                            state, names, where)
 
 
 def _traced_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str],
@@ -352,7 +359,16 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     where, int_uses = f"the traced `for` loop at {here}", conditionals.int_uses(int_operands, here)
     carried = effects.cells((body,), names)
     if isinstance(iterable, TracedRange):
-        _, run = _range_loop(iterable, body, inputs, names, where, stop, carried, int_uses)
+        try:
+            _, run = _range_loop(iterable, body, inputs, names, where, stop, carried, int_uses)
+        except errors.UndefinedVariableError:  # read before the iteration that first assigns it
+            if not any(type(v) is Undefined for v in inputs):
+                raise
+            r, rest = iterable, TracedRange(iterable.start + iterable.step, iterable.stop, iterable.step)
+            return _first_apart(
+                jnp.where(r.step > 0, r.start < r.stop, r.start > r.stop), functools.partial(body, r.start),
+                lambda state: _range_loop(rest, body, state, names, where, stop, carried, int_uses)[1](),
+                inputs, names, where)
         return run()
     items_traced = False
     if _parts(iterable) is not None:  # a loop over the indices of the items
@@ -387,6 +403,25 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     return staging.from_tuple(state, names)
 
 
+def _first_apart(runs: Any, first: Callable, rest: Callable[[tuple], Any], inputs: tuple,
+                 names: Sequence[str], where: str) -> Any:
+    """A traced loop whose body reads a variable an earlier iteration assigns first (`if k ==
+    0: a = x else: a = a + x`): its first iteration `first` runs apart, as a traced `if` on
+    whether the loop runs (`runs`), then `rest` runs the others as one loop from the state
+    it leaves. A variable the first iteration binds is bound for the rest, which runs only
+    after it; after the loop it is `MaybeUnbound`, unbound where the loop ran zero times."""
+    state = staging.as_tuple(conditionals.staged(
+        runs, (first, lambda *state: staging.from_tuple(state, names)), inputs, names, where,
+        ("the first iteration", "no iteration")), names)
+    bound = {k: v.bound for k, (v, before) in enumerate(zip(state, inputs))
+             if type(before) is Undefined and isinstance(v, MaybeUnbound)}
+    state = staging.as_tuple(rest(tuple(v.value if k in bound else v for k, v in enumerate(state))), names)
+    return staging.from_tuple(tuple(
+        MaybeUnbound(v, bound[k], names[k], (f"it is first assigned inside {where}, which ran zero times. "
+                                              f"Assign `{names[k]}` before the loop",)) if k in bound else v
+        for k, v in enumerate(state)), names)
+
+
 @dataclasses.dataclass(frozen=True)
 class _ItemBody:
     """The body of a loop over `items`, as a function of the index of the item; a traced
@@ -410,12 +445,15 @@ def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
     leaves = staging.flatten(inputs)[0]
     traced = items_traced or any(map(staging.is_traced, leaves))
     numbers = any(map(staging.is_constant, leaves))
-    if not len(r) or not (traced or numbers) or (numbers and _reads_types(body)):
+    unbound = any(type(x) is Undefined for x in leaves)  # the body gives its type
+    if not len(r) or not (traced or numbers or unbound) or (numbers and _reads_types(body)):
         return _UNROLL, None
     try:
         loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
     except errors.StagingError:  # a rule of carried values, which the first iterations may meet
         return (_PEEL if any(map(staging.is_constant, leaves)) else _UNROLL), None
+    except errors.UndefinedVariableError:  # read before the iteration that first assigns it
+        return (_PEEL if any(type(v) is Undefined for v in inputs) else _UNROLL), None
     except Exception:
         return _UNROLL, None  # the body needs a concrete index, or assigns state the loop cannot carry
     lower, upper, _ = _counter(r.start, r.stop, r.step)
@@ -486,9 +524,9 @@ def _guarded(items, body: Callable, state: tuple, names: Sequence[str], stop: Se
 def _rollable(inputs: tuple, names: Sequence[str], stop: Sequence[str]) -> bool:
     """Whether the variables are all arrays or numbers (lists that grow are stacked; the
     `break`/`return` flags, autocond's own, may be Python bools: carrying them as arrays
-    changes nothing)."""
+    changes nothing), or unbound before the loop (carried from the value the body gives)."""
     leaves, _ = staging.flatten(tuple(v for n, v in zip(names, inputs) if n not in stop))
-    leaves = [x for x in leaves if not isinstance(x, UndefinedReturnValue)]  # becomes zeros
+    leaves = [x for x in leaves if not isinstance(x, Undefined)]
     return all(isinstance(x, jax.Array) or staging.is_constant(x) for x in leaves)
 
 
