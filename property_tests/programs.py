@@ -129,6 +129,14 @@ def _int_atom(draw, scope: _Scope) -> str:
         m = draw(st.sampled_from(INT_VARS))
         form = draw(st.sampled_from((f"{q} + {q}", f"~{q}", f"{q} + {m}")))
         return f"jnp.int32({form})"
+    if draw(st.integers(0, 9)) == 8:  # builtins that read a traced value's truth or order
+        threshold = draw(st.sampled_from(_THRESHOLDS))
+        return draw(st.sampled_from((
+            f"abs(int({draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS))}))",
+            f"len([t for t in {draw(st.sampled_from(ARRAYS))} if t > {threshold}])",
+            f"sum(1 for t in {draw(st.sampled_from(ARRAYS))} if t < {threshold})",
+            f"max({draw(st.sampled_from(INT_VARS + INT_PARAMS))}, {draw(st.sampled_from(_INT_CONSTS))})",
+            f"min({draw(st.sampled_from(INT_VARS + INT_PARAMS))}, {draw(st.sampled_from(INT_VARS))}, 6)")))
     return draw(st.sampled_from(INT_PARAMS + INT_VARS + scope.ints + _INT_CONSTS))
 
 
@@ -153,12 +161,21 @@ def _int_expr(draw, scope: _Scope, simple: bool = False) -> str:
 def _float_atom(draw, scope: _Scope) -> str:
     """A float variable, an array's element or reduction, or a helper's result: at most 2 in
     absolute value (3 times that for a sum)."""
-    kind = draw(st.integers(0, 8))
+    kind = draw(st.integers(0, 9))
     if kind < 5:
         return draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS + scope.floats))
     if kind == 8 and scope.closures:
         return f"{draw(st.sampled_from(scope.closures))}()"
     array = draw(st.sampled_from(ARRAYS))
+    if kind == 9:  # builtins that read a traced value's truth or order
+        names = FLOAT_PARAMS + FLOAT_VARS + scope.floats
+        a, b, c = (draw(st.sampled_from(names)) for _ in range(3))
+        threshold = draw(st.sampled_from(_THRESHOLDS))
+        return draw(st.sampled_from((
+            f"max({a}, {b})", f"min({a}, {draw(st.sampled_from(_FLOAT_CONSTS))}, {c})", f"abs({a})",
+            f"max({array})", f"min({array})", f"0.25 * sum(t for t in {array} if t > {threshold})",
+            f"max((t for t in {array} if t < {threshold}), default={a})",
+            f"0.25 * float({draw(_int_atom(scope))})")))
     if kind == 5:
         return f"{array}[{draw(_int_atom(scope))} % {ARRAY_SIZE}]"
     if kind == 6 or not scope.helpers:
@@ -225,7 +242,7 @@ def _array_expr(draw, scope: _Scope) -> str:
 @st.composite
 def _comparison(draw, scope: _Scope) -> str:
     """A comparison of floats, integers or arrays: a bool, traced or not."""
-    kind = draw(st.integers(0, 6))
+    kind = draw(st.integers(0, 7))
     floats = FLOAT_PARAMS + FLOAT_VARS + scope.floats
     if kind == 0:
         return f"{draw(st.sampled_from(floats))} > {draw(st.sampled_from(_THRESHOLDS))}"
@@ -245,6 +262,14 @@ def _comparison(draw, scope: _Scope) -> str:
     if kind == 5:
         reduce = draw(st.sampled_from(("jnp.all", "jnp.any")))
         return f"{reduce}({draw(st.sampled_from(ARRAYS))} > {draw(st.sampled_from(_THRESHOLDS))})"
+    if kind == 7:  # builtins and membership on traced values
+        array, threshold = draw(st.sampled_from(ARRAYS)), draw(st.sampled_from(_THRESHOLDS))
+        values = ", ".join(sorted(draw(st.lists(st.sampled_from(_INT_CONSTS), min_size=1, max_size=3,
+                                                unique=True))))
+        return draw(st.sampled_from((
+            f"{draw(st.sampled_from(('any', 'all')))}(t > {threshold} for t in {array})",
+            f"{draw(_int_atom(scope))} {draw(st.sampled_from(('in', 'not in')))} ({values},)",
+            f"bool({draw(st.sampled_from(FLOAT_PARAMS + FLOAT_VARS))})")))
     return f"{draw(_int_expr(scope, simple=True))} > {draw(st.sampled_from(_INT_CONSTS))}"
 
 
@@ -596,6 +621,48 @@ def accumulator_programs(draw) -> Program:
              *[f"    r = {draw(st.sampled_from(('0.0', '1', 'x')))}"] * scalar, *_indent(before),
              *_indent(loop), f"    return s, t{', c' * counted}{', r' * scalar}"]
     return Program(_HEADER + "\n".join(lines) + "\n", "a")
+
+
+# Loops whose first iteration sets a variable later ones read: the head, and the first index.
+_FIRST_LOOPS = (("for k in range(n):", "0"), ("for k in range(3):", "0"), ("for k in range(1, n + 1):", "1"),
+                ("for k in range(3, 0, -1):", "3"))  # (a traced first index cannot be told apart)
+
+
+@st.composite
+def checked_programs(draw) -> Program:
+    """A `Program` whose `f(x, y, n, v)` checks its arguments (`if ...: raise ValueError`, at
+    the top, in a loop's body, or a `for`'s `else` raising where no `break` left it), and sets
+    variables on a loop's first iteration that later iterations, and the code after the loop,
+    read (`if k == 0: t = ... else: t = t * 0.5 + ...`; by a `for` over a static or traced
+    range, or a `while` counting from 0). Python raises on some inputs: a check, or
+    `UnboundLocalError` reading such a variable after a loop that ran zero times."""
+    scope = _Scope(ints=())
+    lines = ["a = x", "b = y", "c = 0.5", f"m = (n + 1) % {INT_MODULUS}", "p = 2", "q = x > 0.0", "s = v"]
+    for j in range(draw(st.integers(1, 3))):
+        kind = draw(st.integers(0, 3))
+        if kind == 0:
+            lines += [f"if {draw(_comparison(scope))}:", f"    raise ValueError('check {j} failed')"]
+        elif kind == 1:
+            head, first = draw(st.sampled_from(_FIRST_LOOPS))
+            inner = scope.enter("k", loop=True, index=True)
+            body = [f"if k == {first}:", f"    t{j} = {draw(_float_expr(inner))}", "else:",
+                    f"    t{j} = jnp.tanh(t{j} * 0.5 + {draw(_float_expr(inner))})"]
+            if draw(st.booleans()):
+                body += [f"if {draw(_comparison(inner))}:", f"    raise ValueError('check {j} failed at', k)"]
+            lines += [head, *_indent(body), f"{draw(st.sampled_from(FLOAT_VARS))} = t{j}"]
+        elif kind == 2:
+            inner = scope.enter("i", loop=True)
+            lines += ["i = 0", "while i < n:", "    if i == 0:", f"        w{j} = {draw(_float_expr(inner))}",
+                      "    else:", f"        w{j} = w{j} * 0.5 + {draw(_float_expr(inner))}", "    i += 1",
+                      f"{draw(st.sampled_from(FLOAT_VARS))} = w{j}"]
+        else:
+            inner = scope.enter("k", loop=True, index=True)
+            lines += ["for k in range(n):", f"    if {draw(_comparison(inner))}:", "        break", "else:",
+                      f"    raise LookupError('no break in loop {j}')"]
+        if draw(st.booleans()):
+            lines += draw(_assign(scope))
+    lines.append("return a, b, c")
+    return Program(_HEADER + "\n".join([f"def f({', '.join(PARAMS)}):", *_indent(lines)]) + "\n", "fff")
 
 
 _DIRECTORY = tempfile.mkdtemp(prefix="autocond_property_")

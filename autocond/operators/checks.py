@@ -51,16 +51,18 @@ def check(ok: Any, error: Exception | Callable[..., Exception], *values: Any) ->
         where = reached()
         if where is not None:
             ok = ok | ~where
-        jax.debug.callback(functools.partial(_raise_unless, error), ok, *values)
+        jax.debug.callback(functools.partial(_raise_unless, error), ok, *values, ordered=True)
     elif not ok:
         raise _made(error, values)
 
 
-def fail(error: Exception) -> None:
-    """Raise `error` when the compiled program reaches the code being traced (a traced
-    branch or loop body, run only where its test holds: `reached`)."""
+def fail(error: Exception | Callable[..., Exception], *values: Any) -> None:
+    """Raise `error` (or the one `error` makes from `values`, as `check` does) when the
+    compiled program reaches the code being traced (a traced branch or loop body, run only
+    where its test holds: `reached`)."""
     where = reached()
-    jax.debug.callback(functools.partial(_raise_unless, error), np.False_ if where is None else ~where)
+    jax.debug.callback(functools.partial(_raise_unless, error), np.False_ if where is None else ~where,
+                       *values, ordered=True)
 
 
 def _raise_unless(error: Exception | Callable[..., Exception], ok: np.ndarray, *values: Any) -> None:

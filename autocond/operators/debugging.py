@@ -40,9 +40,10 @@ def raise_(exception: Any, *cause: Any) -> None:
     Inside a traced branch or loop body (`staging.tracing()`), whether the statement is
     reached is known only when the compiled program runs: it raises then (`checks.fail`;
     under `vmap`, if any element reaches it), the exception's message followed by the
-    `raise`'s `file:line`. Under `jax.jit` the call fails with a `JaxRuntimeError` whose
-    message ends with the exception's type and message; no `except` inside the function
-    can catch it.
+    `raise`'s `file:line`, and the values its traced arguments have then (a traced value
+    formatted into a message while tracing shows as a tracer). Under `jax.jit` the call
+    fails with a `JaxRuntimeError` whose message ends with the exception's type and message;
+    no `except` inside the function can catch it.
     """
     if isinstance(exception, type) and issubclass(exception, BaseException):
         exception = exception()  # `raise ValueError`, as Python instantiates it
@@ -59,7 +60,17 @@ def raise_(exception: Any, *cause: Any) -> None:
         exception.args = (f"{exception.args[0]} ({where})",)
     else:
         exception.add_note(where[0].upper() + where[1:] + ".")
-    checks.fail(exception)
+    traced = [k for k, arg in enumerate(exception.args) if staging.is_traced(arg)]
+    checks.fail(functools.partial(_with_values, exception, traced), *(exception.args[k] for k in traced))
+
+
+def _with_values(exception: BaseException, traced: list[int], *values: Any) -> BaseException:
+    """`exception` with the values its traced arguments have when the program runs."""
+    args = list(exception.args)
+    for k, value in zip(traced, values):
+        args[k] = value.item() if value.ndim == 0 else value
+    exception.args = tuple(args)
+    return exception
 
 
 def print_(fn: Callable, *args: Any, **kwargs: Any) -> Any:
