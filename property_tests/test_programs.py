@@ -102,8 +102,7 @@ def test_accumulators_the_loop_makes_arrays_match_python(program: programs.Progr
     _check_eager_and_jitted(program, inputs, refusable=False)
 
 
-# What plain Python raises in `checked_programs`, and how the converted function raises it
-# under `jit`, when the program runs (an unbound read is autocond's `UndefinedVariableError`).
+# What plain Python raises in `checked_programs`.
 _RAISED = (ValueError, LookupError, UnboundLocalError)
 
 
@@ -113,6 +112,16 @@ def test_argument_checks_and_first_iteration_variables_match_python(program: pro
     """Argument checks with `raise` and variables set on a loop's first iteration: the
     converted function, eager and under `jit`, gives Python's values, or raises where Python
     raises, with the exception's type and message."""
+    _check_eager_and_jitted(program, inputs, refusable=False, raised=_RAISED)
+
+
+def _check_eager_and_jitted(program: programs.Program, inputs: list, refusable: bool,
+                            raised: tuple[type, ...] = ()) -> None:
+    """The converted function, eager and under `jit`, gives Python's values; with `refusable`,
+    under `jit` it may raise autocond's error for a bool of two kinds instead. Where Python
+    raises one of `raised`, so must they: eagerly the same exception; under `jit` it too
+    (raised while tracing, where the `raise` is static) or, when the program runs, a
+    `JaxRuntimeError` naming it (an unbound read: autocond's `UndefinedVariableError`)."""
     note(program.source)
     args = [(jnp.float32(x), jnp.float32(y), jnp.int32(n), jnp.asarray(v, jnp.float32))
             for x, y, n, v in inputs]
@@ -121,31 +130,16 @@ def test_argument_checks_and_first_iteration_variables_match_python(program: pro
         for a in args:
             try:
                 want = f(*a)
-            except _RAISED as error:
+            except raised as error:
                 event(f"Python raised {type(error).__name__}")
                 with pytest.raises(type(error)):
                     autocond.convert(f)(*a)
-                # while tracing, where the `raise` is static; else when the program runs
                 name = "UndefinedVariableError" if isinstance(error, UnboundLocalError) else \
                     type(error).__name__
                 with pytest.raises((type(error), jax.errors.JaxRuntimeError)) as info:
                     jax.block_until_ready(jitted(*a))
                 assert isinstance(info.value, type(error)) or f"{name}: " in str(info.value), info.value
                 continue
-            assert_same(want, autocond.convert(f)(*a), f"convert{a}")
-            assert_same(want, jitted(*a), f"jit{a}")
-
-
-def _check_eager_and_jitted(program: programs.Program, inputs: list, refusable: bool) -> None:
-    """The converted function, eager and under `jit`, gives Python's values; with `refusable`,
-    under `jit` it may raise autocond's error for a bool of two kinds instead."""
-    note(program.source)
-    args = [(jnp.float32(x), jnp.float32(y), jnp.int32(n), jnp.asarray(v, jnp.float32))
-            for x, y, n, v in inputs]
-    with programs.loaded(program) as f:
-        jitted = autocond.jit(f)
-        for a in args:
-            want = f(*a)
             assert_same(want, autocond.convert(f)(*a), f"convert{a}")
             try:
                 got = jitted(*a)
