@@ -388,3 +388,21 @@ def test_while_true_left_only_by_a_return(x, limit):
 @pytest.mark.parametrize("x", [2.0, -1.0, -9.0])
 def test_a_return_inside_a_with_block(x):
     assert_matches_python(search_within, jnp.float32(x))
+
+
+def test_a_while_true_whose_only_break_is_unreachable():
+    # Found by the property tests: the `break` after the `return` is dropped, so the loop
+    # never ends but by the `return`; its `else` (never run) must still be analysed.
+    def f(x, n):
+        a = x
+        k0 = 0
+        while True:
+            return a
+            k0 = k0 + 1
+            if k0 >= n:
+                break
+        else:
+            a = x
+        return a
+
+    assert_matches_python(f, jnp.float32(1.5), jnp.int32(2))

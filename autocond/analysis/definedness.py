@@ -53,9 +53,9 @@ def _stmt(node: gast.stmt, defined: _Defined) -> _Defined | None:
     if isinstance(node, gast.While):
         defined |= activity.binds(node.test)
         _block(node.body, defined)
+        after = _block(node.orelse, defined)
         if activity.forever(node):
             return None  # `while True:` without `break` ends only by leaving the function
-        after = _block(node.orelse, defined)
         return defined if activity.breaks(node) or after is None else after
     if isinstance(node, (gast.With, gast.AsyncWith)):
         for item in node.items:
