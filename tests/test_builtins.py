@@ -287,3 +287,16 @@ def test_a_builtin_name_shadowed_by_the_user_calls_the_users():
 @pytest.mark.parametrize("x", [jnp.bool_(True), jnp.int8(-3), jnp.uint32(7)])
 def test_int_of_bools_and_ints(x):
     assert_matches_python(conversions, x)
+
+
+CONCRETE = jnp.int32(3)
+
+
+def with_a_concrete_array(x):
+    return max(CONCRETE, 0) * x, min(x, CONCRETE), CONCRETE in (1, 3)
+
+
+def test_a_concrete_array_compared_while_jax_traces():
+    # Found by the property tests: under `jax.jit`, comparing a concrete array gives a traced
+    # bool, which the builtins cannot take: the fold picks the value instead.
+    assert_matches_python(with_a_concrete_array, F(2.0))

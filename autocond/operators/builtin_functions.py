@@ -80,7 +80,8 @@ def _extreme(name: str, better: Callable, args: tuple, key: Callable | None, def
         items = args[0]
     else:
         items = list(args[0])
-    traced = isinstance(items, Filtered) or any(map(staging.is_traced, jax.tree.leaves(items)))
+    # (a concrete array compared while JAX traces gives a traced bool too)
+    traced = isinstance(items, Filtered) or any(isinstance(x, jax.Array) for x in jax.tree.leaves(items))
     if key is None and not traced:
         return builtin(items, **options)
     where = f"the traced `{name}` at {staging.site(3)}"

@@ -115,8 +115,9 @@ def in_(value: Any, container: Any) -> Any:
     """
     if staging.is_traced(container):
         return jnp.any(container == value)
+    # (a concrete array compared while JAX traces gives a traced bool too)
     if not isinstance(container, (tuple, list, set, frozenset, dict)) or not (
-            staging.is_traced(value) or any(map(staging.is_traced, container))):
+            isinstance(value, jax.Array) or any(isinstance(item, jax.Array) for item in container)):
         return value in container
     where = f"the traced `in` at {staging.site()}"
     found = False
