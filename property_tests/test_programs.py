@@ -78,11 +78,13 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
             _refused(e)
 
 
-def _refused(e: Exception) -> None:
-    """Re-raise `e` unless it is autocond's error for a bool that is a Python bool on some
-    paths (or from `not`) and a bool array on others, computed with as an int: no one value
-    keeps Python's results there."""
-    if not str(e).startswith(("`q` is", "`not` at")) or "computes with it as an int" not in str(e):
+def _refused(e: Exception, refusable: bool) -> None:
+    """Re-raise `e` unless `refusable` and it is autocond's error for a bool that is a Python
+    bool on some paths (or from `not`) and a bool array on others, computed with as an int:
+    no one value keeps Python's results there."""
+    message = str(e)
+    if not (refusable and message.startswith(("`q` is", "`not` at"))
+            and "computes with it as an int" in message):
         raise e
     event("a bool of two kinds computed with as an int: refused")
 
@@ -112,16 +114,17 @@ def test_argument_checks_and_first_iteration_variables_match_python(program: pro
     """Argument checks with `raise` and variables set on a loop's first iteration: the
     converted function, eager and under `jit`, gives Python's values, or raises where Python
     raises, with the exception's type and message."""
-    _check_eager_and_jitted(program, inputs, refusable=False, raised=_RAISED)
+    _check_eager_and_jitted(program, inputs, refusable=True, raised=_RAISED)
 
 
 def _check_eager_and_jitted(program: programs.Program, inputs: list, refusable: bool,
                             raised: tuple[type, ...] = ()) -> None:
     """The converted function, eager and under `jit`, gives Python's values; with `refusable`,
     under `jit` it may raise autocond's error for a bool of two kinds instead. Where Python
-    raises one of `raised`, so must they: eagerly the same exception; under `jit` it too
-    (raised while tracing, where the `raise` is static) or, when the program runs, a
-    `JaxRuntimeError` naming it (an unbound read: autocond's `UndefinedVariableError`)."""
+    raises one of `raised`, so must they: eagerly the same exception; under `jit`, when the
+    program runs, a `JaxRuntimeError` naming it (an unbound read: autocond's
+    `UndefinedVariableError`), or one of `raised` while tracing: the `raise` Python reaches
+    is static, or a static one follows it, which raises before the run-time checks do."""
     note(program.source)
     args = [(jnp.float32(x), jnp.float32(y), jnp.int32(n), jnp.asarray(v, jnp.float32))
             for x, y, n, v in inputs]
@@ -136,17 +139,19 @@ def _check_eager_and_jitted(program: programs.Program, inputs: list, refusable: 
                     autocond.convert(f)(*a)
                 name = "UndefinedVariableError" if isinstance(error, UnboundLocalError) else \
                     type(error).__name__
-                with pytest.raises((type(error), jax.errors.JaxRuntimeError)) as info:
+                failures = (*raised, jax.errors.JaxRuntimeError, autocond.errors.StagingError)
+                with pytest.raises(failures) as info:
                     jax.block_until_ready(jitted(*a))
-                assert isinstance(info.value, type(error)) or f"{name}: " in str(info.value), info.value
+                if isinstance(info.value, autocond.errors.StagingError):
+                    _refused(info.value, refusable)
+                else:
+                    assert isinstance(info.value, raised) or f"{name}: " in str(info.value), info.value
                 continue
             assert_same(want, autocond.convert(f)(*a), f"convert{a}")
             try:
                 got = jitted(*a)
             except autocond.errors.StagingError as e:
-                if not refusable:
-                    raise
-                _refused(e)
+                _refused(e, refusable)
                 continue
             assert_same(want, got, f"jit{a}")
 

@@ -276,6 +276,24 @@ def test_a_raise_in_the_untaken_branch_or_a_loop_run_zero_times_does_not_fire():
         autocond.jit(f)(F(-2.0), jnp.int32(0)).block_until_ready()
 
 
+def test_a_static_raise_after_a_traced_check_raises_while_tracing():
+    # Python reaches the traced check first where it fails; under `jit` the static `raise`
+    # is Python's while tracing, before the traced check can run (the README says so).
+    def f(x, n):
+        if x > 0:
+            raise ValueError("positive")
+        if n > 2:
+            raise LookupError("too many")
+        return x
+
+    with pytest.raises(ValueError, match="positive"):
+        autocond.convert(f)(F(1.0), 3)
+    with pytest.raises(LookupError, match="too many"):
+        autocond.jit(f, static_argnames="n")(F(1.0), 3)
+    with pytest.raises(jax.errors.JaxRuntimeError, match="ValueError: positive"):
+        autocond.jit(f, static_argnames="n")(F(1.0), 2).block_until_ready()
+
+
 def test_a_raise_an_except_may_catch_keeps_its_if_python():
     def f(x):
         try:

@@ -664,6 +664,42 @@ def test_a_not_joined_by_a_bool_operator_computed_with_as_an_int_is_an_error():
         autocond.jit(fn)(F(1.0), jnp.zeros(3))
 
 
+def not_assigned_after_the_name_is_computed_with_as_an_int(x, v):
+    q = x > 0.0
+    y = jnp.cos(x - v[jnp.int32(q + q) % 3])  # reads the comparison, not the `not`
+    q = (y > -1.2) | (not q)
+    if x > 1.0:
+        r = not (y > 0.0)
+    else:
+        r = x > 2.0
+        y = y + jnp.int32(r + r)  # the other branch's `r`
+    return y, q, r
+
+
+@pytest.mark.parametrize("x", [-1.0, 0.5, 1.5, 2.5])
+def test_a_not_assigned_where_no_run_reaches_the_int_computation_is_python_s(x):
+    # Found by the property tests: the `not` was an error for an int computation on the
+    # name's earlier value.
+    assert_matches_python(not_assigned_after_the_name_is_computed_with_as_an_int, F(x), jnp.arange(3.0))
+
+
+def not_counted_on_the_next_iteration(x, n):
+    q = x > 0.0
+    total = 0
+    for i in range(n):
+        total = total + jnp.int32(q + q)
+        q = not (x > i)
+    return total
+
+
+def test_a_not_a_loop_carries_back_to_an_int_computation_is_an_error():
+    fn = not_counted_on_the_next_iteration
+    with pytest.raises(autocond.errors.StagingError, match=(
+            f"`not` at .*:{line_of(fn, 'q = not')} gives a Python bool in Python.*computes with it as "
+            f"an int at .*:{line_of(fn, 'total = total +')}")):
+        autocond.jit(fn)(F(1.0), I32(3))
+
+
 def not_as_a_test_or_count(x, n):
     done = not (x > 0.0)
     total = 0

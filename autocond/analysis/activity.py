@@ -314,11 +314,11 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
     one: operands of `-q`, `~q`, or of `q + p`, `n += q` and such with another operand that
     may be a bool (not `q + 1`, where a bool array becomes an int too). Each comes with the
     node doing it first in the source. Each `not` whose value is computed with so (directly,
-    or assigned to such a name) is annotated with that node (`Static.INT_USE`): Python's
-    `not` gives a Python bool, an int there."""
+    or assigned to such a name where a run may reach the computation) is annotated with that
+    node (`Static.INT_USE`): Python's `not` gives a Python bool, an int there."""
     assignments = _assignments(fn)
     bools = _bool_names(assignments)
-    found = {}
+    uses: dict[str, list[gast.AST]] = {}
     for n in traversal.walk(fn):
         if isinstance(n, gast.UnaryOp) and isinstance(n.op, _INT_OPERATORS):
             pairs = [(n.operand, n.operand)]
@@ -333,14 +333,60 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
                 continue
             for value in _nots_giving(operand):
                 anno.setanno(value, anno.Static.INT_USE, n)
-            if isinstance(operand, gast.Name) and operand.id in bools and (
-                    operand.id not in found or n.lineno < found[operand.id].lineno):
-                found[operand.id] = n
+            if isinstance(operand, gast.Name) and operand.id in bools:
+                uses.setdefault(operand.id, []).append(n)
+    parents = {child: node for node in traversal.walk(fn) for child in traversal.children(node)}
     for target, value in assignments:
-        use = next((found[name] for name in binds(target) if name in found), None)
-        for negation in _nots_giving(value) if use is not None else ():
-            anno.setanno(negation, anno.Static.INT_USE, use)
-    return found
+        reached = [use for name in binds(target) for use in uses.get(name, ())
+                   if _may_reach(target, use, parents)]
+        for negation in _nots_giving(value) if reached else ():
+            anno.setanno(negation, anno.Static.INT_USE, min(reached, key=lambda use: use.lineno))
+    return {name: min(found, key=lambda use: use.lineno) for name, found in uses.items()}
+
+
+def _may_reach(target: gast.expr, use: gast.AST, parents: Mapping[gast.AST, gast.AST]) -> bool:
+    """Whether a run may reach `use` after binding `target`: `use` follows it in the source,
+    outside the other branch of an `if` or `match`, or a loop runs both again. Where either
+    is in a nested scope, it may."""
+    up_target, up_use = _ancestors(target, parents), _ancestors(use, parents)
+    above_use = set(up_use)
+    at = next(k for k, n in enumerate(up_target) if n in above_use)
+    common = up_target[at]
+    below_target, below_use = up_target[:at], up_use[:up_use.index(common)]
+    if any(isinstance(n, _SCOPES) for n in below_target + below_use):
+        return True
+    if any(isinstance(loop, _LOOPS) and _field(loop, child) == "body"
+           for child, loop in zip(up_target[at - 1:], up_target[at:])):
+        return True
+    if not below_use:  # `use` computes with the binding's value: `(q := not p) + q`, not `q += p`
+        return not isinstance(use, gast.AugAssign)
+    mine, theirs = below_target[-1], below_use[-1]
+    fields = {_field(common, mine), _field(common, theirs)}
+    if (isinstance(common, (gast.If, gast.IfExp)) and fields == {"body", "orelse"}
+            or isinstance(common, gast.Match) and fields == {"cases"}
+            or isinstance(common, gast.Try) and fields <= {"handlers", "orelse"} and fields != {"orelse"}):
+        return False  # other branches
+    if isinstance(common, (gast.Assign, gast.AnnAssign)) and _field(common, theirs) == "value":
+        return False  # the value is computed before it is bound
+    order = traversal.children(common)
+    return order.index(theirs) > order.index(mine)
+
+
+def _ancestors(node: gast.AST, parents: Mapping[gast.AST, gast.AST]) -> list[gast.AST]:
+    """`node`, its parent, and so on up to the function."""
+    chain = [node]
+    while chain[-1] in parents:
+        chain.append(parents[chain[-1]])
+    return chain
+
+
+def _field(parent: gast.AST, child: gast.AST) -> str:
+    """The field of `parent` holding `child`."""
+    for name in parent._fields:
+        value = getattr(parent, name, None)
+        if value is child or value.__class__ is list and any(x is child for x in value):
+            return name
+    raise ValueError(f"{child} is not a child of {parent}")
 
 
 def _nots_giving(node: gast.AST) -> list[gast.AST]:
