@@ -78,7 +78,7 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
             _refused(e)
 
 
-def _refused(e: Exception, refusable: bool) -> None:
+def _refused(e: Exception, refusable: bool = True) -> None:
     """Re-raise `e` unless `refusable` and it is autocond's error for a bool that is a Python
     bool on some paths (or from `not`) and a bool array on others, computed with as an int:
     no one value keeps Python's results there."""
