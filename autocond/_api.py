@@ -12,7 +12,7 @@ from typing import Any
 import jax
 
 from autocond import _transpiler, operators
-from autocond.operators import loops
+from autocond.operators import effects, loops
 from autocond.pyct import loader
 
 # Conversions by code object, weakly, so they live as long as the user's code does. Code
@@ -82,7 +82,10 @@ def jit(fn: Callable | None = None, /, *, max_trips: int | None = None, **jit_kw
     """
     if fn is None:
         return functools.partial(jit, max_trips=max_trips, **jit_kwargs)
-    return jax.jit(convert(fn, max_trips=max_trips), **jit_kwargs)
+    converted = convert(fn, max_trips=max_trips)
+    if isinstance(fn, types.FunctionType):
+        converted = effects.keeping_tracers_in(fn, converted)
+    return jax.jit(converted, **jit_kwargs)
 
 
 def to_source(fn: Callable) -> str:

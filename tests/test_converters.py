@@ -1561,7 +1561,7 @@ KEPT_PYTHON = [
         """
         def f(x):
             global counter
-            if ac__.python_bool(x > 0, 'it assigns `counter`, which is declared `global` or `nonlocal`'):
+            if ac__.python_bool(x > 0, 'it assigns `counter`, which is declared `global`'):
                 ac__.outer_store(lambda: counter)
                 counter = counter + 1
             return x

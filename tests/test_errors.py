@@ -467,7 +467,7 @@ def test_append_in_one_traced_branch():
                      "branch or in none", _message(info))
 
 
-def test_traced_condition_on_an_if_assigning_a_nonlocal():
+def test_a_nonlocal_a_jitted_function_leaves_traced():
     hits = 0
 
     def count_positive(x):
@@ -476,10 +476,28 @@ def test_traced_condition_on_an_if_assigning_a_nonlocal():
             hits += 1
         return x
 
-    with pytest.raises(errors.NotConvertedError, match="it assigns `hits`, which is declared") as info:
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(count_positive)(jnp.array(1.0))
+    assert re.search(f"`hits` \\(`nonlocal`\\) holds a traced value when `.*count_positive` "
+                     f"\\({_at(count_positive, 'def count_positive')}\\), which autocond.jit compiles, "
+                     "returns: .* Return it instead", _message(info))
+    assert hits == 0  # the failed attempt left no side effect
+
+
+def test_traced_condition_on_an_if_assigning_a_global():
+    global _hits
+
+    def count_positive(x):
+        global _hits
+        if x > 0:
+            _hits += 1
+        return x
+
+    _hits = 0
+    with pytest.raises(errors.NotConvertedError, match="assigns `_hits`, which is declared `global`") as info:
         autocond.jit(count_positive)(jnp.array(1.0))
     assert re.search(f"The condition at {_FILE} is traced", _message(info))
-    assert hits == 0  # the failed attempt left no side effect
+    assert _hits == 0  # the failed attempt left no side effect
 
 
 # --- not a function --------------------------------------------------------------------------

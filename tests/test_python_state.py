@@ -216,6 +216,39 @@ def test_a_counter_in_a_closure_called_in_a_traced_branch_under_vmap():
     assert_vmap_matches_python(counted_in_branches, [F(-2.5), F(0.5), F(9.0)])
 
 
+def nonlocal_set_under_traced_conditions(x, n):
+    y = F(0.0)
+
+    def peek():  # another closure reads the cell while the branches run
+        return y * 10
+
+    def update(z):
+        nonlocal y
+        if z > 0:
+            y = y + z
+            seen = peek()
+        else:
+            y = y - 1.0
+            seen = peek() + 1
+        for i in range(n):
+            y = y + i
+        while y > 100:
+            y = y / 2
+        return y * 2, seen
+
+    return update(x), y, peek()
+
+
+@pytest.mark.parametrize(("x", "n"), [(2.0, 3), (-3.0, 0), (90.0, 1), (90.0, 40)])
+def test_a_nonlocal_assigned_under_a_traced_if_and_loops_in_an_inner_function(x, n):
+    assert_matches_python(nonlocal_set_under_traced_conditions, F(x), I32(n))
+
+
+def test_a_nonlocal_assigned_under_a_traced_if_in_an_inner_function_under_vmap():
+    assert_vmap_matches_python(nonlocal_set_under_traced_conditions, [F(2.0), F(-3.0), F(90.0)],
+                               [I32(3), I32(0), I32(40)])
+
+
 def counted_with_break(x, n):
     calls = 0
 

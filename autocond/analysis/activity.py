@@ -176,10 +176,9 @@ def summarize(stmts: list[gast.stmt]) -> Summary:
     return Summary(frozenset(bound), mutations, exits)
 
 
-def declared_outer(fn: gast.FunctionDef) -> set[str]:
-    """Names the function declares `global` or `nonlocal`."""
-    return {name for stmt in fn.body for n in _own_nodes(stmt)
-            if isinstance(n, (gast.Global, gast.Nonlocal)) for name in n.names}
+def declared_outer(fn: gast.FunctionDef, kinds: tuple[type, ...] = (gast.Global, gast.Nonlocal)) -> set[str]:
+    """Names the function declares `global` or `nonlocal` (or only those of `kinds`)."""
+    return {name for stmt in fn.body for n in _own_nodes(stmt) if isinstance(n, kinds) for name in n.names}
 
 
 def _scope_locals(scope: gast.AST) -> set[str]:

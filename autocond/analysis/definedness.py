@@ -97,4 +97,5 @@ def _deleted(node: gast.stmt) -> set[str]:
 
 
 def analyze(fn: gast.FunctionDef) -> None:
-    _block(fn.body, _Defined(activity.parameters(fn.args)))
+    # A name declared `nonlocal` is the enclosing function's, taken to be bound there.
+    _block(fn.body, _Defined(activity.parameters(fn.args) | activity.declared_outer(fn, (gast.Nonlocal,))))

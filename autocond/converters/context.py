@@ -19,10 +19,11 @@ class Context:
     namespace: dict | None = None  # the function's globals, when converting a live function
     library_names: frozenset[str] = frozenset()  # globals imported from library code (no namespace)
     local_names: frozenset[str] = frozenset()  # the function's own variables (carried state)
-    outer_names: frozenset[str] = frozenset()  # declared `global` or `nonlocal`
+    outer_names: frozenset[str] = frozenset()  # declared `global`
     # Variables that nested scopes capture (closures read them when called, so they must see
-    # the current value): generated functions share them with the function (`nonlocal`)
-    # instead of taking copies. They are always live, and carried wherever assigned.
+    # the current value), and those declared `nonlocal`, whose cells other closures may read:
+    # generated functions share them with the function (`nonlocal`) instead of taking
+    # copies. They are always live, and carried wherever assigned.
     shared_names: frozenset[str] = frozenset()
     closure_writes: frozenset[str] = frozenset()  # those closures assign through `nonlocal`
     # Attributes carried as variables (`converters.composites`): (`c`, `n`) -> `c_n`.
@@ -46,10 +47,11 @@ class Context:
 
     def scan_scope(self, fn: gast.FunctionDef) -> None:
         """Record which names are the function's local variables."""
-        self.outer_names = frozenset(activity.declared_outer(fn))
+        self.outer_names = frozenset(activity.declared_outer(fn, (gast.Global,)))
         bound = activity.parameters(fn.args) | activity.summarize(fn.body).binds
         self.local_names = frozenset(bound - self.outer_names)
-        self.shared_names = self.shared.captured & self.local_names
+        self.shared_names = (self.shared.captured | activity.declared_outer(fn, (gast.Nonlocal,))) \
+            & self.local_names
         self.closure_writes = self.shared.closure_writes & self.shared_names
         self.int_operands = {name: self.line(node) for name, node in activity.int_operands(fn).items()
                              if name in self.local_names}

@@ -120,7 +120,7 @@ def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
         return "its target is not a variable or a tuple of variables"
     assigned_outer = sorted(inside.binds & ctx.outer_names)
     if assigned_outer:
-        return f"it assigns `{assigned_outer[0]}`, which is declared `global` or `nonlocal`"
+        return f"it assigns `{assigned_outer[0]}`, which is declared `global`"
     # Traced branches and loop bodies get copies of the containers they carry, so a change in
     # place would not reach the object others see.
     for name, mutation in inside.mutations.items():

@@ -15,12 +15,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import dis
 import functools
 import gc
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
+
+import jax
 
 from autocond import errors
 
@@ -149,6 +152,36 @@ def cells(fns: Iterable[Callable], names: Sequence[str]) -> frozenset[int]:
         if code is not None and fn.__closure__:
             found.update(id(c) for n, c in zip(code.co_freevars, fn.__closure__) if n in names)
     return frozenset(found)
+
+
+def keeping_tracers_in(fn: types.FunctionType, converted: Callable) -> Callable:
+    """`converted` (`fn` converted), for `jax.jit` to trace as its whole program: the cells `fn`
+    assigns through `nonlocal` must not hold a traced value when it returns, which would leak
+    out of the compiled program (a traced `if` assigning one gives it one). They are put back
+    as they were, and it is an error."""
+    stored = {i.argval for i in dis.get_instructions(fn.__code__) if i.opname == "STORE_DEREF"}
+    assigned = [(name, cell) for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ())
+                if name in stored]
+    if not assigned:
+        return converted
+
+    @functools.wraps(converted)
+    def checked(*args, **kwargs):
+        before = [_cell_value(cell) for _, cell in assigned]
+        result = converted(*args, **kwargs)
+        leaked = [name for name, cell in assigned if isinstance(_cell_value(cell), jax.core.Tracer)]
+        if leaked:
+            for (_, cell), value in zip(assigned, before):
+                _restore_cell(cell, value)
+            code = fn.__code__
+            raise errors.StagingError(
+                f"`{leaked[0]}` (`nonlocal`) holds a traced value when `{fn.__qualname__}` "
+                f"({code.co_filename}:{code.co_firstlineno}), which autocond.jit compiles, returns: "
+                "a value computed in the compiled program cannot leave it through a variable of an "
+                f"enclosing function. Return it instead (`return ..., {leaked[0]}`).")
+        return result
+
+    return checked
 
 
 def _outlives(store: Store, stores: Sequence[Store]) -> bool:
