@@ -12,7 +12,7 @@ import pytest
 
 import autocond
 from autocond import errors
-from tests.support import line_of
+from tests.support import assert_matches_python, line_of
 
 
 def _at(fn, text: str) -> str:
@@ -20,6 +20,7 @@ def _at(fn, text: str) -> str:
     return re.escape(f"{__file__}:{line_of(fn, text)}")
 
 
+F = jnp.float32
 _FILE = re.escape(__file__) + r":\d+"  # this file, at some line
 
 
@@ -465,6 +466,45 @@ def test_append_in_one_traced_branch():
                      f"{_at(_append_in_one_branch, 'if x > 0')}: PyTreeDef\\(\\[\\*\\]\\) in the `if` "
                      r"branch, PyTreeDef\(\[\]\) in the `else` branch\..*append to a list in every "
                      "branch or in none", _message(info))
+
+
+def _key_set_on_the_first_trip(x, n):
+    d = {}
+    for i in range(n):
+        if i == 0:
+            d["a"] = x
+        else:
+            d["a"] = d["a"] + x
+    return d["a"]
+
+
+def _key_set_on_the_first_trip_of_a_while(x):
+    d = {}
+    first = True
+    while x < 10.0:
+        if first:
+            d["s"] = x
+        else:
+            d["s"] = d["s"] * 2
+        first = False
+        x = x + 3.0
+    return x, d
+
+
+def test_a_dict_key_a_traced_loop_sets_first_is_a_clear_error():
+    fn = _key_set_on_the_first_trip
+    assert_matches_python(fn, F(2.0), 3, jit=False)  # a static trip count runs as Python
+    assert autocond.jit(fn, static_argnames="n")(F(2.0), 3) == 6.0
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(fn)(F(2.0), jnp.int32(3))
+    read = _at(fn, '= d["a"] + x')
+    assert re.search(f"`d` has no key 'a' before the traced `for` loop at {_at(fn, 'for i')}, and the body "
+                     f"reads it at {read}: a traced loop carries the same keys on every iteration.*"
+                     r"Set `d\['a'\]` before the loop", _message(info))
+    fn = _key_set_on_the_first_trip_of_a_while
+    assert_matches_python(fn, F(2.0), jit=False)
+    with pytest.raises(errors.StagingError, match="`d` has no key 's' before the traced `while` loop"):
+        autocond.jit(fn)(F(2.0))
 
 
 def test_a_nonlocal_a_jitted_function_leaves_traced():

@@ -8,6 +8,7 @@ import dataclasses
 import functools
 import itertools
 import operator
+import traceback
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -213,6 +214,8 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         return _while_with_state(test, body, state, going, names, stop, where, int_uses)
     try:
         return _traced_while(test, body, state, names, stop, where, int_uses)[1]()
+    except KeyError as error:
+        raise _key_error(error, state, names, where) from error
     except errors.UndefinedVariableError:  # read before the iteration that first assigns it
         if stop or not any(type(v) is Undefined for v in state):
             raise
@@ -361,6 +364,8 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     if isinstance(iterable, TracedRange):
         try:
             _, run = _range_loop(iterable, body, inputs, names, where, stop, carried, int_uses)
+        except KeyError as error:
+            raise _key_error(error, inputs, names, where) from error
         except errors.UndefinedVariableError:  # read before the iteration that first assigns it
             if not any(type(v) is Undefined for v in inputs):
                 raise
@@ -401,6 +406,21 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
             break
         state = staging.as_tuple(body(item, *state), names)
     return staging.from_tuple(state, names)
+
+
+def _key_error(error: KeyError, state: tuple, names: Sequence[str], where: str) -> Exception:
+    """The error for a traced loop's body reading a key of a dict it carries that an earlier
+    iteration sets first (`if k == 0: d["a"] = x else: d["a"] = d["a"] + x`), or `error`
+    itself if no dict the loop carries lacks the key."""
+    key = error.args[0] if error.args else None
+    name = next((n for n, v in zip(names, state) if isinstance(v, dict) and key not in v), None)
+    if name is None:
+        return error
+    read = traceback.extract_tb(error.__traceback__)[-1]
+    return errors.StagingError(
+        f"`{name}` has no key {key!r} before {where}, and the body reads it at {read.filename}:"
+        f"{read.lineno}: a traced loop carries the same keys on every iteration, where Python may "
+        f"add one on the first. Set `{name}[{key!r}]` before the loop, or make the trip count static.")
 
 
 def _first_apart(runs: Any, first: Callable, rest: Callable[[tuple], Any], inputs: tuple,
