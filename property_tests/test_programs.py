@@ -80,10 +80,10 @@ def test_converted_matches_python(program: programs.Program, inputs: list) -> No
 
 def _refused(e: Exception, refusable: bool = True) -> None:
     """Re-raise `e` unless `refusable` and it is autocond's error for a bool that is a Python
-    bool on some paths (or from `not`) and a bool array on others, computed with as an int:
-    no one value keeps Python's results there."""
+    bool on some paths (or from `not`, `in`, `bool(...)`...) and a bool array on others,
+    computed with as an int: no one value keeps Python's results there."""
     message = str(e)
-    if not (refusable and message.startswith(("`q` is", "`not` at"))
+    if not (refusable and (message.startswith("`q` is") or " gives a Python bool in Python" in message)
             and "computes with it as an int" in message):
         raise e
     event("a bool of two kinds computed with as an int: refused")

@@ -109,14 +109,35 @@ def test_max_of_nothing_is_pythons_error():
 
 def test_max_and_min_of_static_values_are_the_builtins():
     def static():
-        return max(3, 1, 2), min("b", "a"), max([1, 5], default=0)
+        return max(3, 1, 2), min("b", "a"), max([1, 5], default=0), max([], default=None)
 
     def no_arguments():
         return max()
 
-    assert autocond.convert(static)() == (3, "a", 5)
-    with pytest.raises(TypeError):
-        autocond.convert(no_arguments)()
+    def default_beside_arguments():
+        return min(1, 2, default=None)
+
+    assert autocond.convert(static)() == static() == (3, "a", 5, None)
+    for fn in (no_arguments, default_beside_arguments):
+        with pytest.raises(TypeError):
+            fn()
+        with pytest.raises(TypeError):
+            autocond.convert(fn)()
+
+
+def bools_counted(x, y):
+    return bool(x) + bool(y), any([x > 0]) + all([y > 0]), max(bool(x), bool(y)) * 2
+
+
+def test_python_bools_of_traced_values_computed_with_as_ints_are_an_error():
+    # Python's `bool`, `any` and `all` give Python bools, which add as ints; a bool array adds
+    # as a logical or. Found by a review: `bool(x) + bool(y)` gave True where Python gives 2.
+    assert bools_counted(F(1.0), F(2.0)) == (2, 2, 2)
+    assert_matches_python(bools_counted, F(1.0), F(2.0), jit=False)  # concrete: Python's bools
+    with pytest.raises(errors.StagingError, match=(
+            f"`bool\\(...\\)` at .*:{line_of(bools_counted, 'return')} gives a Python bool in Python, but "
+            f"its operand is traced.*computes with it as an int at .*:{line_of(bools_counted, 'return')}")):
+        autocond.jit(bools_counted)(F(1.0), F(2.0))
 
 
 def any_large(g):

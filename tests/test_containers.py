@@ -44,6 +44,30 @@ def test_membership_in_a_traced_array_is_numpys():
     assert_matches_python(f, jnp.array([1.0, 2.0]), F(3.0))
 
 
+def test_membership_in_a_traced_array_not_1d_is_jaxs_error():
+    def f(x, v):
+        return v in x
+
+    for x in (jnp.ones((2, 2)), jnp.ones(())):
+        with pytest.raises(ValueError, match="search array must be one-dimensional"):
+            f(x, F(1.0))
+        with pytest.raises(ValueError, match="search array must be one-dimensional"):
+            autocond.jit(f)(x, F(1.0))
+
+
+def memberships_counted(n, m):
+    return (n in (1, 2)) + (m in (1, 2)), ~(n not in (1, 2))
+
+
+def test_membership_computed_with_as_an_int_is_an_error():
+    # `in` gives a Python bool, `True + True == 2`; a bool array adds as a logical or.
+    assert memberships_counted(jnp.int32(1), jnp.int32(2)) == (2, -1)
+    with pytest.raises(errors.StagingError, match=(
+            f"`in` at .*:{line_of(memberships_counted, 'return')} gives a Python bool in Python.*computes "
+            "with it as an int")):
+        autocond.jit(memberships_counted)(jnp.int32(1), jnp.int32(2))
+
+
 def test_membership_with_static_values_is_pythons():
     def f(key):
         return key in {"a": 1}, "b" not in "abc", None in [0, None]
@@ -95,6 +119,25 @@ def test_a_table_of_other_things_is_a_clear_error():
 
     with pytest.raises(errors.StagingError, match="picks an item of a tuple whose items are not numbers"):
         autocond.jit(f)(jnp.int32(0))
+
+
+_MIXED = (16777217, 0.5, 3)
+
+
+def test_a_table_of_ints_beside_floats_picks_each_value_exactly_or_is_a_clear_error():
+    def pick(n):
+        return _MIXED[n]
+
+    def small(n):
+        table = (3, 0.5, 2)
+        return table[n] * 2
+
+    for n in range(3):
+        assert autocond.jit(small)(jnp.int32(n)) == small(n)
+    with pytest.raises(errors.StagingError, match=(
+            "picks an item of a tuple holding the int 16777217, which its items as one array of float32 "
+            "cannot hold exactly")):
+        autocond.jit(pick)(jnp.int32(0))
 
 
 def test_a_table_rebound_to_something_else_is_not_a_table():

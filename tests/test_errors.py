@@ -524,6 +524,22 @@ def test_a_nonlocal_a_jitted_function_leaves_traced():
     assert hits == 0  # the failed attempt left no side effect
 
 
+def test_a_nonlocal_a_closure_of_a_jitted_function_leaves_traced():
+    total = 0.0
+
+    def add_positive(x):
+        def add():
+            nonlocal total
+            if x > 0:
+                total = total + x
+        add()
+        return x
+
+    with pytest.raises(errors.StagingError, match="`total` \\(`nonlocal`\\) holds a traced value when"):
+        autocond.jit(add_positive)(jnp.array(1.0))
+    assert total == 0.0
+
+
 def test_traced_condition_on_an_if_assigning_a_global():
     global _hits
 

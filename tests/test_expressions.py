@@ -276,6 +276,20 @@ def test_a_raise_in_the_untaken_branch_or_a_loop_run_zero_times_does_not_fire():
         autocond.jit(f)(F(-2.0), jnp.int32(0)).block_until_ready()
 
 
+_ERROR = ValueError("bad")
+
+
+def test_a_traced_raise_of_a_module_s_exception_leaves_it_as_it_was():
+    def f(x):
+        if x > 0:
+            raise _ERROR
+        return x
+
+    with pytest.raises(jax.errors.JaxRuntimeError, match="ValueError: bad \\(raised by the `raise`"):
+        autocond.jit(f)(F(2.0)).block_until_ready()
+    assert _ERROR.args == ("bad",) and not getattr(_ERROR, "__notes__", None)
+
+
 def test_a_static_raise_after_a_traced_check_raises_while_tracing():
     # Python reaches the traced check first where it fails; under `jit` the static `raise`
     # is Python's while tracing, before the traced check can run (the README says so).

@@ -253,14 +253,17 @@ _BIT_OPERATORS = (gast.BitAnd, gast.BitOr, gast.BitXor)
 
 def _maybe_bool(node: gast.expr, bools: set[str]) -> bool:
     """Whether `node` may give a bool (Python's or an array), the names in `bools` may:
-    comparisons, `not`, `True`, and operations on them do. Calls, items and attributes are
-    taken to give numbers."""
+    comparisons, `not`, `True`, `bool(...)`, `any(...)`, `all(...)`, and operations on them
+    do. Other calls, items and attributes are taken to give numbers."""
     if isinstance(node, gast.Constant):
         return type(node.value) is bool
     if isinstance(node, gast.Name):
         return node.id in bools
-    if isinstance(node, gast.Compare) or isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+    if isinstance(node, gast.Compare) or isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not) \
+            or _calls(node, _BOOL_BUILTINS):
         return True
+    if _calls(node, _PICKING_BUILTINS):
+        return any(_maybe_bool(arg, bools) for arg in node.args)
     if isinstance(node, gast.UnaryOp):
         return _maybe_bool(node.operand, bools)
     if isinstance(node, gast.BinOp):
@@ -312,9 +315,10 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
     """The names `fn` (nested scopes included) computes with as ints where a bool would be
     one: operands of `-q`, `~q`, or of `q + p`, `n += q` and such with another operand that
     may be a bool (not `q + 1`, where a bool array becomes an int too). Each comes with the
-    node doing it first in the source. Each `not` whose value is computed with so (directly,
-    or assigned to such a name where a run may reach the computation) is annotated with that
-    node (`Static.INT_USE`): Python's `not` gives a Python bool, an int there."""
+    node doing it first in the source. Each `not`, `in` or call of `bool`, `any` or `all`
+    (`_python_bools_giving`) whose value is computed with so (directly, or assigned to such a
+    name where a run may reach the computation) is annotated with that node
+    (`Static.INT_USE`): it gives a Python bool in Python, an int there."""
     assignments = _assignments(fn)
     bools = _bool_names(assignments)
     uses: dict[str, list[gast.AST]] = {}
@@ -330,7 +334,7 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
         for operand, other in pairs:
             if not _maybe_bool(other, bools):
                 continue
-            for value in _nots_giving(operand):
+            for value in _python_bools_giving(operand):
                 anno.setanno(value, anno.Static.INT_USE, n)
             if isinstance(operand, gast.Name) and operand.id in bools:
                 uses.setdefault(operand.id, []).append(n)
@@ -338,8 +342,8 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
     for target, value in assignments:
         reached = [use for name in binds(target) for use in uses.get(name, ())
                    if _may_reach(target, use, parents)]
-        for negation in _nots_giving(value) if reached else ():
-            anno.setanno(negation, anno.Static.INT_USE, min(reached, key=lambda use: use.lineno))
+        for giving in _python_bools_giving(value) if reached else ():
+            anno.setanno(giving, anno.Static.INT_USE, min(reached, key=lambda use: use.lineno))
     return {name: min(found, key=lambda use: use.lineno) for name, found in uses.items()}
 
 
@@ -388,19 +392,35 @@ def _field(parent: gast.AST, child: gast.AST) -> str:
     raise ValueError(f"{child} is not a child of {parent}")
 
 
-def _nots_giving(node: gast.AST) -> list[gast.AST]:
-    """The `not`s whose Python bool may be the value of `node`: `node` itself, or an operand
-    of `|`, `&`, `^` (a bool with a bool gives a bool), `and`, `or`, or a branch of `... if
-    ... else ...` in it."""
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+# Builtins that give a Python bool, even of a traced value (`bool(x)` where autocond gives a
+# bool array), and those that give one of their arguments.
+_BOOL_BUILTINS = frozenset({"bool", "any", "all"})
+_PICKING_BUILTINS = frozenset({"max", "min"})
+_IN = (gast.In, gast.NotIn)
+
+
+def _python_bools_giving(node: gast.AST) -> list[gast.AST]:
+    """The expressions giving a Python bool (a bool array where autocond converts them with a
+    traced operand) that may be the value of `node`: a `not`, an `in` or `not in`, a call of
+    `bool`, `any` or `all`; `node` itself, or an operand of `|`, `&`, `^` (a bool with a bool
+    gives a bool), `and`, `or`, `max`, `min`, or a branch of `... if ... else ...` in it."""
+    membership = isinstance(node, gast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], _IN)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not) or _calls(node, _BOOL_BUILTINS) \
+            or membership:
         return [node]
     if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.BitOr, gast.BitAnd, gast.BitXor)):
-        return _nots_giving(node.left) + _nots_giving(node.right)
+        return _python_bools_giving(node.left) + _python_bools_giving(node.right)
     if isinstance(node, gast.BoolOp):
-        return [n for value in node.values for n in _nots_giving(value)]
+        return [n for value in node.values for n in _python_bools_giving(value)]
     if isinstance(node, gast.IfExp):
-        return _nots_giving(node.body) + _nots_giving(node.orelse)
+        return _python_bools_giving(node.body) + _python_bools_giving(node.orelse)
+    if _calls(node, _PICKING_BUILTINS):
+        return [n for arg in node.args for n in _python_bools_giving(arg)]
     return []
+
+
+def _calls(node: gast.AST, names: frozenset[str]) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in names
 
 
 def calls_in(node: gast.AST) -> bool:

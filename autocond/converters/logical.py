@@ -62,8 +62,22 @@ class _Transformer(functional.Transformer):
                                                                                kind=None)))
         return call
 
-    def visit_Compare(self, node: gast.Compare):
+    def visit_Call(self, node: gast.Call):
+        use = anno.getanno(node, anno.Static.INT_USE)
         node = self.generic_visit(node)
+        return node if use is None else self._counted(node, f"`{node.func.id}(...)`", use)  # `bool(...)`...
+
+    def _counted(self, node: gast.expr, what: str, use: gast.AST) -> gast.expr:
+        """`node`, a Python bool in Python that the function computes with as an int at `use`:
+        checked to be one (`ac__.counted`)."""
+        return _call("counted", [node, gast.Constant(value=what, kind=None),
+                                 gast.Constant(value=self.ctx.line(use), kind=None)])
+
+    def visit_Compare(self, node: gast.Compare):
+        use = anno.getanno(node, anno.Static.INT_USE)
+        node = self.generic_visit(node)
+        if use is not None:  # an `in`: a Python bool
+            return self._counted(node, f"`{_SYMBOLS[type(node.ops[0])]}`", use)
         if len(node.ops) == 1 or _assigns(node.comparators):
             return node
         args = [node.left]

@@ -21,6 +21,7 @@ from autocond.operators.effects import object_change as object_change
 from autocond.operators.effects import outer_store as outer_store
 from autocond.operators.logical import and_ as and_
 from autocond.operators.logical import compare as compare
+from autocond.operators.logical import counted as counted
 from autocond.operators.logical import if_exp as if_exp
 from autocond.operators.logical import not_ as not_
 from autocond.operators.logical import or_ as or_

@@ -69,7 +69,9 @@ def min_(*args: Any, key: Callable | None = None, default: Any = _NONE) -> Any:
 
 def _extreme(name: str, better: Callable, args: tuple, key: Callable | None, default: Any) -> Any:
     builtin = getattr(builtins, name)
-    options = {k: v for k, v in (("key", key), ("default", default)) if v is not None and v is not _NONE}
+    options = {} if default is _NONE else {"default": default}
+    if key is not None:
+        options["key"] = key
     if len(args) != 1:
         if not args or default is not _NONE:
             return builtin(*args, **options)  # Python's TypeError

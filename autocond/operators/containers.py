@@ -8,11 +8,12 @@ what Python would, the choice made at run time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from autocond import errors
@@ -111,9 +112,9 @@ def in_(value: Any, container: Any) -> Any:
             return False
 
     Where an equality is traced, the result is the `|` of the equalities from there on (a
-    traced bool). A traced array `container` gives `(container == value).any()`, as NumPy's.
+    traced bool). A traced 1-D array `container` gives `(container == value).any()`, as JAX's.
     """
-    if staging.is_traced(container):
+    if staging.is_traced(container) and jnp.ndim(container) == 1:  # else JAX's error
         return jnp.any(container == value)
     # (a concrete array compared while JAX traces gives a traced bool too)
     if not isinstance(container, (tuple, list, set, frozenset, dict)) or not (
@@ -165,5 +166,19 @@ def lookup(sequence: Any, index: Any) -> Any:
     checks.check((index >= -n) & (index < n), IndexError(f"{kind} index out of range (at {staging.site()})"))
     position = jnp.clip(jnp.where(index < 0, index + n, index), 0, n - 1)
     (tree,) = trees
-    return tree.unflatten([lax.dynamic_index_in_dim(jnp.stack(column), position, keepdims=False)
+    here = staging.site()
+    return tree.unflatten([lax.dynamic_index_in_dim(_stacked(column, kind, here), position, keepdims=False)
                            for column in zip(*(leaves for leaves, _ in items))])
+
+
+def _stacked(column: Sequence[Any], kind: str, here: str) -> jax.Array:
+    """The items of `column` as one array, which must hold each Python int exactly (ints
+    beside floats become floats: float32 holds ints only up to 2**24)."""
+    stacked = jnp.stack(column)
+    lost = next((x for x in column if type(x) is int and np.asarray(x, stacked.dtype).item() != x), None)
+    if lost is not None:
+        raise errors.StagingError(
+            f"The traced index at {here} picks an item of a {kind} holding the int {lost}, "
+            f"which its items as one array of {stacked.dtype} cannot hold exactly. Make the items all "
+            "ints, or make the index static.")
+    return stacked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import copy
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,8 @@ def raise_(exception: Any, *cause: Any) -> None:
         if cause:
             raise exception from cause[0]
         raise exception
+    exception = copy.copy(exception)  # the user's object (a module's `ERR`) stays as it is
+    exception.__notes__ = list(getattr(exception, "__notes__", ()))
     if cause:
         exception.__cause__, exception.__suppress_context__ = cause[0], True
     where = f"raised by the `raise` at {staging.site()} when the compiled program reached it"

@@ -155,11 +155,12 @@ def cells(fns: Iterable[Callable], names: Sequence[str]) -> frozenset[int]:
 
 
 def keeping_tracers_in(fn: types.FunctionType, converted: Callable) -> Callable:
-    """`converted` (`fn` converted), for `jax.jit` to trace as its whole program: the cells `fn`
-    assigns through `nonlocal` must not hold a traced value when it returns, which would leak
-    out of the compiled program (a traced `if` assigning one gives it one). They are put back
-    as they were, and it is an error."""
-    stored = {i.argval for i in dis.get_instructions(fn.__code__) if i.opname == "STORE_DEREF"}
+    """`converted` (`fn` converted), for `jax.jit` to trace as its whole program: the cells of
+    enclosing functions that `fn` or a function nested in it assigns through `nonlocal` must
+    not hold a traced value when it returns, which would leak out of the compiled program (a
+    traced `if` assigning one gives it one). They are put back as they were, and it is an
+    error."""
+    stored = _stored_cells(fn.__code__)
     assigned = [(name, cell) for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ())
                 if name in stored]
     if not assigned:
@@ -182,6 +183,15 @@ def keeping_tracers_in(fn: types.FunctionType, converted: Callable) -> Callable:
         return result
 
     return checked
+
+
+def _stored_cells(code: types.CodeType) -> set[str]:
+    """The names of cells that `code` or the code nested in it assigns."""
+    stored = {i.argval for i in dis.get_instructions(code) if i.opname == "STORE_DEREF"}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            stored |= _stored_cells(const)
+    return stored
 
 
 def _outlives(store: Store, stores: Sequence[Store]) -> bool:

@@ -92,16 +92,29 @@ def not_(value: Any, int_use: int | None = None) -> Any:
 
     A traced value gives a traced bool (`jnp.logical_not`), with Python's truth rules for
     numbers; it must have one element. That is not Python's bool where the function computes
-    with it as an int (`int_use`, the line doing it): an error there.
+    with it as an int (`int_use`, the line doing it): an error there (`counted`).
     """
     if not staging.is_traced(value):
         return not value
     if int_use is not None:
-        here = staging.site()
-        raise errors.StagingError(
-            f"`not` at {here} gives a Python bool in Python, but its operand is traced, so it gives "
-            f"a bool array here, and the function computes with it as an int at "
-            f"{here.rpartition(':')[0]}:{int_use}: Python counts a bool as the int it is (`True + True "
-            "== 2`) but JAX adds bool arrays as a logical or. Use `jnp.logical_not(...)` to compute "
-            "as JAX does, or `jnp.int32(not ...)` to count as Python does.")
+        raise _counted_error("`not`", staging.site(), int_use, "`jnp.logical_not(...)` to compute as JAX "
+                             "does, or `jnp.int32(not ...)` to count as Python does")
     return jnp.logical_not(staging.predicate(value, "`not`"))
+
+
+def counted(value: Any, what: str, int_use: int) -> Any:
+    """`value`, given by `what` (`in`, `bool(...)`...), which gives a Python bool in Python,
+    and computed with as an int by the function at line `int_use`. A traced value is a bool
+    array here, which JAX adds as a logical or: an error."""
+    if staging.is_traced(value):
+        raise _counted_error(what, staging.site(), int_use, "`jnp.int32(...)` around it to count as "
+                             "Python does")
+    return value
+
+
+def _counted_error(what: str, here: str, int_use: int, fix: str) -> errors.StagingError:
+    return errors.StagingError(
+        f"{what} at {here} gives a Python bool in Python, but its operand is traced, so it gives a "
+        f"bool array here, and the function computes with it as an int at {here.rpartition(':')[0]}:"
+        f"{int_use}: Python counts a bool as the int it is (`True + True == 2`) but JAX adds bool "
+        f"arrays as a logical or. Use {fix}.")

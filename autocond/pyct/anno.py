@@ -16,7 +16,8 @@ class Static(enum.Enum):
     # frozenset of names an `if` or loop may write (assign, del, mutate in place) in its
     # blocks (a loop's `else` and a `for` target excluded).
     MODIFIED = "modified"
-    # On a `not` whose value the function computes with as an int (`activity.int_operands`):
+    # On a `not`, `in`, `bool(...)`... whose value the function computes with as an int
+    # (`activity.int_operands`):
     # the node doing it.
     INT_USE = "int_use"
     # frozenset of names live right after a statement.
