@@ -212,6 +212,26 @@ def test_a_comprehension_with_static_filters_is_pythons():
     assert_matches_python(f, {"a": 1.0, "b": 2.0}, F(3.0))
 
 
+def generator_read(x, n):
+    g = (v * 2 for v in (1, 2, 3) if v > n)  # a static filter
+    return bool(g), 4 in g, sum(g) * x  # `in` reads up to the 4: `sum` adds what is left
+
+
+def length_of_a_generator(x):
+    return len(v for v in (1, 2) if v > x)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_generator_with_filters_is_a_generator(n):
+    # Found by a review: `bool(g)` and `... in g` were autocond's error for any filter.
+    assert_matches_python(generator_read, F(1.0), n, static_argnames=("n",))
+    for x in (0, F(1.0)):  # a static filter, a traced one
+        with pytest.raises(TypeError, match="object of type 'generator' has no len"):
+            length_of_a_generator(x)
+        with pytest.raises(TypeError, match="object of type 'generator' has no len"):
+            autocond.jit(length_of_a_generator)(x)
+
+
 def test_a_list_filtered_by_traced_values_read_otherwise_is_a_clear_error():
     def f(v):
         kept = [t for t in v if t > 0]

@@ -190,8 +190,8 @@ def sum_(iterable: Any, /, start: Any = 0) -> Any:
 def len_(obj: Any) -> Any:
     """`len(obj)`; of a comprehension filtered by a traced `if`, the number of items kept
     (a traced int)."""
-    if not isinstance(obj, Filtered):
-        return builtins.len(obj)
+    if not isinstance(obj, Filtered) or obj.generator:
+        return builtins.len(obj)  # a generator's TypeError
     count = 0
     for kept, _ in obj.masked():
         count = count + (1 if kept is True else kept.astype(int))

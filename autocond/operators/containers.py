@@ -62,8 +62,8 @@ def filtered(items: Any) -> Any:
     if isinstance(items, list):
         if not any(isinstance(i, _Kept) for i in items):
             return items
-        return Filtered(items, f"The list comprehension at {where}")
-    return Filtered(items, f"The generator expression at {where}")
+        return Filtered(items, f"The list comprehension at {where}", generator=False)
+    return Filtered(items, f"The generator expression at {where}", generator=True)
 
 
 class Filtered:
@@ -72,8 +72,8 @@ class Filtered:
     that needs the items one by one (indexing, iterating) gets a clear error where it meets
     one whose keeping is traced."""
 
-    def __init__(self, items: Iterable, what: str):
-        self._items, self._what = iter(items), what
+    def __init__(self, items: Iterable, what: str, generator: bool):
+        self._items, self._what, self.generator = iter(items), what, generator
 
     def masked(self) -> Iterator[tuple[Any, Any]]:
         """The items, each as the pair (whether it is kept: True or a traced bool, value)."""
@@ -89,10 +89,32 @@ class Filtered:
             raise self._error()
         return i
 
-    def __len__(self, *args: Any):
+    def __len__(self) -> int:
+        if self.generator:
+            raise TypeError("object of type 'generator' has no len()")
         raise self._error()
 
-    __getitem__ = __bool__ = __contains__ = __len__
+    def __getitem__(self, index: Any) -> Any:
+        if self.generator:
+            raise TypeError("'generator' object is not subscriptable")
+        raise self._error()
+
+    def __bool__(self) -> bool:
+        if self.generator:
+            return True  # as every generator
+        raise self._error()
+
+    def __contains__(self, value: Any) -> bool:
+        for item in self:  # an error where it meets an item a traced `if` keeps
+            equal = item is value or item == value
+            if staging.is_traced(equal):
+                raise errors.StagingError(
+                    f"`in` reads {self._what[0].lower()}{self._what[1:]} up to an item equal to a traced "
+                    "value, so how many items it reads is known only when the program runs. Use a "
+                    "list comprehension.")
+            if equal:
+                return True
+        return False
 
     def _error(self) -> errors.StagingError:
         return errors.StagingError(
