@@ -437,9 +437,13 @@ def _first_apart(runs: Any, first: Callable, rest: Callable[[tuple], Any], input
              if type(before) is Undefined and isinstance(v, MaybeUnbound)}
     state = staging.as_tuple(rest(tuple(v.value if k in bound else v for k, v in enumerate(state))), names)
     return staging.from_tuple(tuple(
-        MaybeUnbound(v, bound[k], names[k], (f"it is first assigned inside {where}, which ran zero times. "
-                                              f"Assign `{names[k]}` before the loop",)) if k in bound else v
+        MaybeUnbound(v, bound[k], names[k], _unbound_reasons(names[k], where)) if k in bound else v
         for k, v in enumerate(state)), names)
+
+
+def _unbound_reasons(name: str, where: str) -> tuple[str]:
+    """Why `name`, first assigned in the loop `where`, may be unbound after it."""
+    return (f"it is first assigned inside {where}, which ran zero times. Assign `{name}` before the loop",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -870,8 +874,7 @@ class _Loop:
             if isinstance(y, staging.Out) else y, after)
         if isinstance(before, UndefinedReturnValue) or self.at_least_once or isinstance(zeros, MaybeUnbound):
             return zeros
-        return MaybeUnbound(zeros, False, name, (f"it is first assigned inside {self.where}, which ran "
-                                                 f"zero times. Assign `{name}` before the loop",))
+        return MaybeUnbound(zeros, False, name, _unbound_reasons(name, self.where))
 
     def _restart(self, k: int, value: Any) -> None:
         """Carry `value` as the initial value of the `k`th variable instead."""
