@@ -552,6 +552,9 @@ def programs(draw) -> Program:
 
 # Values a bool variable takes: Python's bools, and bool arrays (traced comparisons, `not`).
 _BOOL_VALUES = ("True", "False", "x > y", "not (x > y)", "x > 0.5")
+# What gives a Python bool in Python and a bool array in autocond, where traced.
+_PYTHON_BOOLS = ("not (x > y)", "not q", "bool(x)", "n in (1, 3)", "y not in (0.5, 2.0)",
+                 "any(t > 0.5 for t in v)", "all([x > 0.0, y > 0.0])", "max(bool(x), q)")
 # Uses of it: as an int where Python's bools and bool arrays differ (`q + q`, `~q`), and where
 # they agree (`q + 1`, a test).
 _BOOL_USES = ("jnp.int32(q + q)", "jnp.int32(~q)", "jnp.int32(q + 1)", "jnp.where(q, x, y)")
@@ -560,8 +563,9 @@ _BOOL_USES = ("jnp.int32(q + q)", "jnp.int32(~q)", "jnp.int32(q + 1)", "jnp.wher
 @st.composite
 def bool_programs(draw) -> Program:
     """A `Program` whose `f(x, y, n, v)` makes `q` a Python bool, then maybe a bool array in a
-    traced `if`, loop or `not`, and computes with it as an int (where the kinds differ) or not:
-    the shape of a silently wrong result (`True + True` is 2; a bool array's, a logical or)."""
+    traced `if`, loop, `not`, `in`, `bool(...)`..., and computes with it as an int (where the
+    kinds differ) or not: the shape of a silently wrong result (`True + True` is 2; a bool
+    array's, a logical or)."""
     value = st.sampled_from(_BOOL_VALUES)
     construct = draw(st.integers(0, 3))
     if construct == 0:
@@ -574,7 +578,7 @@ def bool_programs(draw) -> Program:
     elif construct == 2:
         body = ["k = 0", "while k < n:", f"    q = {draw(value)}", "    k += 1"]
     else:
-        body = [f"q = {draw(st.sampled_from(('not (x > y)', 'not q')))}"]
+        body = [f"q = {draw(st.sampled_from(_PYTHON_BOOLS))}"]
     lines = [f"def f({', '.join(PARAMS)}):", f"    q = {draw(value)}", *_indent(body),
              f"    return {draw(st.sampled_from(_BOOL_USES))}"]
     return Program(_HEADER + "\n".join(lines) + "\n", "i")
