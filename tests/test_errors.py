@@ -491,20 +491,48 @@ def _key_set_on_the_first_trip_of_a_while(x):
     return x, d
 
 
-def test_a_dict_key_a_traced_loop_sets_first_is_a_clear_error():
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_dict_key_a_traced_loop_sets_first_is_read_on_later_iterations(n):
+    assert_matches_python(_key_set_on_the_first_trip, F(2.0), jnp.int32(n))
+    assert_matches_python(_key_set_on_the_first_trip_of_a_while, F(9.0 - 3 * n))  # 2, 4 trips
+    xs = jnp.array([1.0, -2.0])
+    got = jax.vmap(autocond.convert(_key_set_on_the_first_trip), in_axes=(0, None))(xs, jnp.int32(n))
+    assert got.tolist() == [_key_set_on_the_first_trip(x, n) for x in xs.tolist()]
+
+
+def _key_never_set_before_it_is_read(x, n):
+    d = {}
+    for i in range(n):
+        if i == 1:
+            d["a"] = x
+        elif i > 1:
+            d["a"] = d["a"] + x
+    return d
+
+
+def test_a_dict_key_a_traced_loop_sets_first_when_it_runs_zero_times_is_a_clear_error():
+    # Python gives `{}` (`for`) and a dict without the key (`while`); autocond gives the dict
+    # the keys it has after the first iteration, so such a run fails.
     fn = _key_set_on_the_first_trip
-    assert_matches_python(fn, F(2.0), 3, jit=False)  # a static trip count runs as Python
-    assert autocond.jit(fn, static_argnames="n")(F(2.0), 3) == 6.0
-    with pytest.raises(errors.StagingError) as info:
-        autocond.jit(fn)(F(2.0), jnp.int32(3))
+    with pytest.raises(KeyError):
+        fn(F(2.0), 0)
+    with pytest.raises(jax.errors.JaxRuntimeError) as info:
+        autocond.jit(fn)(F(2.0), jnp.int32(0)).block_until_ready()
     read = _at(fn, '= d["a"] + x')
-    assert re.search(f"`d` has no key 'a' before the traced `for` loop at {_at(fn, 'for i')}, and the body "
-                     f"reads it at {read}: a traced loop carries the same keys on every iteration.*"
+    assert re.search(f"The traced `for` loop at {_at(fn, 'for i')} ran zero times, so `d` has no key 'a', "
+                     f"which only an iteration sets \\(its body reads it at {read}\\).*"
                      r"Set `d\['a'\]` before the loop", _message(info))
     fn = _key_set_on_the_first_trip_of_a_while
-    assert_matches_python(fn, F(2.0), jit=False)
-    with pytest.raises(errors.StagingError, match="`d` has no key 's' before the traced `while` loop"):
-        autocond.jit(fn)(F(2.0))
+    assert fn(F(20.0)) == (20.0, {})
+    with pytest.raises(jax.errors.JaxRuntimeError, match="The traced `while` loop at .* ran zero times"):
+        jax.block_until_ready(autocond.jit(fn)(F(20.0)))
+    # Nor does the first iteration set it: an error while tracing.
+    fn = _key_never_set_before_it_is_read
+    assert fn(F(2.0), 3) == {"a": 4.0}
+    with pytest.raises(errors.StagingError, match=(
+            f"`d` has no key 'a' before the traced `for` loop at {_at(fn, 'for i')}.*its first iteration "
+            "does not set it")):
+        autocond.jit(fn)(F(2.0), jnp.int32(3))
 
 
 def test_a_nonlocal_a_jitted_function_leaves_traced():

@@ -214,8 +214,10 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         return _while_with_state(test, body, state, going, names, stop, where, int_uses)
     try:
         return _traced_while(test, body, state, names, stop, where, int_uses)[1]()
-    except KeyError as error:
-        raise _key_error(error, state, names, where) from error
+    except KeyError as error:  # maybe a key an earlier iteration sets first
+        return _key_first(error, lambda: staging.predicate(test(*state), where), body,
+                          lambda s: _traced_while(test, body, s, names, stop, where, int_uses)[1](),
+                          state, names, where)
     except errors.UndefinedVariableError:  # read before the iteration that first assigns it
         if stop or not any(type(v) is Undefined for v in state):
             raise
@@ -362,18 +364,24 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     where, int_uses = f"the traced `for` loop at {here}", conditionals.int_uses(int_operands, here)
     carried = effects.cells((body,), names)
     if isinstance(iterable, TracedRange):
+        r = iterable
+
+        def runs() -> Any:  # whether it runs at all
+            return jnp.where(r.step > 0, r.start < r.stop, r.start > r.stop)
+
+        def rolled_rest(state: tuple) -> Any:  # the iterations after the first
+            rest = TracedRange(r.start + r.step, r.stop, r.step)
+            return _range_loop(rest, body, state, names, where, stop, carried, int_uses)[1]()
+
         try:
             _, run = _range_loop(iterable, body, inputs, names, where, stop, carried, int_uses)
-        except KeyError as error:
-            raise _key_error(error, inputs, names, where) from error
+        except KeyError as error:  # maybe a key an earlier iteration sets first
+            first = functools.partial(body, r.start)
+            return _key_first(error, runs, first, rolled_rest, inputs, names, where)
         except errors.UndefinedVariableError:  # read before the iteration that first assigns it
             if not any(type(v) is Undefined for v in inputs):
                 raise
-            r, rest = iterable, TracedRange(iterable.start + iterable.step, iterable.stop, iterable.step)
-            return _first_apart(
-                jnp.where(r.step > 0, r.start < r.stop, r.start > r.stop), functools.partial(body, r.start),
-                lambda state: _range_loop(rest, body, state, names, where, stop, carried, int_uses)[1](),
-                inputs, names, where)
+            return _first_apart(runs(), functools.partial(body, r.start), rolled_rest, inputs, names, where)
         return run()
     items_traced = False
     if _parts(iterable) is not None:  # a loop over the indices of the items
@@ -408,19 +416,30 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     return staging.from_tuple(state, names)
 
 
-def _key_error(error: KeyError, state: tuple, names: Sequence[str], where: str) -> Exception:
-    """The error for a traced loop's body reading a key of a dict it carries that an earlier
-    iteration sets first (`if k == 0: d["a"] = x else: d["a"] = d["a"] + x`), or `error`
-    itself if no dict the loop carries lacks the key."""
+def _key_first(error: KeyError, runs: Callable[[], Any], first: Callable, rest: Callable[[tuple], Any],
+               inputs: tuple, names: Sequence[str], where: str) -> Any:
+    """A traced loop whose body raised `error` reading a key of a dict it carries that an
+    earlier iteration sets first (`if k == 0: d["a"] = x else: d["a"] = d["a"] + x`): its first
+    iteration `first` runs apart, then `rest` the others from the state it leaves. A dict
+    cannot hold a key only where the loop ran, so the program fails if it runs zero times (the
+    traced bool `runs()`). Any other `KeyError` is raised as it is."""
     key = error.args[0] if error.args else None
-    name = next((n for n, v in zip(names, state) if isinstance(v, dict) and key not in v), None)
+    name = next((n for n, v in zip(names, inputs) if isinstance(v, dict) and key not in v), None)
     if name is None:
-        return error
+        raise error
     read = traceback.extract_tb(error.__traceback__)[-1]
-    return errors.StagingError(
-        f"`{name}` has no key {key!r} before {where}, and the body reads it at {read.filename}:"
-        f"{read.lineno}: a traced loop carries the same keys on every iteration, where Python may "
-        f"add one on the first. Set `{name}[{key!r}]` before the loop, or make the trip count static.")
+    fix = f"Set `{name}[{key!r}]` before the loop, or make the trip count static."
+    checks.check(runs(), errors.StagingError(
+        f"{where[0].upper()}{where[1:]} ran zero times, so `{name}` has no key {key!r}, which only an "
+        f"iteration sets (its body reads it at {read.filename}:{read.lineno}): autocond gives `{name}` "
+        f"the keys it has after the loop's first iteration. {fix}"))
+    try:
+        return rest(staging.as_tuple(first(*inputs), names))
+    except KeyError as again:  # not set by the first iteration either
+        raise errors.StagingError(
+            f"`{name}` has no key {key!r} before {where}, and the body reads it at {read.filename}:"
+            f"{read.lineno}: a traced loop carries the same keys on every iteration, and its first "
+            f"iteration does not set it. {fix}") from again
 
 
 def _first_apart(runs: Any, first: Callable, rest: Callable[[tuple], Any], inputs: tuple,
