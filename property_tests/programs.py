@@ -60,7 +60,8 @@ HELPER = "g"  # a helper function `f` may call: `g(x, y, n, v)` returns a float
 MAX_DEPTH = 3  # nesting of compound statements
 INT_MODULUS = 7  # integer variables hold values in [0, INT_MODULUS)
 
-_HEADER = "import types\n\nimport jax.numpy as jnp\n\n\n"
+# `TABLE` is looked up by traced ints.
+_HEADER = "import types\n\nimport jax.numpy as jnp\n\nTABLE = (3, 1, 4, 1, 5)\n\n\n"
 OBJECT = "o"  # an object `f` may make, whose attributes `t` (a float) and `k` (an int) it assigns
 
 # Thresholds for comparisons; none equals a clip bound, so saturated values do not tie.
@@ -136,7 +137,8 @@ def _int_atom(draw, scope: _Scope) -> str:
             f"len([t for t in {draw(st.sampled_from(ARRAYS))} if t > {threshold}])",
             f"sum(1 for t in {draw(st.sampled_from(ARRAYS))} if t < {threshold})",
             f"max({draw(st.sampled_from(INT_VARS + INT_PARAMS))}, {draw(st.sampled_from(_INT_CONSTS))})",
-            f"min({draw(st.sampled_from(INT_VARS + INT_PARAMS))}, {draw(st.sampled_from(INT_VARS))}, 6)")))
+            f"min({draw(st.sampled_from(INT_VARS + INT_PARAMS))}, {draw(st.sampled_from(INT_VARS))}, 6)",
+            f"TABLE[{draw(st.sampled_from(INT_VARS + INT_PARAMS))} % 5{draw(st.sampled_from(('', '-5')))}]")))
     return draw(st.sampled_from(INT_PARAMS + INT_VARS + scope.ints + _INT_CONSTS))
 
 

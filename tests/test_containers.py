@@ -140,6 +140,19 @@ def test_a_table_of_ints_beside_floats_picks_each_value_exactly_or_is_a_clear_er
         autocond.jit(pick)(jnp.int32(0))
 
 
+_FLAGS = (True, False, True)
+
+
+def test_a_table_of_python_bools_is_a_clear_error():
+    # Found by a review: `_FLAGS[i] + _FLAGS[j]` gave True where Python gives 2.
+    def count(i, j):
+        return _FLAGS[i] + _FLAGS[j]
+
+    assert count(jnp.int32(0), jnp.int32(2)) == 2
+    with pytest.raises(errors.StagingError, match="picks an item of a tuple of Python bools, which Python"):
+        autocond.jit(count)(jnp.int32(0), jnp.int32(2))
+
+
 def test_a_table_rebound_to_something_else_is_not_a_table():
     def f(x, n):
         table = (1.0, 2.0)

@@ -195,8 +195,14 @@ def lookup(sequence: Any, index: Any) -> Any:
 
 def _stacked(column: Sequence[Any], kind: str, here: str) -> jax.Array:
     """The items of `column` as one array, which must hold each Python int exactly (ints
-    beside floats become floats: float32 holds ints only up to 2**24)."""
+    beside floats become floats: float32 holds ints only up to 2**24), and no Python bool
+    (an int in Python)."""
     stacked = jnp.stack(column)
+    if any(type(x) is bool for x in column):
+        raise errors.StagingError(
+            f"The traced index at {here} picks an item of a {kind} of Python bools, which Python "
+            "counts as ints (`True + True == 2`) but JAX gives as a bool array (`+` is a logical or). "
+            f"Make it an array to compute as JAX does (`jnp.asarray(...)[i]`), or make the index static.")
     lost = next((x for x in column if type(x) is int and np.asarray(x, stacked.dtype).item() != x), None)
     if lost is not None:
         raise errors.StagingError(
