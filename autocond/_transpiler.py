@@ -8,6 +8,7 @@ import types
 
 import gast
 
+from autocond import errors
 from autocond.analysis import activity, definedness, liveness
 from autocond.converters import (
     calls,
@@ -87,6 +88,12 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
 def convert_function(fn: types.FunctionType) -> Converted:
     node, source = parsing.parse_function(fn)
     ctx = Context(naming.Namer(node), fn.__qualname__, source.filename, source.first_line, fn.__globals__)
-    tree = convert_tree(node, ctx)
-    ast.increment_lineno(tree, source.first_line - 1)
-    return Converted(loader.compile_function(tree, fn), tree)
+    try:
+        tree = convert_tree(node, ctx)
+        ast.increment_lineno(tree, source.first_line - 1)
+        return Converted(loader.compile_function(tree, fn), tree)
+    except RecursionError:  # the generated code nests a function per early `return` it follows
+        raise errors.ConversionError(
+            f"`{fn.__qualname__}` ({source.filename}:{source.first_line}) nests too deeply once converted: "
+            "the code after each `return` under a condition runs in a function of its own, inside the "
+            "one before. Split the function, or return once at the end.") from None

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import types
 
 import jax
@@ -533,6 +535,30 @@ def test_a_dict_key_a_traced_loop_sets_first_when_it_runs_zero_times_is_a_clear_
             f"`d` has no key 'a' before the traced `for` loop at {_at(fn, 'for i')}.*its first iteration "
             "does not set it")):
         autocond.jit(fn)(F(2.0), jnp.int32(3))
+
+
+def test_a_function_nesting_too_deeply_once_converted_is_a_clear_error(tmp_path):
+    # Each early `return` under a condition nests the rest of the function one level deeper.
+    lines = ["def guarded(x):"]
+    for k in range(80):
+        lines += [f"    if x > {k}:", f"        return x * {k}", f"    x = x + {k}"]
+    path = tmp_path / "guards.py"
+    path.write_text("\n".join([*lines, "    return x", ""]))
+    spec = importlib.util.spec_from_file_location("guards", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 250)  # 80 levels need more
+    try:
+        with pytest.raises(errors.ConversionError, match=(
+                f"`guarded` \\({re.escape(str(path))}:1\\) nests too deeply once converted: the code after "
+                "each `return` under a condition runs in a function of its own.*Split the function")):
+            autocond.convert(module.guarded)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def test_a_nonlocal_a_jitted_function_leaves_traced():
