@@ -322,7 +322,8 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
     assignments = _assignments(fn)
     bools = _bool_names(assignments)
     uses: dict[str, list[gast.AST]] = {}
-    for n in traversal.walk(fn):
+    nodes = traversal.walk(fn)
+    for n in nodes:
         if isinstance(n, gast.UnaryOp) and isinstance(n.op, _INT_OPERATORS):
             pairs = [(n.operand, n.operand)]
         elif isinstance(n, (gast.BinOp, gast.AugAssign)) and isinstance(n.op, _INT_OPERATORS):
@@ -338,11 +339,12 @@ def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
                 anno.setanno(value, anno.Static.INT_USE, n)
             if isinstance(operand, gast.Name) and operand.id in bools:
                 uses.setdefault(operand.id, []).append(n)
-    parents = {child: node for node in traversal.walk(fn) for child in traversal.children(node)}
+    parents = {child: node for node in nodes for child in traversal.children(node)} if uses else {}
     for target, value in assignments:
+        givings = _python_bools_giving(value)
         reached = [use for name in binds(target) for use in uses.get(name, ())
-                   if _may_reach(target, use, parents)]
-        for giving in _python_bools_giving(value) if reached else ():
+                   if _may_reach(target, use, parents)] if givings else []
+        for giving in givings if reached else ():
             anno.setanno(giving, anno.Static.INT_USE, min(reached, key=lambda use: use.lineno))
     return {name: min(found, key=lambda use: use.lineno) for name, found in uses.items()}
 

@@ -90,14 +90,10 @@ class Filtered:
         return i
 
     def __len__(self) -> int:
-        if self.generator:
-            raise TypeError("object of type 'generator' has no len()")
-        raise self._error()
+        raise self._error("object of type 'generator' has no len()")
 
     def __getitem__(self, index: Any) -> Any:
-        if self.generator:
-            raise TypeError("'generator' object is not subscriptable")
-        raise self._error()
+        raise self._error("'generator' object is not subscriptable")
 
     def __bool__(self) -> bool:
         if self.generator:
@@ -116,7 +112,11 @@ class Filtered:
                 return True
         return False
 
-    def _error(self) -> errors.StagingError:
+    def _error(self, of_a_generator: str | None = None) -> Exception:
+        """Autocond's error for reading the items one by one, or of a generator the `TypeError`
+        `of_a_generator`, Python's."""
+        if self.generator and of_a_generator is not None:
+            return TypeError(of_a_generator)
         return errors.StagingError(
             f"{self._what} keeps items where a traced `if` holds, so which items it has is known "
             "only when the compiled program runs. `sum`, `any`, `all`, `max`, `min` and `len` "
@@ -168,27 +168,26 @@ def lookup(sequence: Any, index: Any) -> Any:
     with Python's negative indices; an index out of range raises `IndexError` then."""
     if not (isinstance(sequence, (tuple, list)) and staging.is_traced(index)):
         return sequence[index]
-    kind = type(sequence).__name__
+    kind, here = type(sequence).__name__, staging.site()
     if index.shape != () or not (index.dtype == bool or jnp.issubdtype(index.dtype, jnp.integer)):
         raise TypeError(f"{kind} indices must be integers or slices, not a traced array of type "
-                        f"{index.dtype}{list(index.shape)} (at {staging.site()})")
+                        f"{index.dtype}{list(index.shape)} (at {here})")
     items = [staging.flatten(item) for item in sequence]
     trees = {tree for _, tree in items}
     leaves = [leaf for leaves, _ in items for leaf in leaves]
     if len(trees) != 1 or not all(staging.is_traced(x) or staging.is_constant(x) or isinstance(x, jax.Array)
                                   for x in leaves) or len({jnp.shape(x) for x in leaves}) > 1:
         raise errors.StagingError(
-            f"The traced index at {staging.site()} picks an item of a {kind} whose items are not "
+            f"The traced index at {here} picks an item of a {kind} whose items are not "
             "numbers or arrays of one structure and shape, so it cannot be picked when the program "
             "runs. Make the index static, or make the items arrays of one shape.")
     n = len(sequence)
     if n == 0:
         raise IndexError(f"{kind} index out of range")
     index = index.astype(jnp.int32) if index.dtype == bool else index
-    checks.check((index >= -n) & (index < n), IndexError(f"{kind} index out of range (at {staging.site()})"))
+    checks.check((index >= -n) & (index < n), IndexError(f"{kind} index out of range (at {here})"))
     position = jnp.clip(jnp.where(index < 0, index + n, index), 0, n - 1)
     (tree,) = trees
-    here = staging.site()
     return tree.unflatten([lax.dynamic_index_in_dim(_stacked(column, kind, here), position, keepdims=False)
                            for column in zip(*(leaves for leaves, _ in items))])
 
@@ -197,12 +196,12 @@ def _stacked(column: Sequence[Any], kind: str, here: str) -> jax.Array:
     """The items of `column` as one array, which must hold each Python int exactly (ints
     beside floats become floats: float32 holds ints only up to 2**24), and no Python bool
     (an int in Python)."""
-    stacked = jnp.stack(column)
     if any(type(x) is bool for x in column):
         raise errors.StagingError(
             f"The traced index at {here} picks an item of a {kind} of Python bools, which Python "
             "counts as ints (`True + True == 2`) but JAX gives as a bool array (`+` is a logical or). "
             f"Make it an array to compute as JAX does (`jnp.asarray(...)[i]`), or make the index static.")
+    stacked = jnp.stack(column)
     lost = next((x for x in column if type(x) is int and np.asarray(x, stacked.dtype).item() != x), None)
     if lost is not None:
         raise errors.StagingError(

@@ -212,18 +212,21 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         state = staging.as_tuple(body(*state), names)
     if test_state:
         return _while_with_state(test, body, state, going, names, stop, where, int_uses)
+
+    def runs() -> Any:  # whether it runs at all
+        return staging.predicate(test(*state), where)
+
+    def traced_from(s: tuple) -> Any:  # the loop from the state `s`, traced
+        return _traced_while(test, body, s, names, stop, where, int_uses)[1]()
+
     try:
-        return _traced_while(test, body, state, names, stop, where, int_uses)[1]()
+        return traced_from(state)
     except KeyError as error:  # maybe a key an earlier iteration sets first
-        return _key_first(error, lambda: staging.predicate(test(*state), where), body,
-                          lambda s: _traced_while(test, body, s, names, stop, where, int_uses)[1](),
-                          state, names, where)
+        return _key_first(error, runs, body, traced_from, state, names, where)
     except errors.UndefinedVariableError:  # read before the iteration that first assigns it
         if stop or not any(type(v) is Undefined for v in state):
             raise
-        return _first_apart(staging.predicate(test(*state), where), body,
-                            lambda s: _traced_while(test, body, s, names, stop, where, int_uses)[1](),
-                            state, names, where)
+        return _first_apart(runs(), body, traced_from, state, names, where)
 
 
 def _traced_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str],
@@ -365,6 +368,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     carried = effects.cells((body,), names)
     if isinstance(iterable, TracedRange):
         r = iterable
+        first = functools.partial(body, r.start)
 
         def runs() -> Any:  # whether it runs at all
             return jnp.where(r.step > 0, r.start < r.stop, r.start > r.stop)
@@ -376,12 +380,11 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         try:
             _, run = _range_loop(iterable, body, inputs, names, where, stop, carried, int_uses)
         except KeyError as error:  # maybe a key an earlier iteration sets first
-            first = functools.partial(body, r.start)
             return _key_first(error, runs, first, rolled_rest, inputs, names, where)
         except errors.UndefinedVariableError:  # read before the iteration that first assigns it
             if not any(type(v) is Undefined for v in inputs):
                 raise
-            return _first_apart(runs(), functools.partial(body, r.start), rolled_rest, inputs, names, where)
+            return _first_apart(runs(), first, rolled_rest, inputs, names, where)
         return run()
     items_traced = False
     if _parts(iterable) is not None:  # a loop over the indices of the items
