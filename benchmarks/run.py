@@ -5,6 +5,10 @@ Measured, never asserted: every number is printed next to a baseline run in the 
     python benchmarks/run.py           # full run (a few minutes at most on a 2-core CPU)
     python benchmarks/run.py --quick   # smoke run (well under 30 seconds)
 
+Section a2) times conversion against function size (10 to 1,000 lines, with and without early
+`return`s, nesting 2 to 8) and against diastatic-malt, the AutoGraph fork PennyLane's Catalyst
+uses, where installed (`pip install -r benchmarks/requirements.txt`; skipped otherwise).
+
 Section d) compares autocond with its Python-state tracking (the check whether a function
 changes objects, carried attributes, announced stores and their checks; for conversion also
 without, and with, closure sharing) against the same code with it switched off, on functions
@@ -30,6 +34,7 @@ import inspect
 import itertools
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -186,6 +191,10 @@ def _external_converters() -> list[tuple[str, Callable | str]]:
             found.append(("catalyst.autograph.run_autograph", run_autograph))
         except Exception as e:  # an API change is reported, not fatal
             found.append(("catalyst.autograph", f"unavailable: {type(e).__name__}: {e}"))
+    if importlib.util.find_spec("malt") is None:
+        found.append(("diastatic-malt", "not installed: pip install -r benchmarks/requirements.txt"))
+    else:
+        found.append(("malt.to_graph (diastatic-malt)", _malt_convert))
     if importlib.util.find_spec("tensorflow") is None:
         found.append(("tensorflow autograph", "not installed"))
     else:
@@ -241,6 +250,99 @@ def bench_conversion(quick: bool) -> None:
     for line in missing:
         print(f"  {line}")
     print("  target: a few ms; PennyLane's AutoGraph fork reportedly takes 50-85 ms for such a function.")
+
+
+def _malt_convert(fn: Callable) -> Callable:
+    import malt  # the AutoGraph fork PennyLane's Catalyst uses; optional
+
+    return malt.to_graph(fn, recursive=False)
+
+
+def sized_function(lines: int, returns: bool, depth: int) -> str:
+    """The source of `f(x)`: about `lines` lines of blocks of realistic control flow (a traced
+    `if`/`else`, a `for` over a range holding an `if`, a traced `while`, an `elif` chain on a
+    Python int), each inside `depth - 1` traced `if`s; with `returns`, every third block starts
+    with an early `return` under a traced condition."""
+    body: list[str] = []
+    for k in itertools.count():
+        if len(body) >= lines - 5:
+            break
+        block = [f"if jnp.sum(x) > {k}.0:", f"    return a * {k} + b"] if returns and k % 3 == 1 else []
+        block += [
+            [f"if jnp.sum(a) > {k}.0:", "    a = a * 0.5 + b", "    c = c + 1", "else:", "    b = b - a"],
+            ["for i in range(3):", "    t = jnp.sin(a) * i", f"    if t[0] > 0.{k % 10}:",
+             "        a = a + t"],
+            [f"while jnp.max(jnp.abs(b)) > {k + 1}.0:", "    b = b * 0.5", "    c = c + 1"],
+            [f"if c > {k % 7}:", "    b = b + a", "elif c < -3:", "    b = b - a", "else:", "    a = -a"],
+        ][k % 4]
+        for d in range(depth - 1):
+            block = [f"if jnp.sum(a) > -{k + d}.0:"] + ["    " + line for line in block]
+        body += block
+    lines_ = ["import jax.numpy as jnp", "", "def f(x):", "    a = x", "    b = x * 2", "    c = 0"]
+    return "\n".join(lines_ + ["    " + line for line in body] + ["    return a + b + c", ""])
+
+
+def _first_conversion_seconds(converter: Callable, source: str, reps: int) -> float:
+    """The fastest of `reps` first conversions, each of a fresh module's `f`."""
+    with tempfile.TemporaryDirectory() as directory:
+        return min(_time_first_conversions(converter, [_generated_function(source, "f", directory)
+                                                       for _ in range(reps)]))
+
+
+class _TooSlow(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raises `_TooSlow` in this thread once `seconds` have passed (where Python has SIGALRM)."""
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(*_):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def bench_conversion_sizes(quick: bool) -> None:
+    section("a2) conversion time against function size, and against diastatic-malt")
+    sizes = (10, 30, 100) if quick else (10, 30, 100, 300, 1000)
+    limit = 10 if quick else 120  # seconds malt may take per size: it grows faster than linearly
+    shapes = [(n, returns, 1) for n in sizes for returns in (False, True)]
+    shapes += [(100, returns, depth) for depth in (2, 4, 8) for returns in (False, True)]
+    malt = importlib.util.find_spec("malt") is not None
+    rows, too_slow = [], set()
+    for n, returns, depth in shapes:
+        source = sized_function(n, returns, depth)
+        reps = 5 if n <= 100 else 2
+        ours = _first_conversion_seconds(autocond.convert, source, reps)
+        lines = source.count("\n") - 2
+        row = [lines, "yes" if returns else "no", depth, f"{1e3 * ours:.1f}", f"{1e6 * ours / lines:.0f}"]
+        if not malt or (returns, depth) in too_slow:
+            row += ["-", "-"]
+        else:
+            try:
+                with _time_limit(limit):
+                    theirs = _first_conversion_seconds(_malt_convert, source, reps)
+                row += [f"{1e3 * theirs:.1f}", f"{theirs / ours:.1f}x"]
+            except _TooSlow:
+                too_slow.add((returns, depth))  # so at every larger size too
+                row += [f"> {1e3 * limit:.0f}", f"> {limit / ours:.0f}x"]
+        rows.append(row)
+    print("functions from `sized_function`; first conversion of a fresh module's `f`, best of "
+          f"5 (2 from 300 lines); malt stopped after {limit} s")
+    print(table(["lines", "early returns", "depth", "autocond ms", "autocond us/line", "malt ms",
+                 "autocond faster"], rows))
+    if not malt:
+        print("  diastatic-malt not installed: pip install -r benchmarks/requirements.txt")
 
 
 # --- b) compile time of a static range loop ---------------------------------------------------
@@ -740,11 +842,12 @@ def _if_chain_source(n: int) -> str:
 
 
 def _generated_function(source: str, name: str, directory: str) -> Callable:
-    """`name` from `source` written to a module file of its own (autocond reads the source)."""
+    """`name` from `source` written to a module file of its own (autocond reads the source),
+    starting on a line of its own (see `_fresh_copies`)."""
     k = next(_copy_numbers)
     path = os.path.join(directory, f"autocond_bench_generated_{k}.py")
     with open(path, "w") as f:
-        f.write(source)
+        f.write("\n" * k + source)
     spec = importlib.util.spec_from_file_location(f"autocond_bench_generated_{k}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -1101,6 +1204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("load average at start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     start = time.perf_counter()
     bench_conversion(args.quick)
+    bench_conversion_sizes(args.quick)
     bench_compile(args.quick)
     bench_compile_rows(args.quick)
     bench_python_numbers(args.quick)
