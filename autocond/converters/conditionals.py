@@ -29,6 +29,10 @@ from autocond.pyct.loader import RUNTIME_NAME
 
 class _Transformer(functional.Transformer):
 
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        self._return_lines_under: dict[int, tuple[gast.stmt, frozenset[int]]] = {}
+
     def visit_If(self, node: gast.If):
         reason = anno.getanno(node, anno.Static.KEEP_PYTHON)
         chain = None if reason else _switch_chain(node)
@@ -44,10 +48,10 @@ class _Transformer(functional.Transformer):
         returns = self._returns(node, [node.body, node.orelse],
                                 anno.getanno(node, anno.Basic.RETURNED, (False, False)), outputs)
         call = templates.replace_as_expression(
-            f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names{returns})",
+            f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names)",
             test=node.test, if_true=true_name, if_false=false_name,
             inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
-        call.keywords += functional.int_operands(outputs, self.ctx)
+        call.keywords += returns + functional.int_operands(outputs, self.ctx)
         generated = [
             functional.function(true_name, inputs, node.body, functional.pack(outputs)),
             functional.function(false_name, inputs, node.orelse, functional.pack(outputs)),
@@ -76,37 +80,54 @@ class _Transformer(functional.Transformer):
         generated = [functional.function(name, inputs, block, functional.pack(outputs))
                      for name, block in zip(names, blocks)]
         call = templates.replace_as_expression(
-            f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names{returns})",
-            subject=chain.subject, cases=gast.parse(repr(tuple(chain.cases))).body[0].value,
+            f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names)",
+            subject=chain.subject, cases=templates.literal(tuple(chain.cases)),
             branches=functional.values(names),
             inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
-        call.keywords += functional.int_operands(outputs, self.ctx)
+        call.keywords += returns + functional.int_operands(outputs, self.ctx)
         generated.append(functional.call(outputs, call,
                                          set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
         origin.mark(generated, node)
         return generated
 
     def _returns(self, node: gast.If, blocks: list[list[gast.stmt]], returned: tuple[bool, ...],
-                 outputs: list[str]) -> str:
+                 outputs: list[str]) -> list[gast.keyword]:
         """The `returned=` and `return_lines=` arguments (each only if needed) of the call
         running one of `blocks`, the branches of `node` or of the chain it starts: whether the
         function has returned at the end of each, and for errors, which `return`s each
         branch's return value is from."""
         # After a `raise`, the function does not go on either.
         returned = tuple(r or any(isinstance(s, gast.Raise) for s in b) for r, b in zip(returned, blocks))
-        text = f", returned={tuple(returned)}" if any(returned) else ""
+        keywords = [gast.keyword(arg="returned", value=templates.literal(returned))] if any(returned) else []
         if self.ctx.return_value in outputs:
             lines = tuple(self._return_lines(block, node) for block in blocks)
-            text += f", return_lines={{{self.ctx.return_value!r}: {lines}}}"
-        return text
+            keywords.append(gast.keyword(arg="return_lines",
+                                         value=templates.literal({self.ctx.return_value: lines})))
+        return keywords
 
-    @staticmethod
-    def _return_lines(block: list[gast.stmt], node: gast.If) -> tuple[int, ...]:
+    def _return_lines(self, block: list[gast.stmt], node: gast.If) -> tuple[int, ...]:
         """The lines of the `return`s whose value the return value may hold at the end of
         `block`: those in it, or if none, those before `node`."""
-        inside = [anno.getanno(n, anno.Basic.RETURN_LINE) for stmt in block for n in traversal.walk(stmt)
-                  if anno.hasanno(n, anno.Basic.RETURN_LINE)]
-        return tuple(sorted(set(inside or anno.getanno(node, anno.Basic.RETURNS_BEFORE, ()))))
+        inside = set().union(*map(self._lines_under, block))
+        return tuple(sorted(inside or anno.getanno(node, anno.Basic.RETURNS_BEFORE, ())))
+
+    def _lines_under(self, stmt: gast.stmt) -> frozenset[int]:
+        """The lines of the `return`s lowered under `stmt`. Kept for each statement asked
+        about: conversion goes inner statements first, so the statements under an `if` are
+        final when it asks, and the walk of an outer `if` stops at them (else it would walk
+        the rest of the function once per guard of an early `return`)."""
+        lines, stack = set(), [stmt]
+        while stack:
+            n = stack.pop()
+            known = self._return_lines_under.get(id(n))
+            if known is not None:
+                lines |= known[1]
+                continue
+            if anno.hasanno(n, anno.Basic.RETURN_LINE):
+                lines.add(anno.getanno(n, anno.Basic.RETURN_LINE))
+            stack += traversal.children(n)
+        self._return_lines_under[id(stmt)] = (stmt, frozenset(lines))  # `stmt` kept: its id stays its own
+        return self._return_lines_under[id(stmt)][1]
 
 
 def _equalities(test: gast.expr) -> tuple[str, list[int]] | None:

@@ -51,16 +51,18 @@ class Lowering:
     """Lowers the exits of one kind (`exit`) in a block to `flag`.
 
     `lower_exit` gives the statements replacing an exit. Unless `enter_loops`, the exits
-    inside nested loops are theirs and left alone. `on_guard(if_node)` and
-    `on_if(if_node, (body_always_exits, orelse_always_exits))` let a lowering annotate
-    the guards it adds and the `if`s it passes through.
+    inside nested loops are theirs and left alone. `on_guard(if_node, before)` and
+    `on_if(if_node, (body_always_exits, orelse_always_exits), before)` let a lowering
+    annotate the guards it adds and the `if`s it passes through; `before` is how many exits
+    were lowered before the statements in them (exits are lowered in source order).
     """
 
     def __init__(self, exit: type, flag: str, lower_exit: Callable[[gast.stmt], list[gast.stmt]],
-                 enter_loops: bool, on_guard: Callable = lambda guard: None,
-                 on_if: Callable = lambda node, always: None):
+                 enter_loops: bool, on_guard: Callable = lambda guard, before: None,
+                 on_if: Callable = lambda node, always, before: None):
         self.exit, self.flag, self.lower_exit, self.enter_loops = exit, flag, lower_exit, enter_loops
         self.on_guard, self.on_if = on_guard, on_if
+        self.lowered = 0  # exits lowered so far
 
     def block(self, stmts: list[gast.stmt]) -> tuple[list[gast.stmt], bool, bool]:
         """The lowered block, whether it may exit, and whether it always does."""
@@ -71,18 +73,20 @@ class Lowering:
             if always:
                 return out, True, True  # the rest is unreachable
             if may:
+                before = self.lowered
                 rest, _, rest_always = self.block(stmts[k + 1:])
                 if rest:
                     guard = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    rest",
                                               flag=self.flag, rest=rest)
                     origin.mark(guard, rest[0])
-                    self.on_guard(guard[0])
+                    self.on_guard(guard[0], before)
                     out += guard
                 return out, True, rest_always
         return out, False, False
 
     def stmt(self, stmt: gast.stmt) -> tuple[list[gast.stmt], bool, bool]:
         if isinstance(stmt, self.exit):
+            self.lowered += 1
             lowered = self.lower_exit(stmt)
             origin.mark(lowered, stmt)
             return lowered, True, True
@@ -91,7 +95,7 @@ class Lowering:
         # A compound statement around an exit. Only an `if` whose branches both always exit,
         # and a `while True:` no `break` leaves, are known to always exit; after any other, a
         # guard follows.
-        may, always = False, {}
+        may, always, before = False, {}, self.lowered
         for field, block in _blocks(stmt, self.enter_loops):
             lowered, block_may, always[field] = self.block(block)
             block[:] = lowered
@@ -99,5 +103,5 @@ class Lowering:
         if not isinstance(stmt, gast.If):
             return [stmt], may, activity.forever(stmt)  # the rest of a `while True:` is unreachable
         branches = (always.get("body", False), always.get("orelse", False))
-        self.on_if(stmt, branches)
+        self.on_if(stmt, branches, before)
         return [stmt], may, all(branches)

@@ -21,8 +21,6 @@ value on one path and nothing on the other is reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import gast
 
 from autocond.converters import guards
@@ -31,7 +29,7 @@ from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 
-def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str, Callable]:
+def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str, list[gast.Assign]]:
     flag, value = ctx.namer.new("do_return"), ctx.namer.new("retval_")
 
     lowered_so_far = []  # the assignments of the return value, in order
@@ -43,32 +41,26 @@ def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str
         lowered_so_far.append(lowered[1])
         return lowered
 
-    def returns_before(node: gast.If, within: gast.stmt | None = None) -> tuple[int, ...]:
-        """The lines of the `return`s lowered so far outside `node` (and, given `within`, up
-        to the last one inside it)."""
-        entries = lowered_so_far
-        if within is not None:
-            in_within = {id(n) for n in traversal.walk(within)}
-            entries = entries[:max((k for k, n in enumerate(entries) if id(n) in in_within), default=-1) + 1]
-        inside = {id(n) for n in traversal.walk(node)}
-        return tuple(anno.getanno(n, anno.Basic.RETURN_LINE) for n in entries if id(n) not in inside)
+    def returns_before(count: int) -> tuple[int, ...]:
+        """The lines of the first `count` `return`s lowered."""
+        return tuple(anno.getanno(n, anno.Basic.RETURN_LINE) for n in lowered_so_far[:count])
 
-    def on_guard(guard: gast.If) -> None:  # its `else` is where the function has returned
+    def on_guard(guard: gast.If, before: int) -> None:  # its `else` is where the function has returned
         anno.setanno(guard, anno.Basic.RETURNED, (False, True))
-        anno.setanno(guard, anno.Basic.RETURNS_BEFORE, returns_before(guard))
+        anno.setanno(guard, anno.Basic.RETURNS_BEFORE, returns_before(before))
 
-    def on_if(node: gast.If, always: tuple[bool, bool]) -> None:
+    def on_if(node: gast.If, always: tuple[bool, bool], before: int) -> None:
         anno.setanno(node, anno.Basic.RETURNED, always)
-        anno.setanno(node, anno.Basic.RETURNS_BEFORE, returns_before(node))
+        anno.setanno(node, anno.Basic.RETURNS_BEFORE, returns_before(before))
 
-    return guards.Lowering(gast.Return, flag, lower, True, on_guard, on_if), value, returns_before
+    return guards.Lowering(gast.Return, flag, lower, True, on_guard, on_if), value, lowered_so_far
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     if set(guards.exits(node.body, gast.Return, enter_loops=True)) <= set(node.body):
         return node  # no `return` inside a compound statement
     implicit = gast.Return(value=None)  # falling off the end
-    lowering, value, returns_before = _lowering(ctx, implicit)
+    lowering, value, lowered_so_far = _lowering(ctx, implicit)
     # A loop whose body may return stops on the flag, and its `else` runs only if it did not.
     loops = [loop for loop in traversal.walk(node)
              if isinstance(loop, guards.LOOPS) and guards.exits(loop.body, gast.Return, enter_loops=True)]
@@ -82,12 +74,13 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     ctx.return_value = value
     for loop in loops:
         if loop.orelse:
+            # Added last: the `return`s before it are those up to the last in the loop's body.
+            inside = {id(n) for stmt in loop.body for n in traversal.walk(stmt)}
+            before = 1 + max((k for k, n in enumerate(lowered_so_far) if id(n) in inside), default=-1)
             loop.orelse = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    orelse",
                                             flag=lowering.flag, orelse=loop.orelse)
             origin.mark(loop.orelse, loop.orelse[0].body[0])
-            lowering.on_guard(loop.orelse[0])
-            # Added last: the `return`s before it are those up to the end of the loop's body.
-            anno.setanno(loop.orelse[0], anno.Basic.RETURNS_BEFORE, returns_before(loop.orelse[0], loop))
+            lowering.on_guard(loop.orelse[0], before)
     prologue = templates.replace(f"flag = False\nretval = {RUNTIME_NAME}.UndefinedReturnValue()",
                                  flag=lowering.flag, retval=value)
     epilogue = templates.replace("return retval", retval=value)

@@ -78,14 +78,17 @@ def python_iterable(node: gast.For, reason: str) -> gast.expr:
 def annotate(fn: gast.FunctionDef, ctx: Context) -> None:
     """Annotate each `if` and loop with `KEEP_PYTHON`: why it must stay Python, or None;
     and each `raise` an `except` may catch with `CAUGHT`."""
-    for node in traversal.walk(fn):
+    nodes = traversal.walk(fn)
+    caught = False  # whether the function has such a `raise`: else no `if` need look for one
+    for node in nodes:
         if isinstance(node, (gast.Try, gast.TryStar)) and node.handlers:
             for n in _inside(node.body + node.handlers):
                 if isinstance(n, gast.Raise):
                     anno.setanno(n, anno.Static.CAUGHT, True)
-    for node in traversal.walk(fn):
+                    caught = True
+    for node in nodes:
         if isinstance(node, (gast.If, gast.While, gast.For)):
-            anno.setanno(node, anno.Static.KEEP_PYTHON, _keep_python_reason(node, ctx))
+            anno.setanno(node, anno.Static.KEEP_PYTHON, _keep_python_reason(node, ctx, caught))
 
 
 _FRESH = (gast.List, gast.Dict, gast.Set, gast.ListComp, gast.DictComp, gast.SetComp)
@@ -105,8 +108,9 @@ def _fresh_inside(name: str, node: gast.stmt) -> bool:
                if isinstance(n, gast.Name) and n.id == name and not isinstance(n.ctx, gast.Load))
 
 
-def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
-    """Why `node` (an `if` or a loop) must stay plain Python, or None if it can be converted."""
+def _keep_python_reason(node: gast.stmt, ctx: Context, caught: bool) -> str | None:
+    """Why `node` (an `if` or a loop) must stay plain Python, or None if it can be converted
+    (`caught`: whether any `raise` of the function may be caught)."""
     inside = activity.summarize(node.body + node.orelse)
     # A loop's own `break`/`continue` are lowered to flags unless the loop stays Python for
     # another reason; then they remain, and an `if` around one must stay Python too.
@@ -128,7 +132,7 @@ def _keep_python_reason(node: gast.stmt, ctx: Context) -> str | None:
             return f"it changes `{name}` in place at {ctx.where(mutation)}"
     # A `raise` in a traced branch fails the compiled program where it is reached: no
     # `except` can catch that.
-    if isinstance(node, gast.If):
+    if caught and isinstance(node, gast.If):
         caught = next((n for n in _inside(node.body + node.orelse)
                        if isinstance(n, gast.Raise) and anno.getanno(n, anno.Static.CAUGHT, False)), None)
         if caught is not None:

@@ -96,6 +96,16 @@ def replace(template: str, **holes: Any) -> list[gast.stmt]:
     return body
 
 
+def literal(value: Any) -> gast.expr:
+    """The expression for `value`, made of tuples, dicts, and constants (ints, strs, bools,
+    None): data for a generated call, given as a hole so that its template stays constant."""
+    if isinstance(value, tuple):
+        return gast.Tuple(elts=[literal(v) for v in value], ctx=gast.Load())
+    if isinstance(value, dict):
+        return gast.Dict(keys=[literal(k) for k in value], values=[literal(v) for v in value.values()])
+    return gast.Constant(value=value, kind=None)
+
+
 def replace_as_expression(template: str, **holes: Any) -> gast.expr:
     """The expression `template` with its holes filled."""
     (stmt,) = replace(template, **holes)
