@@ -26,10 +26,9 @@ from collections.abc import Collection, Iterator
 
 import gast
 
-from autocond import _transpiler, errors
+from autocond import _library, _transpiler, errors
 from autocond.converters import unsupported
 from autocond.converters.context import Context
-from autocond.operators import calls
 from autocond.pyct import naming, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
@@ -103,7 +102,7 @@ def _library_module(name: str) -> bool:
         spec = importlib.util.find_spec(name.split(".")[0])  # a search: runs nothing
     except (ImportError, ValueError):
         return False
-    return spec is not None and (not spec.has_location or calls.library_file(spec.origin))
+    return spec is not None and (not spec.has_location or _library.library_file(spec.origin))
 
 
 def _uses_runtime(node: gast.AST) -> bool:

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import pytest
 
 import autocond
-from autocond import _transpiler
+from autocond import _library, _transpiler
 from autocond.operators import calls
 from tests.support import assert_matches_python
 
@@ -165,14 +165,14 @@ def test_do_not_convert():
 
 
 def test_modules_excluded_and_included(monkeypatch):
-    monkeypatch.setattr(calls, "_MODULES", {})
+    monkeypatch.setattr(_library, "_MODULES", {})
     autocond.do_not_convert(__name__)  # this test module: its functions are called as they are
     assert calls.call(absolute) is absolute
     autocond.convert_module(__name__ + ".nothing")  # a longer prefix, another module: no change
     assert calls.call(absolute) is absolute
 
-    monkeypatch.setattr(calls, "_MODULES", {})
-    monkeypatch.setattr(calls, "library_file", lambda filename: True)  # as if installed
+    monkeypatch.setattr(_library, "_MODULES", {})
+    monkeypatch.setattr(_library, "library_file", lambda filename: True)  # as if installed
     assert calls.call(absolute) is absolute
     autocond.convert_module(__name__.split(".")[0])  # the package: converted again
     assert calls.call(absolute) is not absolute

@@ -21,9 +21,10 @@ import types
 
 import gast
 
+from autocond import _library
 from autocond.converters import containers, functional
 from autocond.converters.context import Context
-from autocond.operators import builtin_functions, calls
+from autocond.operators import builtin_functions
 from autocond.pyct import templates
 from autocond.pyct.loader import RUNTIME_NAME
 
@@ -77,7 +78,7 @@ class _Transformer(functional.Transformer):
             value = namespace[root]
             if isinstance(func, gast.Name) and isinstance(value, type):
                 return True  # a class: constructing it calls its methods as they are
-            return isinstance(value, types.ModuleType) and calls.library_module(value)
+            return isinstance(value, types.ModuleType) and _library.library_module(value)
         return isinstance(func, gast.Name) and hasattr(builtins, root)
 
 

@@ -5,63 +5,22 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import os
-import sysconfig
 import types
 from collections.abc import Iterator
 from typing import Any
 
 import jax
 
-from autocond import errors
+from autocond import _library, errors
 from autocond.operators import builtin_functions
 
-_DO_NOT_CONVERT = "__autocond_do_not_convert__"
 # The wrapper `_as_is` made for a function, kept on it as `autocond.convert` keeps a converted
 # one, so a function without source is not read again at every call.
 _AS_IS = "__autocond_as_is__"
-# Library code, called as it is: the standard library, installed packages, autocond itself.
-_LIBRARY_DIRS = tuple(os.path.join(os.path.realpath(p), "") for p in {
-    *(sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")),
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-} if p)
 # What JAX raises when Python code needs the value of a traced array.
 _NEEDS_VALUE = (jax.errors.ConcretizationTypeError, jax.errors.TracerIntegerConversionError,
                 jax.errors.TracerArrayConversionError)
 _STATIC = "make the value static (e.g. with `static_argnames`)."
-
-
-# Module name prefixes whose functions are (`True`) or are not (`False`) converted, whatever
-# their location; set by `do_not_convert("pkg")` and `convert_module("pkg")`.
-_MODULES: dict[str, bool] = {}
-
-
-def do_not_convert(fn: Any) -> Any:
-    """Mark `fn` to be called as it is from converted code (and return it). Given a module
-    name (`"mypkg"`, or `"mypkg.kernels"`), the same for every function of that module and
-    its submodules."""
-    if isinstance(fn, str):
-        _MODULES[fn] = False
-    else:
-        setattr(fn, _DO_NOT_CONVERT, True)
-    return fn
-
-
-def convert_module(name: str) -> None:
-    """Convert the functions of module `name` (and its submodules) that converted code
-    calls, although it is library code (an installed package)."""
-    _MODULES[name] = True
-
-
-def _chosen(module: str | None) -> bool | None:
-    """Whether a `do_not_convert`/`convert_module` prefix decides for `module` (the longest
-    one wins), or None."""
-    parts = (module or "").split(".")
-    for k in range(len(parts), 0, -1):
-        choice = _MODULES.get(".".join(parts[:k]))
-        if choice is not None:
-            return choice
-    return None
 
 
 def call(fn: Any) -> Any:
@@ -84,10 +43,7 @@ def call(fn: Any) -> Any:
     if isinstance(fn, functools.partial):
         function = call(fn.func)
         return fn if function is fn.func else functools.partial(function, *fn.args, **fn.keywords)
-    if not isinstance(fn, types.FunctionType) or getattr(fn, _DO_NOT_CONVERT, False):
-        return fn
-    chosen = _chosen(fn.__module__)
-    if chosen is False or chosen is None and library_file(fn.__code__.co_filename):
+    if not isinstance(fn, types.FunctionType) or not _library.converted(fn):
         return fn
     flags = fn.__code__.co_flags
     if flags & inspect.CO_ASYNC_GENERATOR:
@@ -102,7 +58,9 @@ def call(fn: Any) -> Any:
     if flags & inspect.CO_COROUTINE:
         return _as_is(fn, f"{name} is an `async def` function, which autocond cannot convert.",
                       f"Make it a plain `def`, or {_STATIC}")
-    from autocond import _api  # the converter; imported here, as it imports the operators
+    # The one call from run time into compile time: the converter, imported here, as it
+    # imports the operators.
+    from autocond import _api
 
     try:
         return _api.convert(fn)
@@ -146,14 +104,3 @@ def _traceback(tb: types.TracebackType | None) -> Iterator[types.TracebackType]:
     while tb is not None:
         yield tb
         tb = tb.tb_next
-
-
-@functools.cache
-def library_file(filename: str) -> bool:
-    return os.path.realpath(filename).startswith(_LIBRARY_DIRS)
-
-
-def library_module(module: types.ModuleType) -> bool:
-    """Whether `module` is library code (built in, or in a library directory)."""
-    filename = getattr(module, "__file__", None)
-    return filename is None or library_file(filename)
