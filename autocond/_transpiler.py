@@ -12,6 +12,7 @@ from autocond import errors
 from autocond.analysis import activity, definedness, liveness
 from autocond.converters import (
     calls,
+    cleanup,
     composites,
     conditionals,
     containers,
@@ -82,6 +83,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = containers.transform(node, ctx)  # likewise; before `calls`, which sees `len` of a comprehension
     node = calls.transform(node, ctx)  # last: the calls the others leave reach user code
     functional.finish_scopes(node, ctx)  # last: declarations and placeholders for every scope
+    node = cleanup.transform(node, ctx)  # on the finished tree: what nothing reads
     return origin.fill_locations(gast.gast_to_ast(node))
 
 

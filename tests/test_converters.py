@@ -709,14 +709,11 @@ RETURNS = [
 
             def if_true_1(retval_):
                 y = -x
-                do_return = True
-                retval_ = y
-                return retval_
+                return y
 
             def if_false_1(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((5,), (3,))})
-            return retval_
+            return ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((5,), (3,))})
         """,
         id="early-return",
     ),
@@ -732,20 +729,13 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = False
-            retval_ = ac__.UndefinedReturnValue()
 
             def if_true():
-                do_return = True
-                retval_ = x
-                return retval_
+                return x
 
             def if_false():
-                do_return = True
-                retval_ = -x
-                return retval_
-            retval_ = ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((3,), (5,))})
-            return retval_
+                return -x
+            return ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((3,), (5,))})
         """,
         id="return-in-both-branches",
     ),
@@ -771,14 +761,11 @@ RETURNS = [
             do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), ())})
 
             def if_true_1(retval_):
-                do_return = True
-                retval_ = None
-                return retval_
+                return None
 
             def if_false_1(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((0,), (3,))})
-            return retval_
+            return ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((0,), (3,))})
         """,
         id="falls-off-the-end",
     ),
@@ -822,14 +809,11 @@ RETURNS = [
             do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), return_lines={'retval_': ((4,), ())})
 
             def if_true_3(retval_):
-                do_return = True
-                retval_ = x
-                return retval_
+                return x
 
             def if_false_3(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
-            return retval_
+            return ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
         """,
         id="return-nested-two-levels",
     ),
@@ -874,19 +858,15 @@ RETURNS = [
                 do_return, retval_ = ac__.if_stmt(x < -5, if_true_2, if_false_2, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((7,), (4,))})
 
                 def if_true_3(retval_):
-                    do_return = True
-                    retval_ = x
-                    return retval_
+                    return x
 
                 def if_false_3(retval_):
                     return retval_
-                retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((8,), (4, 7))})
-                return retval_
+                return ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((8,), (4, 7))})
 
             def if_false_1(do_return, retval_, x):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (do_return, retval_, x), ('retval_',), returned=(False, True), return_lines={'retval_': ((7, 8), (4,))})
-            return retval_
+            return ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (do_return, retval_, x), ('retval_',), returned=(False, True), return_lines={'retval_': ((7, 8), (4,))})
         """,
         id="guard-around-a-returning-if",
     ),
@@ -923,14 +903,11 @@ RETURNS = [
             do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), (5,))})
 
             def if_true_2(retval_):
-                do_return = True
-                retval_ = 0
-                return retval_
+                return 0
 
             def if_false_2(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (3, 5))})
-            return retval_
+            return ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (3, 5))})
         """,
         id="returns-in-elif-chain",
     ),
@@ -1346,8 +1323,7 @@ LOOP_EXITS = [
             def loop_body(break_, i):
 
                 def if_true(break_):
-                    break_ = True
-                    return break_
+                    return True
 
                 def if_false(break_):
                     return break_
@@ -1389,8 +1365,7 @@ LOOP_EXITS = [
                 i += 1
 
                 def if_true(continue_):
-                    continue_ = True
-                    return continue_
+                    return True
 
                 def if_false(continue_):
                     return continue_
@@ -1427,8 +1402,7 @@ LOOP_EXITS = [
             def loop_body(x, break_, s):
 
                 def if_true(break_):
-                    break_ = True
-                    return break_
+                    return True
 
                 def if_false(break_):
                     return break_
@@ -1466,8 +1440,7 @@ LOOP_EXITS = [
                 def loop_body(v, break_, x):
 
                     def if_true_1(break_):
-                        break_ = True
-                        return break_
+                        return True
 
                     def if_false_1(break_):
                         return break_
@@ -1530,14 +1503,11 @@ LOOP_EXITS = [
             do_return, retval_, x = ac__.while_stmt(loop_test, loop_body, (do_return, retval_, x), ('do_return', 'retval_', 'x'), stop=('do_return',))
 
             def if_true_2(retval_):
-                do_return = True
-                retval_ = 0
-                return retval_
+                return 0
 
             def if_false_2(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
-            return retval_
+            return ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
         """,
         id="return-in-while",
     ),

@@ -238,15 +238,12 @@ def test_returns_convert_to_a_switch_that_says_where_the_function_returned():
                 return_lines={'retval_': ((4,), (), (8,))})
 
             def if_true(retval_):
-                do_return = True
-                retval_ = ac__.ld(y)
-                return retval_
+                return ac__.ld(y)
 
             def if_false(retval_):
                 return retval_
-            retval_ = ac__.if_stmt(ac__.not_(do_return), if_true, if_false, (retval_,), ('retval_',),
-                                   returned=(False, True), return_lines={'retval_': ((9,), (4, 8))})
-            return retval_
+            return ac__.if_stmt(ac__.not_(do_return), if_true, if_false, (retval_,), ('retval_',),
+                                returned=(False, True), return_lines={'retval_': ((9,), (4, 8))})
         """)
 
 

@@ -12,6 +12,7 @@ class Namer:
 
     def __init__(self, tree: gast.AST):
         self._taken = {n.id for n in traversal.walk(tree) if isinstance(n, gast.Name)}
+        self.generated: set[str] = set()  # the names handed out
         self._taken.update(
             n.name
             for n in traversal.walk(tree)
@@ -24,4 +25,5 @@ class Namer:
             k += 1
             name = f"{base}_{k}"
         self._taken.add(name)
+        self.generated.add(name)
         return name
