@@ -20,10 +20,9 @@ import gast
 
 from autocond.analysis import activity
 from autocond.converters.context import Context
-from autocond.pyct import anno
+from autocond.pyct import anno, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
-_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
 _PLACEHOLDERS = ("Undefined", "UndefinedReturnValue")
 
 
@@ -49,7 +48,7 @@ def _clean_scope(scope: gast.FunctionDef, generated: set[str]) -> set[str]:
     stack = list(scope.body)
     while stack:
         n = stack.pop()
-        if isinstance(n, _SCOPES):
+        if isinstance(n, traversal.SCOPES):
             binds.add(getattr(n, "name", None))
             if isinstance(n, gast.FunctionDef) and anno.getanno(n, anno.Basic.GENERATED):
                 reads = _clean_scope(n, generated)
@@ -68,7 +67,8 @@ def _clean_scope(scope: gast.FunctionDef, generated: set[str]) -> set[str]:
             stack += gast.iter_child_nodes(n)
     generated_here = (binds & generated) - declared
     returned = _return_at_once(scope.body, generated_here - nested_reads)
-    loads[returned] -= 1  # no longer read
+    if returned:
+        loads[returned] -= 1  # no longer read
     read = set(+loads)
     _drop_unread(scope.body, generated_here - read)
     return (read - binds) | declared
@@ -79,7 +79,7 @@ def _drop_unread(block: list[gast.stmt], unread: set[str]) -> None:
     block[:] = [stmt for stmt in block if not (
         _stored_name(stmt) in unread and (isinstance(stmt.value, gast.Constant) or _placeholder(stmt.value)))]
     for stmt in block:
-        if not isinstance(stmt, _SCOPES):
+        if not isinstance(stmt, traversal.SCOPES):
             for field in ("body", "orelse", "finalbody"):
                 inner = getattr(stmt, field, None)
                 if inner:

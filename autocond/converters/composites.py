@@ -36,7 +36,6 @@ from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _CONSTRUCTS = (gast.If, gast.While, gast.For)
-_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
 
 
 def _stores(stmt: gast.stmt) -> list[gast.Attribute]:
@@ -55,7 +54,7 @@ def _statements(body: list[gast.stmt], in_construct: bool = False):
     """The statements of the scope, with whether a branch or loop holds them."""
     for stmt in body:
         yield stmt, in_construct
-        if not isinstance(stmt, _SCOPES):
+        if not isinstance(stmt, traversal.SCOPES):
             inner = in_construct or isinstance(stmt, _CONSTRUCTS)
             for field in ("body", "orelse", "finalbody"):
                 yield from _statements(getattr(stmt, field, None) or [], inner)

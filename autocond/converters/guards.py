@@ -18,11 +18,10 @@ from collections.abc import Callable
 import gast
 
 from autocond.analysis import activity
-from autocond.pyct import origin, templates
+from autocond.pyct import origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 LOOPS = (gast.For, gast.While, gast.AsyncFor)
-_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
 _BLOCKS = ("body", "orelse", "finalbody")
 
 
@@ -41,7 +40,7 @@ def exits(stmts: list[gast.stmt], exit: type, enter_loops: bool) -> list[gast.st
     for stmt in stmts:
         if isinstance(stmt, exit):
             found.append(stmt)
-        elif not isinstance(stmt, _SCOPES):
+        elif not isinstance(stmt, traversal.SCOPES):
             for _, block in _blocks(stmt, enter_loops):
                 found += exits(block, exit, enter_loops)
     return found

@@ -34,9 +34,6 @@ from autocond.converters.context import Context
 from autocond.pyct import origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
-_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
-
-
 _UNSUPPORTED = object()  # a pattern that is not a literal or a capture
 
 

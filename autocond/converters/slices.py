@@ -33,7 +33,6 @@ from autocond.converters.context import Context
 from autocond.pyct import origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
-_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
 _SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
             gast.FloorDiv: "//", gast.Mod: "%", gast.MatMult: "@", gast.BitAnd: "&",
             gast.BitOr: "|", gast.BitXor: "^", gast.LShift: "<<", gast.RShift: ">>"}
@@ -205,7 +204,7 @@ def _owned(fn: gast.FunctionDef) -> set[str]:
                 for t in n.targets if isinstance(t, gast.Name)}
     owned = set(changes) & displays - activity.parameters(fn.args) - activity.declared_outer(fn)
     for scope in traversal.walk(fn):  # a closure could hold the container
-        if scope is not fn and isinstance(scope, _SCOPES):
+        if scope is not fn and isinstance(scope, traversal.SCOPES):
             owned -= {n.id for n in traversal.walk(scope) if isinstance(n, gast.Name)}
     for n in traversal.walk(fn):
         if isinstance(n, gast.Assign) and not isinstance(n.value, (gast.List, gast.Dict)):

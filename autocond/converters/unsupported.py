@@ -18,8 +18,6 @@ from autocond.converters.context import Context
 from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
-_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
-
 
 def _inside(stmts: list[gast.stmt]) -> Iterator[gast.AST]:
     """Nodes under `stmts` in the same function."""
@@ -27,7 +25,7 @@ def _inside(stmts: list[gast.stmt]) -> Iterator[gast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, _SCOPES):
+        if not isinstance(node, traversal.SCOPES):
             stack.extend(gast.iter_child_nodes(node))
 
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import ast
 
+import gast
+
+# The nodes that open a scope of their own: names in them are not the enclosing function's.
+SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda)
+
 
 def walk(node: ast.AST) -> list[ast.AST]:
     """`node` and all its descendants, breadth first, in the order of `ast.walk` (about
