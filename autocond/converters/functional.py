@@ -19,7 +19,7 @@ from autocond.pyct import anno, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 
-class Transformer(gast.NodeTransformer):
+class Transformer(traversal.Transformer):
     """A control-flow converter: it enters the functions generated from blocks (they hold
     user code, maybe converted by an earlier pass), not the user's own nested functions."""
 
@@ -32,7 +32,7 @@ class Transformer(gast.NodeTransformer):
     visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
 
-def visit_block(transformer: gast.NodeTransformer, stmts: list[gast.stmt]) -> list[gast.stmt]:
+def visit_block(transformer: traversal.Transformer, stmts: list[gast.stmt]) -> list[gast.stmt]:
     """`stmts` visited by `transformer`, whose visits may return a statement or a list."""
     block = []
     for stmt in stmts:

@@ -31,7 +31,7 @@ import gast
 
 from autocond.converters import functional
 from autocond.converters.context import Context
-from autocond.pyct import origin, templates
+from autocond.pyct import origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 _UNSUPPORTED = object()  # a pattern that is not a literal or a capture
@@ -64,7 +64,7 @@ def _captures(pattern: gast.AST) -> list[str]:
     return names
 
 
-class _Captured(gast.NodeTransformer):
+class _Captured(traversal.Transformer):
     """A guard reading the subject where it reads a capture (which holds the subject)."""
 
     def __init__(self, names: list[str], subject: str):

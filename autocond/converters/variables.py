@@ -18,11 +18,11 @@ import gast
 
 from autocond.converters import functional
 from autocond.converters.context import Context
-from autocond.pyct import anno, templates
+from autocond.pyct import anno, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 
-class _Transformer(gast.NodeTransformer):
+class _Transformer(traversal.Transformer):
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.defined = frozenset()

@@ -23,7 +23,7 @@ def _name(identifier: str, ctx: gast.AST) -> gast.Name:
     return gast.Name(id=identifier, ctx=ctx, annotation=None, type_comment=None)
 
 
-class _Filler(gast.NodeTransformer):
+class _Filler(traversal.Transformer):
     def __init__(self, holes: dict[str, Any]):
         self.holes = holes
 

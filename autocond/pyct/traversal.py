@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 import gast
 
@@ -33,3 +34,63 @@ def _add_children(node: ast.AST, nodes: list[ast.AST]) -> None:
             nodes.extend([x for x in value if isinstance(x, ast.AST)])
         elif isinstance(value, ast.AST):
             nodes.append(value)
+
+
+
+# What a pass that visits only statements descends into: blocks, never expressions.
+_BLOCK_PARTS = (gast.stmt, gast.excepthandler, gast.match_case)
+
+
+class Transformer:
+    """`ast.NodeTransformer`, faster: each node class's visit method is looked up once, nodes
+    without fields (`Load`, `Add`, ...) that no method visits are passed by, and a transformer
+    whose methods visit only statements descends only into blocks (no expression holds a
+    statement; a lambda holds none)."""
+
+    _visitors: dict[type, Callable | None]
+    _blocks_only: bool
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        kinds = [getattr(gast, name[len("visit_"):], None) for name in dir(cls) if name.startswith("visit_")]
+        cls._blocks_only = all(kind is gast.Lambda or (kind is not None and issubclass(kind, gast.stmt))
+                               for kind in kinds)
+        cls._visitors = {}
+
+    def visit(self, node: ast.AST):
+        kind = node.__class__
+        try:
+            visitor = self._visitors[kind]
+        except KeyError:
+            visitor = getattr(type(self), "visit_" + kind.__name__, None)
+            if visitor is None and kind._fields:
+                visitor = type(self).generic_visit
+            self._visitors[kind] = visitor
+        return node if visitor is None else visitor(self, node)
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        """`node`, its children visited: a visit may return a node, a list of them, or None."""
+        blocks_only = self._blocks_only
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                if not value:
+                    continue
+                visited = []
+                for item in value:
+                    if isinstance(item, _BLOCK_PARTS if blocks_only else ast.AST):
+                        item = self.visit(item)
+                        if item is None:
+                            continue
+                        if item.__class__ is list:
+                            visited += item
+                            continue
+                    visited.append(item)
+                value[:] = visited
+            elif not blocks_only and isinstance(value, ast.AST):
+                new = self.visit(value)
+                if new is None:
+                    delattr(node, field)
+                elif new is not value:
+                    setattr(node, field, new)
+        return node
