@@ -48,7 +48,8 @@ def _analyze(node: gast.FunctionDef, ctx: Context) -> None:
 
 
 def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
-    """The converted function, as an `ast` tree with lines counted as in `node`."""
+    """The converted function, as an `ast` tree with the file's lines (`ctx.first_line` is
+    that of the function's line 1)."""
     node.decorator_list = []  # the function object the decorators were given is converted
 
     # The ordered passes. Each converter reads the annotations of the analyses, which run on
@@ -84,7 +85,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = calls.transform(node, ctx)  # last: the calls the others leave reach user code
     functional.finish_scopes(node, ctx)  # last: declarations and placeholders for every scope
     node = cleanup.transform(node, ctx)  # on the finished tree: what nothing reads
-    return origin.fill_locations(gast.gast_to_ast(node))
+    return origin.place(gast.gast_to_ast(node), ctx.first_line)
 
 
 def convert_function(fn: types.FunctionType) -> Converted:
@@ -92,7 +93,6 @@ def convert_function(fn: types.FunctionType) -> Converted:
     ctx = Context(naming.Namer(node), fn.__qualname__, source.filename, source.first_line, fn.__globals__)
     try:
         tree = convert_tree(node, ctx)
-        ast.increment_lineno(tree, source.first_line - 1)
         return Converted(loader.compile_function(tree, fn), tree)
     except RecursionError:  # the generated code nests a function per early `return` it follows
         raise errors.ConversionError(

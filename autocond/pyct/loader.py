@@ -21,10 +21,11 @@ def compile_function(node: ast.FunctionDef, fn: types.FunctionType) -> types.Cod
     # Defined under another name, so the function's own name in its body (a recursive call)
     # stays the global it is, not the factory's local.
     name, node.name = node.name, _DEFINED
-    factory.body = [node, ast.Return(value=ast.Name(id=_DEFINED, ctx=ast.Load()))]
-    ast.copy_location(factory, node)
-    module = ast.fix_missing_locations(ast.Module(body=[factory], type_ignores=[]))
-    code = compile(module, fn.__code__.co_filename, "exec", dont_inherit=True)
+    returned = ast.Return(value=ast.Name(id=_DEFINED, ctx=ast.Load()))
+    factory.body = [node, returned]
+    for generated in (factory, returned, returned.value):
+        ast.copy_location(generated, node)
+    code = compile(ast.Module(body=[factory], type_ignores=[]), fn.__code__.co_filename, "exec", dont_inherit=True)
     node.name = name
     for defined in ("ac__factory", _DEFINED):
         code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == defined)
