@@ -419,6 +419,33 @@ def test_converted_functions_are_freed_with_their_function(tmp_path):
     assert [r() for r in refs] == [None, None, None]
 
 
+_LAYOUTS = {  # where a definition's lines end is not where its indentation says
+    "a string with lines at column 0": 'def f(x):\n    s = """\nend\n"""\n    if x > 0:\n'
+                                       '        return x * len(s)\n    return -x\n',
+    "a comment at column 0": "def f(x):\n    if x > 0:\n# a comment\n        return x * 3\n    return -x\n",
+    "a bracket closed at column 0": "def f(x):\n    y = (x +\n1)\n    if x > 0:\n        return y\n"
+                                    "    return -y\n",
+    "tabs": "def f(x):\n\tif x > 0:\n\t\treturn x * 5\n\treturn -x\n",
+    "a definition after it": "def f(x):\n    if x > 0:\n        return x * 6\n    return -x\n"
+                             "def g(x):\n    return x\n",
+    "indented, decorated, last in the file": "import functools\nclass C:\n    @staticmethod\n"
+                                             "    @functools.cache\n    def f(x):\n        if x > 0:\n"
+                                             "            return x * 7\n        return -x",
+}
+
+
+@pytest.mark.parametrize("layout", _LAYOUTS)
+def test_a_definition_is_read_whole_however_its_lines_are_laid_out(layout, tmp_path):
+    path = tmp_path / "layout.py"
+    path.write_text(_LAYOUTS[layout])
+    spec = importlib.util.spec_from_file_location("layout", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fn = module.C.f.__wrapped__ if hasattr(module, "C") else module.f
+    for x in (2.0, -2.0):  # both branches
+        assert autocond.convert(fn)(jnp.float32(x)) == fn(x)
+
+
 def test_a_functools_wraps_wrapper_is_converted_as_itself():
     def inner(x):
         if x > 0:

@@ -156,10 +156,7 @@ def test_comments_crlf_and_non_ascii_are_kept_outside_the_converted_functions(tm
         "    def if_true(x):\r\n"
         "        x = -x  # negate\r\n"
         "        return x\r\n"
-        "\r\n"
-        "    def if_false(x):\r\n"
-        "        return x\r\n"
-        "    x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))\r\n"
+        "    x = ac__.if_stmt(x > 0, if_true, None, (x,), ('x',))\r\n"
         "    return x  # result\r\n")
 
 
@@ -299,7 +296,7 @@ def test_inner_functions_and_converting_twice(options):
     assert "return ac__.call(helper)(x)" in out
     # Nothing to convert in `factory`: the decorated function inside it is converted.
     assert "def factory(scale):\n    @jax.jit\n    def inner(x):\n" in out
-    assert "x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))" in out
+    assert "x = ac__.if_stmt(x > 0, if_true, None, (x,), ('x',))" in out
 
 
 @pytest.mark.parametrize("text", [

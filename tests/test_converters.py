@@ -50,12 +50,11 @@ CONDITIONALS = [
         """,
         """
         def f(x):
+
             def if_true(x):
                 x = x * 2
                 return x
-            def if_false(x):
-                return x
-            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            x = ac__.if_stmt(x > 0, if_true, None, (x,), ('x',))
             return x
         """,
         id="if",
@@ -219,18 +218,16 @@ CONDITIONALS = [
         """,
         """
         def f(x):
+
             def if_true(x):
                 x = x + 1
                 return x
-            def if_false(x):
-                return x
-            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            x = ac__.if_stmt(x > 0, if_true, None, (x,), ('x',))
+
             def if_true_1(x):
                 x = x - 5
                 return x
-            def if_false_1(x):
-                return x
-            x = ac__.if_stmt(x > 5, if_true_1, if_false_1, (x,), ('x',))
+            x = ac__.if_stmt(x > 5, if_true_1, None, (x,), ('x',))
             return x
         """,
         id="two-ifs-fresh-names",
@@ -273,10 +270,7 @@ CONDITIONALS = [
             def if_true(acc):
                 acc = ac__.append(acc, x)
                 return acc
-
-            def if_false(acc):
-                return acc
-            acc = ac__.if_stmt(x > 0, if_true, if_false, (acc,), ('acc',))
+            acc = ac__.if_stmt(x > 0, if_true, None, (acc,), ('acc',))
             return acc
         """,
         id="if-appending-owned-list",
@@ -637,13 +631,13 @@ LOOPS = [
         """,
         """
         def f(x, n):
+
             def loop_body(i, x):
+
                 def if_true(x):
                     x = x - 1
                     return x
-                def if_false(x):
-                    return x
-                x = ac__.if_stmt(x > i, if_true, if_false, (x,), ('x',))
+                x = ac__.if_stmt(x > i, if_true, None, (x,), ('x',))
                 return x
             x = ac__.for_stmt(ac__.range_(range, n), loop_body, (x,), ('x',))
             return x
@@ -662,19 +656,20 @@ LOOPS = [
         """,
         """
         def f(x):
+
             def if_true(x):
                 y = x
+
                 def loop_test(y):
                     return y > 1
+
                 def loop_body(y):
                     y = y / 2
                     return y
                 y = ac__.while_stmt(loop_test, loop_body, (y,), ('y',))
                 x = y
                 return x
-            def if_false(x):
-                return x
-            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            x = ac__.if_stmt(x > 0, if_true, None, (x,), ('x',))
             return x
         """,
         id="while-in-if",
@@ -695,25 +690,14 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = False
-            retval_ = ac__.UndefinedReturnValue()
 
-            def if_true(do_return, retval_):
-                do_return = True
-                retval_ = x
-                return (do_return, retval_)
+            def if_true():
+                return x
 
-            def if_false(do_return, retval_):
-                return (do_return, retval_)
-            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), ())})
-
-            def if_true_1(retval_):
+            def if_false():
                 y = -x
                 return y
-
-            def if_false_1(retval_):
-                return retval_
-            return ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((5,), (3,))})
+            return ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((3,), (5,))})
         """,
         id="early-return",
     ),
@@ -748,24 +732,13 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = False
-            retval_ = ac__.UndefinedReturnValue()
 
-            def if_true(do_return, retval_):
-                do_return = True
-                retval_ = x
-                return (do_return, retval_)
+            def if_true():
+                return x
 
-            def if_false(do_return, retval_):
-                return (do_return, retval_)
-            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), ())})
-
-            def if_true_1(retval_):
+            def if_false():
                 return None
-
-            def if_false_1(retval_):
-                return retval_
-            return ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((0,), (3,))})
+            return ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((3,), (0,))})
         """,
         id="falls-off-the-end",
     ),
@@ -786,34 +759,21 @@ RETURNS = [
 
             def if_true(do_return, retval_, x):
 
-                def if_true_1(do_return, retval_):
+                def if_true_1(do_return, retval_, x):
                     do_return = True
                     retval_ = 10
-                    return (do_return, retval_)
+                    return (do_return, retval_, x)
 
-                def if_false_1(do_return, retval_):
-                    return (do_return, retval_)
-                do_return, retval_ = ac__.if_stmt(x > 10, if_true_1, if_false_1, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((4,), ())})
-
-                def if_true_2(x):
+                def if_false_1(do_return, retval_, x):
                     x = x + 1
-                    return x
-
-                def if_false_2(x):
-                    return x
-                x = ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (x,), ('x',), returned=(False, True))
+                    return (do_return, retval_, x)
+                do_return, retval_, x = ac__.if_stmt(x > 10, if_true_1, if_false_1, (do_return, retval_, x), ('do_return', 'retval_', 'x'), returned=(True, False), return_lines={'retval_': ((4,), ())})
                 return (do_return, retval_, x)
+            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, None, (do_return, retval_, x), ('do_return', 'retval_', 'x'), return_lines={'retval_': ((4,), ())})
 
-            def if_false(do_return, retval_, x):
-                return (do_return, retval_, x)
-            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), return_lines={'retval_': ((4,), ())})
-
-            def if_true_3(retval_):
+            def if_true_2(retval_):
                 return x
-
-            def if_false_3(retval_):
-                return retval_
-            return ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
+            return ac__.if_stmt(ac__.not_(do_return), if_true_2, None, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
         """,
         id="return-nested-two-levels",
     ),
@@ -832,41 +792,21 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = False
-            retval_ = ac__.UndefinedReturnValue()
 
-            def if_true(do_return, retval_, x):
+            def if_true(x):
                 x = x * 2
-                do_return = True
-                retval_ = x
-                return (do_return, retval_, x)
+                return x
 
-            def if_false(do_return, retval_, x):
-                return (do_return, retval_, x)
-            do_return, retval_, x = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), returned=(True, False), return_lines={'retval_': ((4,), ())})
-
-            def if_true_1(do_return, retval_, x):
+            def if_false(x):
                 x = x - 1
 
-                def if_true_2(do_return, retval_):
-                    do_return = True
-                    retval_ = -x
-                    return (do_return, retval_)
+                def if_true_1():
+                    return -x
 
-                def if_false_2(do_return, retval_):
-                    return (do_return, retval_)
-                do_return, retval_ = ac__.if_stmt(x < -5, if_true_2, if_false_2, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((7,), (4,))})
-
-                def if_true_3(retval_):
+                def if_false_1():
                     return x
-
-                def if_false_3(retval_):
-                    return retval_
-                return ac__.if_stmt(ac__.not_(do_return), if_true_3, if_false_3, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((8,), (4, 7))})
-
-            def if_false_1(do_return, retval_, x):
-                return retval_
-            return ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (do_return, retval_, x), ('retval_',), returned=(False, True), return_lines={'retval_': ((7, 8), (4,))})
+                return ac__.if_stmt(x < -5, if_true_1, if_false_1, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((7,), (8,))})
+            return ac__.if_stmt(x > 0, if_true, if_false, (x,), ('retval_',), returned=(True, True), return_lines={'retval_': ((4,), (7, 8))})
         """,
         id="guard-around-a-returning-if",
     ),
@@ -881,33 +821,19 @@ RETURNS = [
         """,
         """
         def f(x):
-            do_return = False
-            retval_ = ac__.UndefinedReturnValue()
 
-            def if_true(do_return, retval_):
-                do_return = True
-                retval_ = x
-                return (do_return, retval_)
+            def if_true():
+                return x
 
-            def if_false(do_return, retval_):
+            def if_false():
 
-                def if_true_1(do_return, retval_):
-                    do_return = True
-                    retval_ = -x
-                    return (do_return, retval_)
+                def if_true_1():
+                    return -x
 
-                def if_false_1(do_return, retval_):
-                    return (do_return, retval_)
-                do_return, retval_ = ac__.if_stmt(x < 0, if_true_1, if_false_1, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((5,), (3,))})
-                return (do_return, retval_)
-            do_return, retval_ = ac__.if_stmt(x > 0, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((3,), (5,))})
-
-            def if_true_2(retval_):
-                return 0
-
-            def if_false_2(retval_):
-                return retval_
-            return ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (3, 5))})
+                def if_false_1():
+                    return 0
+                return ac__.if_stmt(x < 0, if_true_1, if_false_1, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((5,), (6,))})
+            return ac__.if_stmt(x > 0, if_true, if_false, (), ('retval_',), returned=(True, True), return_lines={'retval_': ((3,), (5, 6))})
         """,
         id="returns-in-elif-chain",
     ),
@@ -947,17 +873,14 @@ EXPRESSIONS = [
         """
         def f(k, x):
 
-            def case(x):
+            def case_0(x):
                 x = x + 1
                 return x
 
-            def case_1(x):
+            def case_1_or_minus_2(x):
                 x = x * 2
                 return x
-
-            def case_2(x):
-                return x
-            x = ac__.switch_stmt(k, ((0,), (1, -2)), (case, case_1, case_2), (x,), ('x',))
+            x = ac__.switch_stmt(k, ((0,), (1, -2)), (case_0, case_1_or_minus_2, None), (x,), ('x',))
             return x
         """,
         id="match-as-switch",
@@ -1013,10 +936,7 @@ EXPRESSIONS = [
             def if_true():
                 ac__.raise_(ValueError('odd'))
                 return ()
-
-            def if_false():
-                return ()
-            ac__.if_stmt(ac__.in_(n, (1, 3)), if_true, if_false, (), (), returned=(True, False))
+            ac__.if_stmt(ac__.in_(n, (1, 3)), if_true, None, (), (), returned=(True, False))
             s = ac__.call(sum)(ac__.filtered((ac__.item(kept, v) for v in x for kept in ac__.keep(True, v > 0) for kept in ac__.keep(kept, v < 9))))
             return (ac__.call(max)(s, ac__.lookup(table, n)), ac__.call(len)(ac__.filtered([ac__.item(kept_1, v) for v in x for kept_1 in ac__.keep(True, v)])), len(x), abs(s), [v for v in x])
         """,
@@ -1096,12 +1016,11 @@ VARIABLES = [
         """
         def f(x):
             y = ac__.Undefined('y')
+
             def if_true(y):
                 y = 1
                 return y
-            def if_false(y):
-                return y
-            y = ac__.if_stmt(x > 0, if_true, if_false, (y,), ('y',))
+            y = ac__.if_stmt(x > 0, if_true, None, (y,), ('y',))
             return ac__.ld(y)
         """,
         id="maybe-unbound-read",
@@ -1121,15 +1040,16 @@ VARIABLES = [
         """
         def f(x):
             y = ac__.Undefined('y')
+
             def if_true(y):
                 y = 1
                 return y
-            def if_false(y):
-                return y
-            y = ac__.if_stmt(x > 0, if_true, if_false, (y,), ('y',))
+            y = ac__.if_stmt(x > 0, if_true, None, (y,), ('y',))
+
             def if_true_1():
                 z = ac__.ld(y)
                 return z
+
             def if_false_1():
                 z = 0
                 return z
@@ -1230,10 +1150,7 @@ VARIABLES = [
                 y = ac__.if_stmt(x > 1, if_true_1, if_false_1, (y,), ('y',), returned=(False, True))
                 x = y
                 return x
-
-            def if_false(x):
-                return x
-            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            x = ac__.if_stmt(x > 0, if_true, None, (x,), ('x',))
             return x
         """,
         id="raise-in-a-branch",
@@ -1322,20 +1239,14 @@ LOOP_EXITS = [
 
             def loop_body(break_, i):
 
-                def if_true(break_):
-                    return True
+                def if_true(break_, i):
+                    break_ = True
+                    return (break_, i)
 
-                def if_false(break_):
-                    return break_
-                break_ = ac__.if_stmt(i > 5, if_true, if_false, (break_,), ('break_',))
-
-                def if_true_1(i):
+                def if_false(break_, i):
                     i += 1
-                    return i
-
-                def if_false_1(i):
-                    return i
-                i = ac__.if_stmt(ac__.not_(break_), if_true_1, if_false_1, (i,), ('i',))
+                    return (break_, i)
+                break_, i = ac__.if_stmt(i > 5, if_true, if_false, (break_, i), ('break_', 'i'))
                 return (break_, i)
             break_, i = ac__.while_stmt(loop_test, loop_body, (break_, i), ('break_', 'i'), stop=('break_',))
             return i
@@ -1361,23 +1272,15 @@ LOOP_EXITS = [
                 return i < n
 
             def loop_body(i, n):
-                continue_ = False
                 i += 1
 
-                def if_true(continue_):
-                    return True
+                def if_true(n):
+                    return n
 
-                def if_false(continue_):
-                    return continue_
-                continue_ = ac__.if_stmt(i % 2, if_true, if_false, (continue_,), ('continue_',))
-
-                def if_true_1(n):
+                def if_false(n):
                     n = n - 1
                     return n
-
-                def if_false_1(n):
-                    return n
-                n = ac__.if_stmt(ac__.not_(continue_), if_true_1, if_false_1, (n,), ('n',))
+                n = ac__.if_stmt(i % 2, if_true, if_false, (n,), ('n',))
                 return (i, n)
             i, n = ac__.while_stmt(loop_test, loop_body, (i, n), ('i', 'n'))
             return i
@@ -1401,20 +1304,14 @@ LOOP_EXITS = [
 
             def loop_body(x, break_, s):
 
-                def if_true(break_):
-                    return True
+                def if_true(break_, s):
+                    break_ = True
+                    return (break_, s)
 
-                def if_false(break_):
-                    return break_
-                break_ = ac__.if_stmt(x < 0, if_true, if_false, (break_,), ('break_',))
-
-                def if_true_1(s):
+                def if_false(break_, s):
                     s = s + x
-                    return s
-
-                def if_false_1(s):
-                    return s
-                s = ac__.if_stmt(ac__.not_(break_), if_true_1, if_false_1, (s,), ('s',))
+                    return (break_, s)
+                break_, s = ac__.if_stmt(x < 0, if_true, if_false, (break_, s), ('break_', 's'))
                 return (break_, s)
             break_, s = ac__.for_stmt(xs, loop_body, (break_, s), ('break_', 's'), stop=('break_',))
             return s
@@ -1439,27 +1336,18 @@ LOOP_EXITS = [
 
                 def loop_body(v, break_, x):
 
-                    def if_true_1(break_):
-                        return True
+                    def if_true_1(break_, x):
+                        break_ = True
+                        return (break_, x)
 
-                    def if_false_1(break_):
-                        return break_
-                    break_ = ac__.if_stmt(v > x, if_true_1, if_false_1, (break_,), ('break_',))
-
-                    def if_true_2(x):
+                    def if_false_1(break_, x):
                         x = x + v
-                        return x
-
-                    def if_false_2(x):
-                        return x
-                    x = ac__.if_stmt(ac__.not_(break_), if_true_2, if_false_2, (x,), ('x',))
+                        return (break_, x)
+                    break_, x = ac__.if_stmt(v > x, if_true_1, if_false_1, (break_, x), ('break_', 'x'))
                     return (break_, x)
                 break_, x = ac__.for_stmt(xs, loop_body, (break_, x), ('break_', 'x'), stop=('break_',))
                 return x
-
-            def if_false(x):
-                return x
-            x = ac__.if_stmt(x > 0, if_true, if_false, (x,), ('x',))
+            x = ac__.if_stmt(x > 0, if_true, None, (x,), ('x',))
             return x
         """,
         id="break-in-a-loop-inside-an-if",
@@ -1483,31 +1371,21 @@ LOOP_EXITS = [
 
             def loop_body(do_return, retval_, x):
 
-                def if_true(do_return, retval_):
+                def if_true(do_return, retval_, x):
                     do_return = True
                     retval_ = x
-                    return (do_return, retval_)
+                    return (do_return, retval_, x)
 
-                def if_false(do_return, retval_):
-                    return (do_return, retval_)
-                do_return, retval_ = ac__.if_stmt(x > 10, if_true, if_false, (do_return, retval_), ('do_return', 'retval_'), returned=(True, False), return_lines={'retval_': ((4,), ())})
-
-                def if_true_1(x):
+                def if_false(do_return, retval_, x):
                     x = x - 1
-                    return x
-
-                def if_false_1(x):
-                    return x
-                x = ac__.if_stmt(ac__.not_(do_return), if_true_1, if_false_1, (x,), ('x',), returned=(False, True))
+                    return (do_return, retval_, x)
+                do_return, retval_, x = ac__.if_stmt(x > 10, if_true, if_false, (do_return, retval_, x), ('do_return', 'retval_', 'x'), returned=(True, False), return_lines={'retval_': ((4,), ())})
                 return (do_return, retval_, x)
             do_return, retval_, x = ac__.while_stmt(loop_test, loop_body, (do_return, retval_, x), ('do_return', 'retval_', 'x'), stop=('do_return',))
 
-            def if_true_2(retval_):
+            def if_true_1(retval_):
                 return 0
-
-            def if_false_2(retval_):
-                return retval_
-            return ac__.if_stmt(ac__.not_(do_return), if_true_2, if_false_2, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
+            return ac__.if_stmt(ac__.not_(do_return), if_true_1, None, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
         """,
         id="return-in-while",
     ),
@@ -1700,16 +1578,13 @@ def test_closures_read_maybe_unbound_variables_unwrapped():
         """
         def f(x):
             y = ac__.Undefined('y')
+
             def if_true(y_1):
                 nonlocal y
                 y = y_1
                 y = 1
                 return y
-            def if_false(y_2):
-                nonlocal y
-                y = y_2
-                return y
-            y = ac__.if_stmt(x > 0, if_true, if_false, (y,), ('y',))
+            y = ac__.if_stmt(x > 0, if_true, None, (y,), ('y',))
             g = lambda: y
             return g
         """,

@@ -171,10 +171,10 @@ def test_a_chain_of_returns_is_one_switch():
     assert len(eqn.params["branches"]) == 4
 
 
-def test_a_match_with_returns_is_one_switch_and_the_guard_after_it():
+def test_a_match_with_returns_is_one_switch_its_one_open_case_holding_what_follows():
     jaxpr = jax.make_jaxpr(autocond.convert(returning_match))(I32(1), F(1.5)).jaxpr
-    assert primitives(jaxpr).count("cond") == 2
-    assert sorted(len(e.params["branches"]) for e in jaxpr.eqns if e.primitive.name == "cond") == [2, 4]
+    assert primitives(jaxpr).count("cond") == 1
+    assert [len(e.params["branches"]) for e in jaxpr.eqns if e.primitive.name == "cond"] == [4]
 
 
 def test_the_index_is_one_comparison_and_one_select_per_value():
@@ -215,35 +215,18 @@ def test_returns_convert_to_a_switch_that_says_where_the_function_returned():
         """,
         """
         def f(k, x):
-            y = ac__.Undefined('y')
-            do_return = False
-            retval_ = ac__.UndefinedReturnValue()
 
-            def case(do_return, retval_, y):
-                do_return = True
-                retval_ = x
-                return (do_return, retval_, y)
+            def case_0():
+                return x
 
-            def case_1(do_return, retval_, y):
+            def case_1_or_2():
                 y = x * 2
-                return (do_return, retval_, y)
+                return y
 
-            def case_2(do_return, retval_, y):
-                do_return = True
-                retval_ = -x
-                return (do_return, retval_, y)
-            do_return, retval_, y = ac__.switch_stmt(
-                k, ((0,), (1, 2)), (case, case_1, case_2), (do_return, retval_, y),
-                ('do_return', 'retval_', 'y'), returned=(True, False, True),
-                return_lines={'retval_': ((4,), (), (8,))})
-
-            def if_true(retval_):
-                return ac__.ld(y)
-
-            def if_false(retval_):
-                return retval_
-            return ac__.if_stmt(ac__.not_(do_return), if_true, if_false, (retval_,), ('retval_',),
-                                returned=(False, True), return_lines={'retval_': ((9,), (4, 8))})
+            def case_default():
+                return -x
+            return ac__.switch_stmt(k, ((0,), (1, 2)), (case_0, case_1_or_2, case_default), (), ('retval_',),
+                                    returned=(True, True, True), return_lines={'retval_': ((4,), (9,), (8,))})
         """)
 
 
@@ -285,7 +268,7 @@ def test_returns_of_different_structures_after_a_branch_that_does_not_return():
         autocond.jit(_returns_a_pair_after_a_branch_that_does_not_return)(I32(0), F(1.0))
     fn, file = _returns_a_pair_after_a_branch_that_does_not_return, re.escape(__file__)
     assert re.search(
-        f"PyTreeDef\\(\\*\\) from the `return` at {file}:{line_of(fn, 'return x')}, "
+        f"PyTreeDef\\(\\*\\) from the `return` at {file}:{line_of(fn, 'return y')}, "
         f"PyTreeDef\\(\\(\\*, \\*\\)\\) from the `return` at {file}:{line_of(fn, 'return x, x')}\\.",
         str(info.value)), str(info.value)
 

@@ -47,16 +47,16 @@ class _Transformer(functional.Transformer):
         inputs, outputs = self._carried(node)
         returns = self._returns(node, [node.body, node.orelse],
                                 anno.getanno(node, anno.Basic.RETURNED, (False, False)), outputs)
+        branches = [_branch(name, inputs, block, outputs)
+                    for name, block in ((true_name, node.body), (false_name, node.orelse))]
         call = templates.replace_as_expression(
             f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names)",
-            test=node.test, if_true=true_name, if_false=false_name,
+            test=node.test, if_true=branches[0][0], if_false=branches[1][0],
             inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
         call.keywords += returns + functional.int_operands(outputs, self.ctx)
-        generated = [
-            functional.function(true_name, inputs, node.body, functional.pack(outputs)),
-            functional.function(false_name, inputs, node.orelse, functional.pack(outputs)),
-            functional.call(outputs, call, set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)),
-        ]
+        generated = [fn for _, fn in branches if fn]
+        generated.append(functional.call(outputs, call,
+                                         set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
         origin.mark(generated, node)
         return generated
 
@@ -73,18 +73,19 @@ class _Transformer(functional.Transformer):
     def _switch(self, node: gast.If, chain: _Chain):
         """`if k == 0: A elif k in (1, 2)...: B else: C` as one `ac__.switch_stmt` (its
         branches' variables are the whole chain's, from the annotations of its first `if`)."""
-        names = [self.ctx.namer.new("case") for _ in chain.blocks]
+        names = [self.ctx.namer.new("case_" + "_or_".join(map(_label, values))) for values in chain.cases]
+        names.append(self.ctx.namer.new("case_default"))
         blocks = [functional.visit_block(self, block) for block in chain.blocks]
         inputs, outputs = self._carried(node)
         returns = self._returns(node, blocks, chain.returned, outputs)
-        generated = [functional.function(name, inputs, block, functional.pack(outputs))
-                     for name, block in zip(names, blocks)]
+        branches = [_branch(name, inputs, block, outputs) for name, block in zip(names, blocks)]
         call = templates.replace_as_expression(
             f"{RUNTIME_NAME}.switch_stmt(subject, cases, branches, inputs, names)",
             subject=chain.subject, cases=templates.literal(tuple(chain.cases)),
-            branches=functional.values(names),
+            branches=gast.Tuple(elts=[argument for argument, _ in branches], ctx=gast.Load()),
             inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
         call.keywords += returns + functional.int_operands(outputs, self.ctx)
+        generated = [fn for _, fn in branches if fn]
         generated.append(functional.call(outputs, call,
                                          set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
         origin.mark(generated, node)
@@ -128,6 +129,21 @@ class _Transformer(functional.Transformer):
             stack += traversal.children(n)
         self._return_lines_under[id(stmt)] = (stmt, frozenset(lines))  # `stmt` kept: its id stays its own
         return self._return_lines_under[id(stmt)][1]
+
+
+def _branch(name: str, inputs: list[str], block: list[gast.stmt],
+            outputs: list[str]) -> tuple[gast.expr, gast.FunctionDef | None]:
+    """The operator's argument for a branch running `block`, and the function it names; an
+    empty branch that gives back what it takes is `None` and needs none."""
+    if not block and inputs == outputs:
+        return gast.Constant(value=None, kind=None), None
+    fn = functional.function(name, inputs, block, functional.pack(outputs))
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None), fn
+
+
+def _label(value: int) -> str:
+    """A case value as part of a branch's name: `case_2`, `case_minus_1`."""
+    return str(value) if value >= 0 else f"minus_{-value}"
 
 
 def _equalities(test: gast.expr) -> tuple[str, list[int]] | None:

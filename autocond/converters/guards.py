@@ -7,8 +7,10 @@
                                  B
 
 Every statement after one that may set the flag runs under a guard; statements after one
-that always does are unreachable and dropped. The `return`, `break` and `continue` lowerings
-each use one `Lowering`.
+that always does are unreachable and dropped. What follows an `if`/`elif` chain all of whose
+branches but one always exit needs no guard: it becomes the end of that branch, where alone
+it runs (`if c: return a` then `B` is `if c: return a` / `else: B`, one conditional). The
+`return`, `break` and `continue` lowerings each use one `Lowering`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,22 @@ def exits(stmts: list[gast.stmt], exit: type, enter_loops: bool) -> list[gast.st
     return found
 
 
+def _always_exits(stmts: list[gast.stmt], exit: type) -> bool:
+    """Whether `stmts` certainly leave by an `exit` (one of them, or an `if` both of whose
+    branches do)."""
+    return any(isinstance(stmt, exit) or isinstance(stmt, gast.If) and _always_exits(stmt.body, exit)
+               and _always_exits(stmt.orelse, exit) for stmt in stmts)
+
+
+def _chain_branches(node: gast.If) -> list[list[gast.stmt]]:
+    """The blocks of an `if`/`elif`/`else` chain, the last `else` (maybe empty) included."""
+    branches = [node.body]
+    while len(node.orelse) == 1 and isinstance(node.orelse[0], gast.If):
+        node = node.orelse[0]
+        branches.append(node.body)
+    return branches + [node.orelse]
+
+
 class Lowering:
     """Lowers the exits of one kind (`exit`) in a block to `flag`.
 
@@ -65,6 +83,13 @@ class Lowering:
 
     def block(self, stmts: list[gast.stmt]) -> tuple[list[gast.stmt], bool, bool]:
         """The lowered block, whether it may exit, and whether it always does."""
+        for k, stmt in enumerate(stmts[:-1]):
+            if isinstance(stmt, gast.If):
+                open_ = [b for b in _chain_branches(stmt) if not _always_exits(b, self.exit)]
+                if len(open_) == 1:
+                    open_[0] += stmts[k + 1:]
+                    stmts = stmts[:k + 1]
+                    break
         out = []
         for k, stmt in enumerate(stmts):
             lowered, may, always = self.stmt(stmt)

@@ -25,7 +25,8 @@ def compile_function(node: ast.FunctionDef, fn: types.FunctionType) -> types.Cod
     factory.body = [node, returned]
     for generated in (factory, returned, returned.value):
         ast.copy_location(generated, node)
-    code = compile(ast.Module(body=[factory], type_ignores=[]), fn.__code__.co_filename, "exec", dont_inherit=True)
+    module = ast.Module(body=[factory], type_ignores=[])
+    code = compile(module, fn.__code__.co_filename, "exec", dont_inherit=True)
     node.name = name
     for defined in ("ac__factory", _DEFINED):
         code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == defined)
