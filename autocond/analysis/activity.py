@@ -177,8 +177,16 @@ def summarize(stmts: list[gast.stmt]) -> Summary:
 
 
 def declared_outer(fn: gast.FunctionDef, kinds: tuple[type, ...] = (gast.Global, gast.Nonlocal)) -> set[str]:
-    """Names the function declares `global` or `nonlocal` (or only those of `kinds`)."""
-    return {name for stmt in fn.body for n in _own_nodes(stmt) if isinstance(n, kinds) for name in n.names}
+    """Names the function declares `global` or `nonlocal` (or only those of `kinds`): the
+    statements of its blocks, not of nested scopes, are all that can declare them."""
+    names, blocks = set(), [fn.body]
+    while blocks:
+        for stmt in blocks.pop():
+            if isinstance(stmt, kinds):
+                names.update(stmt.names)
+            elif not isinstance(stmt, _SCOPES):
+                blocks += [block for block, _ in _blocks(stmt)]
+    return names
 
 
 def _scope_locals(scope: gast.AST) -> set[str]:

@@ -103,15 +103,21 @@ class _Transformer(functional.Transformer):
 def _tables(fn: gast.FunctionDef, ctx: Context) -> frozenset[str]:
     """The names holding tables: globals that are tuples or lists, and variables every store
     of which assigns a tuple or list display."""
-    display_targets = [t for node in traversal.walk(fn) if isinstance(node, gast.Assign)
+    nodes = traversal.walk(fn)
+    display_targets = [t for node in nodes if isinstance(node, gast.Assign)
                        and isinstance(node.value, (gast.Tuple, gast.List)) for t in node.targets]
     names = {id(t) for t in display_targets}
-    other = {n.id for n in traversal.walk(fn)
-             if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) and id(n) not in names}
+    read, other = set(), set()
+    for n in nodes:
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                read.add(n.id)
+            elif id(n) not in names:
+                other.add(n.id)
     local = {t.id for t in display_targets if isinstance(t, gast.Name)} - other
     namespace = ctx.namespace or {}
-    return frozenset(local | {name for name, value in namespace.items() if isinstance(value, (tuple, list))
-                              and name not in ctx.local_names})
+    return frozenset(local | {name for name in read - ctx.local_names
+                              if isinstance(namespace.get(name), (tuple, list))})
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

@@ -221,6 +221,8 @@ def _owned(fn: gast.FunctionDef) -> set[str]:
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    if not activity.changes_objects(traversal.walk(node)):
+        return node  # no item assignment, no `append`
     local_names = activity.parameters(node.args) | activity.summarize(node.body).binds
     local_names -= activity.declared_outer(node)
     activity.forget(node)  # the summaries of statements about to change
