@@ -42,8 +42,7 @@ def _stmt(node: gast.stmt, defined: _Defined) -> _Defined | None:
     if isinstance(node, activity.EXITS):
         return None
     if isinstance(node, gast.If):
-        anno.setanno(node, anno.Static.BOUND_BY_BRANCHES,
-                     frozenset(_always_bound(node.body) & _always_bound(node.orelse)))
+        _bound_by_branches(node)
         defined |= activity.binds(node.test)  # walrus
         return _meet(_block(node.body, defined), _block(node.orelse, defined))
     if isinstance(node, (gast.For, gast.AsyncFor)):
@@ -75,12 +74,22 @@ def _stmt(node: gast.stmt, defined: _Defined) -> _Defined | None:
     return (defined | activity.summary(node).binds) - _deleted(node)
 
 
+def _bound_by_branches(node: gast.If) -> frozenset[str]:
+    """The names both branches of `node` always bind, kept as `BOUND_BY_BRANCHES` (asked of
+    each `if` of a nest by every `if` around it)."""
+    bound = anno.getanno(node, anno.Static.BOUND_BY_BRANCHES)
+    if bound is None:
+        bound = frozenset(_always_bound(node.body) & _always_bound(node.orelse))
+        anno.setanno(node, anno.Static.BOUND_BY_BRANCHES, bound)
+    return bound
+
+
 def _always_bound(stmts: list[gast.stmt]) -> set[str]:
     """Names `stmts` bind on every path through them (loops and `try` may bind nothing)."""
     bound = set()
     for node in stmts:
         if isinstance(node, gast.If):
-            bound |= _always_bound(node.body) & _always_bound(node.orelse)
+            bound |= _bound_by_branches(node)
         elif isinstance(node, (gast.With, gast.AsyncWith)):
             bound |= _always_bound(node.body)
         elif isinstance(node, (gast.For, gast.AsyncFor, gast.While)) and not activity.breaks(node):

@@ -80,6 +80,7 @@ class Lowering:
         self.exit, self.flag, self.lower_exit, self.enter_loops = exit, flag, lower_exit, enter_loops
         self.on_guard, self.on_if = on_guard, on_if
         self.lowered = 0  # exits lowered so far
+        self._holding: dict[int, tuple[gast.stmt, bool]] = {}  # id -> (statement, holds an exit)
 
     def block(self, stmts: list[gast.stmt]) -> tuple[list[gast.stmt], bool, bool]:
         """The lowered block, whether it may exit, and whether it always does."""
@@ -114,7 +115,7 @@ class Lowering:
             lowered = self.lower_exit(stmt)
             origin.mark(lowered, stmt)
             return lowered, True, True
-        if not exits([stmt], self.exit, self.enter_loops):
+        if not self._holds_exit(stmt):
             return [stmt], False, False
         # A compound statement around an exit. Only an `if` whose branches both always exit,
         # and a `while True:` no `break` leaves, are known to always exit; after any other, a
@@ -129,3 +130,13 @@ class Lowering:
         branches = (always.get("body", False), always.get("orelse", False))
         self.on_if(stmt, branches, before)
         return [stmt], may, all(branches)
+
+    def _holds_exit(self, stmt: gast.stmt) -> bool:
+        """Whether an exit is under `stmt`: kept for each statement, as the lowering asks of
+        every statement of a nest of blocks, outer ones first."""
+        known = self._holding.get(id(stmt))
+        if known is None:
+            holds = isinstance(stmt, self.exit) or not isinstance(stmt, traversal.SCOPES) and any(
+                self._holds_exit(s) for _, block in _blocks(stmt, self.enter_loops) for s in block)
+            known = self._holding[id(stmt)] = (stmt, holds)  # `stmt` kept: its id stays its own
+        return known[1]
