@@ -29,7 +29,7 @@ import gast
 from autocond import _library, _transpiler, errors
 from autocond.converters import unsupported
 from autocond.converters.context import Context
-from autocond.pyct import naming, traversal
+from autocond.pyct import naming, traversal, trees
 from autocond.pyct.loader import RUNTIME_NAME
 
 _ENTRY_POINTS = ("jit", "convert")
@@ -74,7 +74,7 @@ def _functions(node: gast.AST, prefix: str = "") -> Iterator[tuple[str, gast.Fun
 def function_names(text: str, filename: str = "<string>") -> set[str]:
     """The names and qualified names of the functions `text` defines: what `transform_source`'s
     `functions` may choose from. Raises `SyntaxError` for text that is not Python."""
-    module = gast.parse(text, filename)
+    module = trees.parse(text, filename)
     return {name for qualname, node in _functions(module) for name in (node.name, qualname)}
 
 
@@ -129,12 +129,12 @@ def _decorators(fn: gast.FunctionDef, kinds: list[str | None], qualname: str,
                     f"`{qualname}` uses `max_trips`, which `jax.jit` does not take: a converted file "
                     "cannot bound its loops. Leave this file to `autocond.jit` at run time.",
                     (filename, decorator.lineno, decorator.col_offset + 1, None))
-            keywords = ", ".join(ast.unparse(gast.gast_to_ast(k)) for k in decorator.keywords)
+            keywords = ", ".join(ast.unparse(trees.to_ast(k)) for k in decorator.keywords)
             kept.append(ast.parse(f"functools.partial(jax.jit, {keywords})", mode="eval").body)
         elif kind == "jit":
             kept.append(ast.parse("jax.jit", mode="eval").body)
         elif kind is None:
-            kept.append(gast.gast_to_ast(decorator))
+            kept.append(trees.to_ast(decorator))
     return kept
 
 
@@ -147,7 +147,7 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
     decorators stay as they are. Raises `SyntaxError` for text that is not Python, and
     autocond's errors for functions it cannot convert.
     """
-    module = gast.parse(text, filename)
+    module = trees.parse(text, filename)
     modules, entries = _autocond_names(module)
     library_names = _library_imports(module)
     lines = _lines(text)

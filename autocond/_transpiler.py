@@ -30,7 +30,7 @@ from autocond.converters import (
     variables,
 )
 from autocond.converters.context import Context
-from autocond.pyct import loader, naming, origin, parsing
+from autocond.pyct import loader, naming, origin, parsing, trees
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +85,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     node = calls.transform(node, ctx)  # last: the calls the others leave reach user code
     functional.finish_scopes(node, ctx)  # last: declarations and placeholders for every scope
     node = cleanup.transform(node, ctx)  # on the finished tree: what nothing reads
-    return origin.place(gast.gast_to_ast(node), ctx.first_line)
+    return origin.place(trees.to_ast(node), ctx.first_line)
 
 
 def convert_function(fn: types.FunctionType) -> Converted:

@@ -11,6 +11,7 @@ import types
 import gast
 
 from autocond import errors
+from autocond.pyct import trees
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,13 +77,13 @@ def parse_function(fn: types.FunctionType) -> tuple[gast.FunctionDef, Source]:
     module, source = None, _quick_source(fn)
     if source is not None:
         try:
-            module = gast.parse(source.text)
+            module = trees.parse(source.text)
         except SyntaxError:
             pass
     if module is None:
         source = function_source(fn)
         try:
-            module = gast.parse(source.text)
+            module = trees.parse(source.text)
         except SyntaxError as e:
             raise errors.SourceError(
                 f"autocond cannot parse the source of {_describe(fn)}: {e.msg} "

