@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import dataclasses
 import types
+from collections.abc import Callable
 
 import gast
 
 from autocond import errors
-from autocond.analysis import activity, definedness, liveness
+from autocond.analysis import activity, definedness, liveness, python_only
 from autocond.converters import (
     calls,
     cleanup,
@@ -18,7 +19,6 @@ from autocond.converters import (
     containers,
     debugging,
     functional,
-    guards,
     logical,
     loop_exits,
     loops,
@@ -39,52 +39,99 @@ class Converted:
     tree: ast.FunctionDef  # for `to_source`
 
 
-def _analyze(node: gast.FunctionDef, ctx: Context) -> None:
-    ctx.scan_scope(node)  # first: which names are local, shared, written by closures
-    activity.analyze(node, ctx.closure_writes)
-    liveness.analyze(node, ctx.shared_names)
-    definedness.analyze(node)
-    unsupported.annotate(node, ctx)
+# The analyses, in an order in which each follows those it reads. Each annotates the tree (or
+# sets fields of the context) for the passes that read it; a pass that changes the tree makes
+# them all stale, and they run again for the next pass that reads one.
+_ANALYSES: dict[str, tuple[tuple[str, ...], Callable[[gast.FunctionDef, Context], None]]] = {
+    # Which names are the function's variables, which closures share, which it computes with
+    # as ints; and the nodes it holds (`ctx.nodes`), for passes to see whether they have work.
+    "scope": ((), lambda fn, ctx: ctx.scan_scope(fn)),
+    "activity": (("scope",), lambda fn, ctx: activity.analyze(fn, ctx.closure_writes)),  # what blocks modify
+    "liveness": (("scope",), lambda fn, ctx: liveness.analyze(fn, ctx.shared_names)),  # what is read later
+    "definedness": ((), lambda fn, ctx: definedness.analyze(fn)),  # what is bound on every path
+    "python_only": (("scope", "liveness"),  # which constructs stay Python
+                    lambda fn, ctx: python_only.analyze(fn, ctx.outer_names, ctx.where)),
+}
+_ALL = tuple(_ANALYSES)
+
+
+def _share(fn: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    ctx.shared = activity.shared(fn)
+    return fn
+
+
+def _always(fn: gast.FunctionDef, ctx: Context) -> bool:
+    return True
+
+
+def _changes_objects(fn: gast.FunctionDef, ctx: Context) -> bool:
+    return ctx.shared.changes_objects  # else no attribute is carried, no store is noticed
+
+
+@dataclasses.dataclass(frozen=True)
+class Pass:
+    """One step of the pipeline: `transform(fn, ctx)` is the new tree, where `needed(fn, ctx)`
+    says there is work; before it, the analyses it `reads` are brought up to date. Unless it
+    keeps them, its changes make them stale: the lowerings after the analyses keep them,
+    reading the annotations of the user's statements they move into generated code."""
+
+    transform: Callable[[gast.FunctionDef, Context], gast.FunctionDef]
+    reads: tuple[str, ...] = ()
+    keeps_analyses: bool = False
+    needed: Callable[[gast.FunctionDef, Context], bool] = _always
+
+
+PIPELINE = (
+    Pass(unsupported.transform, keeps_analyses=True),  # first: refuse generators before any work
+    Pass(slices.transform, needed=slices.needed),  # before the analyses: `x[i] = v` rebinds `x`
+    Pass(match_statements.transform),  # before the lowerings: they see `if`s
+    Pass(return_statements.transform, needed=return_statements.needed),  # adds variables the analyses see
+    # After the `if`s guarding what follows a `return`, which may carry attributes too; no
+    # later pass makes closures or changes objects.
+    Pass(_share, keeps_analyses=True),
+    Pass(composites.mark, keeps_analyses=True, needed=_changes_objects),
+    Pass(stores.transform, needed=_changes_objects),  # on the user's statements, but those carried
+    Pass(loop_exits.transform, reads=("activity", "python_only"), needed=loop_exits.needed),  # loops that
+    # stay Python keep their exits
+    Pass(composites.transform, needed=composites.needed),  # after the lowerings: stored back on every path
+    Pass(variables.transform, reads=_ALL, keeps_analyses=True),  # before generated code exists
+    # Loops, then conditionals. Each enters the functions the other generates, converting inner
+    # statements first; the order only decides which of them wraps the other's output.
+    Pass(loops.transform, reads=_ALL, keeps_analyses=True),
+    Pass(conditionals.transform, reads=_ALL, keeps_analyses=True),
+    # The expressions, where they end up; `containers` before `calls`, which sees `len` of a
+    # comprehension; `calls` last, since the calls the others leave reach user code.
+    Pass(logical.transform, reads=_ALL, keeps_analyses=True, needed=logical.needed),
+    Pass(debugging.transform, reads=_ALL, keeps_analyses=True, needed=debugging.needed),
+    Pass(containers.transform, reads=_ALL, keeps_analyses=True, needed=containers.needed),
+    Pass(calls.transform, reads=_ALL, keeps_analyses=True),
+    Pass(functional.finish_scopes, reads=_ALL, keeps_analyses=True),  # declarations for every scope
+    Pass(cleanup.transform, keeps_analyses=True),  # on the finished tree: what nothing reads
+)
+
+
+def _bring_up_to_date(names: tuple[str, ...], fn: gast.FunctionDef, ctx: Context, current: set[str]) -> None:
+    for name in names:
+        if name not in current:
+            reads, analyze = _ANALYSES[name]
+            _bring_up_to_date(reads, fn, ctx, current)
+            analyze(fn, ctx)
+            current.add(name)
 
 
 def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     """The converted function, as an `ast` tree with the file's lines (`ctx.first_line` is
     that of the function's line 1)."""
     node.decorator_list = []  # the function object the decorators were given is converted
-
-    # The ordered passes. Each converter reads the annotations of the analyses, which run on
-    # the tree the converters start from.
-    node = unsupported.transform(node, ctx)  # first: refuse generators before any work
-    node = slices.transform(node, ctx)  # before the analyses: `x[i] = v` rebinds `x`
-    node = match_statements.transform(node, ctx)  # before the lowerings: they see `if`s
-    node = return_statements.transform(node, ctx)  # before the analyses: adds variables
-    # After the `if`s guarding what follows a `return`, which may carry attributes too; before
-    # the analyses of the `break`/`continue` lowering, which must not count those as changes.
-    ctx.shared = activity.shared(node)  # no later pass makes closures or changes objects
-    if ctx.shared.changes_objects:  # else neither has anything to do
-        composites.mark(node, ctx)
-        node = stores.transform(node, ctx)  # on the user's statements, but those carried or checked
-    if guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True):
-        # They become flags, except in loops that stay Python: asked first.
-        ctx.scan_scope(node)
-        activity.analyze(node, ctx.closure_writes)
-        liveness.analyze(node, ctx.shared_names)
-        unsupported.annotate(node, ctx)
-        node = loop_exits.transform(node, ctx)
-        activity.forget(node)  # the lowering changed the statements summarized
-    node = composites.transform(node, ctx)  # after the lowerings: stored back on every path
-    _analyze(node, ctx)  # on the tree the converters start from
-    node = variables.transform(node, ctx)  # after the analyses, before generated code exists
-    # Loops, then conditionals. Each enters the functions the other generates, converting
-    # inner statements first; the order only decides which of them wraps the other's output.
-    node = loops.transform(node, ctx)
-    node = conditionals.transform(node, ctx)
-    node = logical.transform(node, ctx)  # after them: the expressions are where they end up
-    node = debugging.transform(node, ctx)  # `assert` and `print`, likewise
-    node = containers.transform(node, ctx)  # likewise; before `calls`, which sees `len` of a comprehension
-    node = calls.transform(node, ctx)  # last: the calls the others leave reach user code
-    functional.finish_scopes(node, ctx)  # last: declarations and placeholders for every scope
-    node = cleanup.transform(node, ctx)  # on the finished tree: what nothing reads
+    current: set[str] = set()  # the analyses whose annotations describe the tree
+    for step in PIPELINE:
+        if not step.needed(node, ctx):
+            continue
+        _bring_up_to_date(step.reads, node, ctx, current)
+        node = step.transform(node, ctx)
+        if not step.keeps_analyses and current:
+            activity.forget(node)  # the summaries of the statements changed
+            current.clear()
     return origin.place(trees.to_ast(node), ctx.first_line)
 
 

@@ -288,11 +288,11 @@ def _maybe_bool(node: gast.expr, bools: set[str]) -> bool:
     return False
 
 
-def _assignments(fn: gast.FunctionDef) -> list[tuple[gast.expr, gast.expr]]:
-    """(target, value) of each assignment in `fn` (`x += v` as `x = x + v`, a `for` target
-    given its iterable), tuples unpacked where both sides are tuples."""
+def _assignments(nodes: list[gast.AST]) -> list[tuple[gast.expr, gast.expr]]:
+    """(target, value) of each assignment among `nodes` (`x += v` as `x = x + v`, a `for`
+    target given its iterable), tuples unpacked where both sides are tuples."""
     assignments = []
-    for n in traversal.walk(fn):
+    for n in nodes:
         if isinstance(n, gast.Assign):
             for target in n.targets:
                 if isinstance(target, gast.Tuple) and isinstance(n.value, gast.Tuple) \
@@ -319,18 +319,18 @@ def _bool_names(assignments: list[tuple[gast.expr, gast.expr]]) -> set[str]:
         bools |= more
 
 
-def int_operands(fn: gast.FunctionDef) -> dict[str, gast.AST]:
-    """The names `fn` (nested scopes included) computes with as ints where a bool would be
-    one: operands of `-q`, `~q`, or of `q + p`, `n += q` and such with another operand that
-    may be a bool (not `q + 1`, where a bool array becomes an int too). Each comes with the
-    node doing it first in the source. Each `not`, `in` or call of `bool`, `any` or `all`
-    (`_python_bools_giving`) whose value is computed with so (directly, or assigned to such a
-    name where a run may reach the computation) is annotated with that node
-    (`Static.INT_USE`): it gives a Python bool in Python, an int there."""
-    assignments = _assignments(fn)
+def int_operands(nodes: list[gast.AST]) -> dict[str, gast.AST]:
+    """The names a function (`nodes`: all of its nodes, nested scopes included) computes with
+    as ints where a bool would be one: operands of `-q`, `~q`, or of `q + p`, `n += q` and
+    such with another operand that may be a bool (not `q + 1`, where a bool array becomes an
+    int too). Each comes with the node doing it first in the source. Each `not`, `in` or call
+    of `bool`, `any` or `all` (`_python_bools_giving`) whose value is computed with so
+    (directly, or assigned to such a name where a run may reach the computation) is
+    annotated with that node (`Static.INT_USE`): it gives a Python bool in Python, an int
+    there."""
+    assignments = _assignments(nodes)
     bools = _bool_names(assignments)
     uses: dict[str, list[gast.AST]] = {}
-    nodes = traversal.walk(fn)
     for n in nodes:
         if isinstance(n, gast.UnaryOp) and isinstance(n.op, _INT_OPERATORS):
             pairs = [(n.operand, n.operand)]

@@ -62,7 +62,7 @@ def _statements(body: list[gast.stmt], in_construct: bool = False):
                 yield from _statements(part.body, True)
 
 
-def mark(fn: gast.FunctionDef, ctx: Context) -> None:
+def mark(fn: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Annotate the attribute stores inside branches and loops that are carried (`COMPOSITE`:
     the variable that carries them)."""
     bindings = {}
@@ -79,6 +79,7 @@ def mark(fn: gast.FunctionDef, ctx: Context) -> None:
                 if key not in ctx.composites:
                     ctx.composites[key] = ctx.namer.new(f"{target.value.id}_{target.attr}")
                 anno.setanno(target, anno.Basic.COMPOSITE, ctx.composites[key])
+    return fn
 
 
 def _header_binds(stmt: gast.stmt) -> set[str]:
@@ -128,7 +129,10 @@ class _Transformer(functional.Transformer):
         return [*before, node, *after]
 
 
+def needed(fn: gast.FunctionDef, ctx: Context) -> bool:
+    return bool(ctx.composites)
+
+
 def transform(fn: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    if ctx.composites:
-        fn.body = functional.visit_block(_Transformer(ctx), fn.body)
+    fn.body = functional.visit_block(_Transformer(ctx), fn.body)
     return fn

@@ -92,12 +92,20 @@ class _Transformer(functional.Transformer):
 
     def visit_Subscript(self, node: gast.Subscript):
         node = self.generic_visit(node)
-        table = node.value.id if isinstance(node.value, gast.Name) else None
-        if (isinstance(node.ctx, gast.Load) and table in self.tables
-                and not isinstance(node.slice, (gast.Constant, gast.Slice, gast.Tuple))):
+        if _may_look_up(node) and node.value.id in self.tables:
             return templates.replace_as_expression(f"{RUNTIME_NAME}.lookup(table, index)", table=node.value,
                                                    index=node.slice)
         return node
+
+
+_COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)
+
+
+def _may_look_up(node: gast.Subscript) -> bool:
+    """Whether `node` reads an item of a variable at a computed index: a `lookup` where the
+    variable holds a table."""
+    return (isinstance(node.value, gast.Name) and isinstance(node.ctx, gast.Load)
+            and not isinstance(node.slice, (gast.Constant, gast.Slice, gast.Tuple)))
 
 
 def _tables(fn: gast.FunctionDef, ctx: Context) -> frozenset[str]:
@@ -118,6 +126,14 @@ def _tables(fn: gast.FunctionDef, ctx: Context) -> frozenset[str]:
     namespace = ctx.namespace or {}
     return frozenset(local | {name for name in read - ctx.local_names
                               if isinstance(namespace.get(name), (tuple, list))})
+
+
+def needed(node: gast.FunctionDef, ctx: Context) -> bool:
+    """Whether the function has a comprehension, an `in`, or an item read that may be a table's."""
+    return any(isinstance(n, _COMPREHENSIONS)
+               or isinstance(n, gast.Compare) and isinstance(n.ops[0], (gast.In, gast.NotIn))
+               or isinstance(n, gast.Subscript) and _may_look_up(n)
+               for n in ctx.nodes)
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

@@ -7,7 +7,7 @@ import dataclasses
 import gast
 
 from autocond.analysis import activity
-from autocond.pyct import naming
+from autocond.pyct import naming, traversal
 
 
 @dataclasses.dataclass
@@ -33,6 +33,9 @@ class Context:
     # Variables computed with as ints (`q + q`), where a Python bool and a bool array differ:
     # each with the file line doing it first.
     int_operands: dict[str, int] = dataclasses.field(default_factory=dict)
+    # The nodes of the tree the converters start from (user code, where later passes find
+    # it): whether a pass has work.
+    nodes: list[gast.AST] = dataclasses.field(default_factory=list)
 
     def label(self, name: str) -> str:
         """How errors name a carried variable: `c.n` for the one carrying that attribute."""
@@ -46,12 +49,13 @@ class Context:
         return f"{self.filename}:{self.line(node)}"
 
     def scan_scope(self, fn: gast.FunctionDef) -> None:
-        """Record which names are the function's local variables."""
+        """Record which names are the function's local variables, and its nodes."""
+        self.nodes = traversal.walk(fn)
         self.outer_names = frozenset(activity.declared_outer(fn, (gast.Global,)))
         bound = activity.parameters(fn.args) | activity.summarize(fn.body).binds
         self.local_names = frozenset(bound - self.outer_names)
         self.shared_names = (self.shared.captured | activity.declared_outer(fn, (gast.Nonlocal,))) \
             & self.local_names
         self.closure_writes = self.shared.closure_writes & self.shared_names
-        self.int_operands = {name: self.line(node) for name, node in activity.int_operands(fn).items()
+        self.int_operands = {name: self.line(node) for name, node in activity.int_operands(self.nodes).items()
                              if name in self.local_names}

@@ -54,5 +54,10 @@ class _Transformer(functional.Transformer):
         return node
 
 
+def needed(node: gast.FunctionDef, ctx: Context) -> bool:
+    return any(isinstance(n, (gast.Assert, gast.Raise)) or isinstance(n, gast.Name) and n.id == "print"
+               for n in ctx.nodes)
+
+
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     return _Transformer(ctx).generic_visit(node)

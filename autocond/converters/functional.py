@@ -119,7 +119,7 @@ def _statements(body: list[gast.stmt]):
                 yield from _statements(part.body)
 
 
-def finish_scopes(fn: gast.FunctionDef, ctx: Context) -> None:
+def finish_scopes(fn: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Declare, in each function generated in `fn`, the shared names it assigns (its
     parameters for them renamed, then assigned: `nonlocal k; k = k_1`), so the user's
     closures and the function itself see the values a block computes. Then start `fn` and each
@@ -141,6 +141,7 @@ def finish_scopes(fn: gast.FunctionDef, ctx: Context) -> None:
         prologue = _share(scope, ctx) if scope is not fn else []
         scope.body = prologue + _placeholders(names - activity.parameters(scope.args)) + scope.body
     fn.body = _placeholders(shared_unbound - activity.parameters(fn.args)) + fn.body
+    return fn
 
 
 def _placeholders(names: set[str]) -> list[gast.stmt]:

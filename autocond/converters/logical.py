@@ -92,5 +92,13 @@ class _Transformer(functional.Transformer):
         return _call("if_exp", [node.test, _deferred(node.body), _deferred(node.orelse)])
 
 
+def needed(node: gast.FunctionDef, ctx: Context) -> bool:
+    return any(isinstance(n, (gast.BoolOp, gast.IfExp))
+               or isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not)
+               or isinstance(n, gast.Compare) and len(n.ops) > 1
+               or isinstance(n, (gast.Call, gast.Compare)) and anno.hasanno(n, anno.Static.INT_USE)
+               for n in ctx.nodes)
+
+
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     return _Transformer(ctx).generic_visit(node)

@@ -14,7 +14,7 @@ The loops converter carries a `break` flag and passes it to the loop operator as
 traced `break` becomes part of the `lax.while_loop` condition.
 
 Runs after `return` is lowered and before the analyses (the flags are ordinary variables to
-them). Loops that stay plain Python (`unsupported.annotate`, asked first) keep their own
+them). Loops that stay plain Python (`analysis.python_only`, asked first) keep their own
 `break` and `continue`, and break once a lowered `return` in them has set its flag.
 """
 
@@ -72,6 +72,10 @@ class _Transformer(functional.Transformer):
         return before + [node] + after
 
     visit_While = visit_For = _visit_loop
+
+
+def needed(node: gast.FunctionDef, ctx: Context) -> bool:
+    return bool(guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True))
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

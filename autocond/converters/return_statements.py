@@ -56,9 +56,12 @@ def _lowering(ctx: Context, implicit: gast.Return) -> tuple[guards.Lowering, str
     return guards.Lowering(gast.Return, flag, lower, True, on_guard, on_if), value, lowered_so_far
 
 
+def needed(node: gast.FunctionDef, ctx: Context) -> bool:
+    """Whether a `return` is inside a compound statement."""
+    return not set(guards.exits(node.body, gast.Return, enter_loops=True)) <= set(node.body)
+
+
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    if set(guards.exits(node.body, gast.Return, enter_loops=True)) <= set(node.body):
-        return node  # no `return` inside a compound statement
     implicit = gast.Return(value=None)  # falling off the end
     lowering, value, lowered_so_far = _lowering(ctx, implicit)
     # A loop whose body may return stops on the flag, and its `else` runs only if it did not.

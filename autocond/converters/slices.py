@@ -220,9 +220,11 @@ def _owned(fn: gast.FunctionDef) -> set[str]:
     return owned
 
 
+def needed(node: gast.FunctionDef, ctx: Context) -> bool:
+    return activity.changes_objects(traversal.walk(node))  # else no item assignment, no `append`
+
+
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    if not activity.changes_objects(traversal.walk(node)):
-        return node  # no item assignment, no `append`
     local_names = activity.parameters(node.args) | activity.summarize(node.body).binds
     local_names -= activity.declared_outer(node)
     activity.forget(node)  # the summaries of statements about to change

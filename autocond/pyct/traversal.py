@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import gast
 
@@ -18,6 +18,17 @@ def walk(node: ast.AST) -> list[ast.AST]:
     for n in nodes:  # grows while it is read
         _add_children(n, nodes)
     return nodes
+
+
+def same_scope(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The nodes under `stmts` in their own scope: nested functions, classes and lambdas
+    themselves, not what is inside them."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, SCOPES):
+            _add_children(node, stack)
 
 
 def children(node: ast.AST) -> list[ast.AST]:
