@@ -71,9 +71,10 @@ def _changes_objects(fn: gast.FunctionDef, ctx: Context) -> bool:
 @dataclasses.dataclass(frozen=True)
 class Pass:
     """One step of the pipeline: `transform(fn, ctx)` is the new tree, where `needed(fn, ctx)`
-    says there is work; before it, the analyses it `reads` are brought up to date. Unless it
-    keeps them, its changes make them stale: the lowerings after the analyses keep them,
-    reading the annotations of the user's statements they move into generated code."""
+    (asked of the tree and context as the passes before left them) says there is work; before
+    it, the analyses it `reads` are brought up to date. Unless it keeps them, its changes make
+    them stale: the lowerings after the analyses keep them, reading the annotations of the
+    user's statements they move into generated code."""
 
     transform: Callable[[gast.FunctionDef, Context], gast.FunctionDef]
     reads: tuple[str, ...] = ()
@@ -91,21 +92,23 @@ PIPELINE = (
     Pass(_share, keeps_analyses=True),
     Pass(composites.mark, keeps_analyses=True, needed=_changes_objects),
     Pass(stores.transform, needed=_changes_objects),  # on the user's statements, but those carried
-    Pass(loop_exits.transform, reads=("activity", "python_only"), needed=loop_exits.needed),  # loops that
-    # stay Python keep their exits
+    # Loops that stay Python keep their `break` and `continue`.
+    Pass(loop_exits.transform, reads=("activity", "python_only"), needed=loop_exits.needed),
     Pass(composites.transform, needed=composites.needed),  # after the lowerings: stored back on every path
-    Pass(variables.transform, reads=_ALL, keeps_analyses=True),  # before generated code exists
+    # From here on, the analyses of the tree the converters start from: all of them, before
+    # generated code exists.
+    Pass(variables.transform, reads=_ALL, keeps_analyses=True),
     # Loops, then conditionals. Each enters the functions the other generates, converting inner
     # statements first; the order only decides which of them wraps the other's output.
     Pass(loops.transform, reads=_ALL, keeps_analyses=True),
     Pass(conditionals.transform, reads=_ALL, keeps_analyses=True),
     # The expressions, where they end up; `containers` before `calls`, which sees `len` of a
     # comprehension; `calls` last, since the calls the others leave reach user code.
-    Pass(logical.transform, reads=_ALL, keeps_analyses=True, needed=logical.needed),
-    Pass(debugging.transform, reads=_ALL, keeps_analyses=True, needed=debugging.needed),
-    Pass(containers.transform, reads=_ALL, keeps_analyses=True, needed=containers.needed),
-    Pass(calls.transform, reads=_ALL, keeps_analyses=True),
-    Pass(functional.finish_scopes, reads=_ALL, keeps_analyses=True),  # declarations for every scope
+    Pass(logical.transform, reads=("scope",), keeps_analyses=True, needed=logical.needed),
+    Pass(debugging.transform, reads=("python_only",), keeps_analyses=True, needed=debugging.needed),
+    Pass(containers.transform, reads=("scope",), keeps_analyses=True, needed=containers.needed),
+    Pass(calls.transform, reads=("scope",), keeps_analyses=True),
+    Pass(functional.finish_scopes, reads=("scope",), keeps_analyses=True),  # declarations for every scope
     Pass(cleanup.transform, keeps_analyses=True),  # on the finished tree: what nothing reads
 )
 
