@@ -15,9 +15,10 @@ from autocond import _transpiler, operators
 from autocond.operators import effects, loops
 from autocond.pyct import loader
 
-# Conversions by code object, weakly, so they live as long as the user's code does. Code
+# Converted code by code object, weakly, so it lives as long as the user's code does. Code
 # objects compare equal across files (equality ignores the file name), so conversions are
-# kept per file name too.
+# kept per file name too. Only the code: the trees would be thousands of objects each for the
+# garbage collector to scan, and `to_source` converts again.
 _converted_code: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # The converted function is kept on the user's function: it refers back to it (`__wrapped__`),
 # so a global cache would keep both alive forever, while this cycle is collected with them.
@@ -30,12 +31,12 @@ def _function(fn: Any, api: str) -> types.FunctionType:
     raise TypeError(f"autocond.{api} expects a Python function, got {fn!r} of type {type(fn).__name__}.")
 
 
-def _conversion(fn: types.FunctionType) -> _transpiler.Converted:
+def _converted_code_of(fn: types.FunctionType) -> types.CodeType:
     by_file = _converted_code.setdefault(fn.__code__, {})
-    converted = by_file.get(fn.__code__.co_filename)
-    if converted is None:
-        converted = by_file[fn.__code__.co_filename] = _transpiler.convert_function(fn)
-    return converted
+    code = by_file.get(fn.__code__.co_filename)
+    if code is None:
+        code = by_file[fn.__code__.co_filename] = _transpiler.convert_function(fn).code
+    return code
 
 
 def convert(fn: Callable, *, max_trips: int | None = None) -> Callable:
@@ -66,7 +67,7 @@ def convert(fn: Callable, *, max_trips: int | None = None) -> Callable:
     fn = _function(fn, "convert")
     converted = fn.__dict__.get(_CONVERTED)
     if converted is None or converted.__wrapped__ is not fn:  # `functools.wraps` copies it
-        converted = loader.make_function(_conversion(fn).code, fn, operators)
+        converted = loader.make_function(_converted_code_of(fn), fn, operators)
         fn.__dict__[_CONVERTED] = converted
     return converted
 
@@ -92,4 +93,4 @@ def to_source(fn: Callable) -> str:
     """The source of the code `convert(fn)` runs (`ac__` is `autocond.operators`)."""
     if isinstance(fn, types.MethodType):
         fn = fn.__func__
-    return ast.unparse(_conversion(_function(fn, "to_source")).tree)
+    return ast.unparse(_transpiler.convert_function(_function(fn, "to_source")).tree)

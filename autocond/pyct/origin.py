@@ -7,8 +7,6 @@ from collections.abc import Iterable
 
 import gast
 
-from autocond.pyct import traversal
-
 
 def mark(generated: Iterable[gast.AST], origin: gast.AST) -> None:
     """Put generated statements on the first line of `origin` (an `if` or loop's header, not
@@ -27,13 +25,19 @@ def place(tree: ast.AST, first_line: int) -> ast.AST:
     todo = [(tree, 1, 0, 1, 0)]  # a node, and its parent's location before the shift
     while todo:
         node, line, col, end_line, end_col = todo.pop()
-        if "lineno" in node._attributes:
+        if node._attributes:  # it has a location (`lineno`, `col_offset`, and their ends)
             line = _own(node, "lineno", line)
             end_line = _own(node, "end_lineno", end_line)
             col = _own(node, "col_offset", col)
             end_col = _own(node, "end_col_offset", end_col)
             node.lineno, node.end_lineno = line + shift, end_line + shift
-        todo += [(child, line, col, end_line, end_col) for child in traversal.children(node)]
+        where = (line, col, end_line, end_col)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                todo += [(child, *where) for child in value if isinstance(child, ast.AST)]
+            elif isinstance(value, ast.AST):
+                todo.append((value, *where))
     return tree
 
 
