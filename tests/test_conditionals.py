@@ -555,3 +555,14 @@ def test_a_flag_set_to_a_python_bool_in_a_branch(fn, c, flag):
     assert_matches_python(fn, F(c), jnp.asarray(flag))
     jaxpr = jax.make_jaxpr(autocond.convert(fn))(F(c), jnp.asarray(flag)).jaxpr
     assert not {"cond", "select_n"} & set(primitives(jaxpr))
+
+
+def test_variable_deleted_then_assigned_in_if():
+    def f(x):
+        y = 1
+        del y
+        if x > 0:
+            y = 2
+        return y
+
+    assert autocond.convert(f)(1) == 2

@@ -1133,3 +1133,17 @@ def test_such_a_variable_after_a_loop_that_ran_zero_times_is_pythons_error_when_
     error = r"`a` has no value at .* first assigned inside the traced `(for|while)` loop at .*, which ran"
     with pytest.raises(jax.errors.JaxRuntimeError, match=error):
         jax.block_until_ready(autocond.jit(fn)(F(1.5), jnp.int32(0)))
+
+
+def test_if_with_raising_branch_in_loop_runs():
+    def f(n):
+        x = 0
+        for i in range(n):
+            if i < 0:
+                raise ValueError(i)
+            else:
+                y = i
+            x = x + y
+        return x
+
+    assert autocond.convert(f)(4) == 6

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import pytest
 
 import autocond
+from autocond import errors
 from tests.support import assert_matches_python, assert_same, line_of
 
 F = jnp.float32
@@ -956,3 +957,16 @@ def return_from_a_while_whose_test_calls(x):
 def test_a_return_from_a_while_whose_test_gives_back_state(x):
     # Found by the property tests: the flag set on a static path made the test's value an int.
     assert_matches_python(return_from_a_while_whose_test_calls, F(x))
+
+
+def test_in_place_change_of_a_parameter_is_not_dropped():
+    def f(x, acc):
+        if x > 0:
+            acc.append(x)
+        return x
+
+    acc = []
+    # Python would append, but a tracer cannot be appended conditionally: the only correct
+    # answer under `jit` is an error.
+    with pytest.raises(errors.ConversionError):
+        jax.jit(lambda x: autocond.convert(f)(x, acc))(1.0)

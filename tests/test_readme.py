@@ -13,7 +13,7 @@ import gast
 import pytest
 
 import autocond
-from tests.test_converters import convert
+from tests.converters.support import convert
 
 _README = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
 _BLOCKS = list(re.finditer(r"```python\n(.*?)```", _README, re.S))

@@ -13,8 +13,8 @@ import pytest
 
 import autocond
 from autocond import errors
+from tests.converters.support import assert_converts
 from tests.support import assert_matches_python, line_of, primitives
-from tests.test_converters import assert_converts
 
 F = jnp.float32
 I32 = jnp.int32

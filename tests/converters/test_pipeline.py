@@ -1,0 +1,40 @@
+"""The whole pipeline: what it leaves alone, and the locations of what it generates."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from tests.converters.support import assert_converts, tree
+
+UNCHANGED = [
+    pytest.param(
+        """
+        def f(x):
+            y = abs(x) + 1
+            x = x + [len(y)]
+            return y * 2
+        """,
+        id="no-control-flow",
+    ),
+]
+
+
+@pytest.mark.parametrize("src", UNCHANGED)
+def test_unchanged(src):
+    assert_converts(src, src)
+
+
+def test_generated_statements_have_locations():
+    # `ast.unparse` needs a line on every statement, and `convert_function` shifts the lines:
+    # a statement without one would land on the line before the `def`.
+    converted = tree(
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            return y
+        """)
+    assert ast.unparse(converted).startswith("def f(x):\n    y = ac__.Undefined('y')\n")
+    assert all(s.lineno >= 1 for s in ast.walk(converted) if isinstance(s, ast.stmt))
