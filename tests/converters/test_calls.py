@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import calls
+from tests.converters.support import assert_alone_gives, assert_converts
 
 CALLS = [
     pytest.param(
@@ -85,3 +86,25 @@ def test_user_functions_inside_generated_code_are_not_converted_in_place():
             return y
         """,
     )
+
+
+# --- `calls` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x, g):
+            return g(x) + max(x, 0)
+        """,
+        """
+        def f(x, g):
+            return ac__.call(g)(x) + ac__.call(max)(x, 0)
+        """,
+        id="user-function-and-builtin",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(calls.transform, src, expected)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import conditionals
+from tests.converters.support import assert_alone_gives, assert_converts
 
 CONDITIONALS = [
     pytest.param(
@@ -247,3 +248,38 @@ CONDITIONALS = [
 @pytest.mark.parametrize(("src", "expected"), CONDITIONALS)
 def test_conditionals(src, expected):
     assert_converts(src, expected)
+
+
+# --- `conditionals` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                y = x
+            else:
+                y = -x
+            return y
+        """,
+        """
+        def f(x):
+
+            def if_true():
+                y = x
+                return y
+
+            def if_false():
+                y = -x
+                return y
+            y = ac__.if_stmt(x > 0, if_true, if_false, (), ('y',))
+            return y
+        """,
+        id="if-else",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(conditionals.transform, src, expected)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import containers
+from tests.converters.support import assert_alone_gives, assert_converts
 
 CONTAINERS = [
     pytest.param(
@@ -41,3 +42,25 @@ CONTAINERS = [
 @pytest.mark.parametrize(("src", "expected"), CONTAINERS)
 def test_containers(src, expected):
     assert_converts(src, expected)
+
+
+# --- `containers` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x, n):
+            return ([v for v in x if v > 0], n in (1, 2))
+        """,
+        """
+        def f(x, n):
+            return (ac__.filtered([ac__.item(kept, v) for v in x for kept in ac__.keep(True, v > 0)]), ac__.in_(n, (1, 2)))
+        """,
+        id="filter-and-membership",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(containers.transform, src, expected)

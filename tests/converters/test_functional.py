@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import stores
+from tests.converters.support import assert_alone_gives, assert_converts
 
 SHARED_STATE = [
     pytest.param(
@@ -177,3 +178,32 @@ SHARED_STATE = [
 @pytest.mark.parametrize(("src", "expected"), SHARED_STATE)
 def test_shared_state(src, expected):
     assert_converts(src, expected)
+
+
+# --- `stores` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x):
+            global total
+            if x > 0:
+                total = x
+            return x
+        """,
+        """
+        def f(x):
+            global total
+            if x > 0:
+                ac__.outer_store(lambda: total)
+                total = x
+            return x
+        """,
+        id="store-to-a-global-in-a-branch",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(stores.transform, src, expected)

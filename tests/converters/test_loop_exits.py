@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import loop_exits
+from tests.converters.support import assert_alone_gives, assert_converts
 
 # `break`, `continue` and `return` in loops become flags: a loop carries its `break` and
 # `return` flags and stops on them (`stop=`), and the statements after an exit run under
@@ -186,3 +187,56 @@ LOOP_EXITS = [
 @pytest.mark.parametrize(("src", "expected"), LOOP_EXITS)
 def test_loop_exits(src, expected):
     assert_converts(src, expected)
+
+
+# --- `loop_exits` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x, n):
+            for i in range(n):
+                if x > 10:
+                    break
+                x = x * 2
+            return x
+        """,
+        """
+        def f(x, n):
+            break_ = False
+            for i in range(n):
+                if x > 10:
+                    break_ = True
+                else:
+                    x = x * 2
+            return x
+        """,
+        id="break",
+    ),
+    pytest.param(
+        """
+        def f(x, n):
+            for i in range(n):
+                if i % 2:
+                    continue
+                x = x + i
+            return x
+        """,
+        """
+        def f(x, n):
+            for i in range(n):
+                continue_ = False
+                if i % 2:
+                    continue_ = True
+                else:
+                    x = x + i
+            return x
+        """,
+        id="continue",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(loop_exits.transform, src, expected)

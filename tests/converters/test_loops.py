@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import loops
+from tests.converters.support import assert_alone_gives, assert_converts
 
 LOOPS = [
     pytest.param(
@@ -408,3 +409,35 @@ LOOPS = [
 @pytest.mark.parametrize(("src", "expected"), LOOPS)
 def test_loops(src, expected):
     assert_converts(src, expected)
+
+
+# --- `loops` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x):
+            while x < 10:
+                x = x * 2
+            return x
+        """,
+        """
+        def f(x):
+
+            def loop_test(x):
+                return x < 10
+
+            def loop_body(x):
+                x = x * 2
+                return x
+            x = ac__.while_stmt(loop_test, loop_body, (x,), ('x',))
+            return x
+        """,
+        id="while",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(loops.transform, src, expected)

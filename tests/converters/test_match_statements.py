@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import match_statements
+from tests.converters.support import assert_alone_gives, assert_converts
 
 MATCHES = [
     pytest.param(
@@ -73,3 +74,35 @@ MATCHES = [
 @pytest.mark.parametrize(("src", "expected"), MATCHES)
 def test_matches(src, expected):
     assert_converts(src, expected)
+
+
+# --- `match_statements` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(k, x):
+            match k:
+                case 0:
+                    x = x + 1
+                case n:
+                    x = x * n
+            return x
+        """,
+        """
+        def f(k, x):
+            if k == 0:
+                x = x + 1
+            else:
+                n = k
+                x = x * n
+            return x
+        """,
+        id="literal-and-capture",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(match_statements.transform, src, expected)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import return_statements
+from tests.converters.support import assert_alone_gives, assert_converts
 
 RETURNS = [
     pytest.param(
@@ -172,3 +173,60 @@ RETURNS = [
 @pytest.mark.parametrize(("src", "expected"), RETURNS)
 def test_return_statements(src, expected):
     assert_converts(src, expected)
+
+
+# --- `return_statements` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                return x
+            y = -x
+            return y
+        """,
+        """
+        def f(x):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+            if x > 0:
+                do_return = True
+                retval_ = x
+            else:
+                y = -x
+                do_return = True
+                retval_ = y
+            return retval_
+        """,
+        id="early-return",
+    ),
+    pytest.param(
+        """
+        def f(xs):
+            for x in xs:
+                if x > 0:
+                    return x
+            return 0
+        """,
+        """
+        def f(xs):
+            do_return = False
+            retval_ = ac__.UndefinedReturnValue()
+            for x in xs:
+                if x > 0:
+                    do_return = True
+                    retval_ = x
+            if ac__.not_(do_return):
+                do_return = True
+                retval_ = 0
+            return retval_
+        """,
+        id="return-in-a-loop",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(return_statements.transform, src, expected)

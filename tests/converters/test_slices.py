@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import slices
+from tests.converters.support import assert_alone_gives, assert_converts
 
 SLICES = [
     pytest.param(
@@ -64,3 +65,29 @@ SLICES = [
 @pytest.mark.parametrize(("src", "expected"), SLICES)
 def test_slices(src, expected):
     assert_converts(src, expected)
+
+
+# --- `slices` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x, i):
+            x[i] = 1.0
+            x[i] += 2.0
+            return x
+        """,
+        """
+        def f(x, i):
+            x = ac__.setitem(x, i, 1.0)
+            x = ac__.setitem(x, i, 2.0, '+')
+            return x
+        """,
+        id="item-assignment-and-augmented",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(slices.transform, src, expected)

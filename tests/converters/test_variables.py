@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.converters.support import assert_converts
+from autocond.converters import variables
+from tests.converters.support import assert_alone_gives, assert_converts
 
 VARIABLES = [
     pytest.param(
@@ -246,3 +247,29 @@ def test_closures_read_maybe_unbound_variables_unwrapped():
             return g
         """,
     )
+
+
+# --- `variables` alone (the analyses it reads, and nothing else, before it) ---
+
+ALONE = [
+    pytest.param(
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            return y
+        """,
+        """
+        def f(x):
+            if x > 0:
+                y = 1
+            return ac__.ld(y)
+        """,
+        id="maybe-unbound-read",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), ALONE)
+def test_the_pass_alone(src, expected):
+    assert_alone_gives(variables.transform, src, expected)
