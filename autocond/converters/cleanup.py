@@ -7,8 +7,9 @@
 
 A generated variable (a flag, a return value) that no code of its scope, nor of the
 functions inside it, reads is not stored when the value stored is a constant or a
-placeholder; one stored and returned at once is returned. Only names the converters
-made are touched: the user's own statements stay as written. Runs last, on the finished
+placeholder; one stored and returned at once is returned. A branch left giving back what it
+takes (`def if_true(x): return x`, once its flag is dropped) is `None` to the operator. Only
+names the converters made are touched: the user's own statements stay as written. Runs last, on the finished
 tree (`functional.finish_scopes` adds reads of placeholders).
 """
 
@@ -71,6 +72,7 @@ def _clean_scope(scope: gast.FunctionDef, generated: set[str]) -> set[str]:
         loads[returned] -= 1  # no longer read
     read = set(+loads)
     _drop_unread(scope.body, generated_here - read)
+    _drop_unchanged_branches(scope.body, {name for name, count in loads.items() if count == 1})
     return (read - binds) | declared
 
 
@@ -104,3 +106,41 @@ def _stored_name(stmt: gast.stmt) -> str | None:
     if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
         return stmt.targets[0].id
     return None
+
+
+def _drop_unchanged_branches(body: list[gast.stmt], read_once: set[str]) -> None:
+    """Pass `None` for the generated branches in `body` that give back their parameters as
+    they are (read once: by the call running them), and drop them."""
+    unchanged = {stmt.name for stmt in body if isinstance(stmt, gast.FunctionDef) and stmt.name in read_once
+                 and anno.getanno(stmt, anno.Basic.GENERATED) and _gives_back(stmt)}
+    dropped = set()
+    for stmt in body if unchanged else ():
+        call = getattr(stmt, "value", None)
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and call.func.attr in _BRANCHES and isinstance(call.func.value, gast.Name)
+                and call.func.value.id == RUNTIME_NAME):
+            continue
+        switch = call.func.attr == "switch_stmt"
+        branches = call.args[2].elts if switch else call.args[1:3]
+        gone = {b.id for b in branches if isinstance(b, gast.Name) and b.id in unchanged}
+        kept = [gast.Constant(value=None, kind=None) if isinstance(b, gast.Name) and b.id in gone else b
+                for b in branches]
+        if switch:
+            call.args[2].elts = kept
+        else:
+            call.args[1:3] = kept
+        dropped |= gone
+    body[:] = [stmt for stmt in body if not (isinstance(stmt, gast.FunctionDef) and stmt.name in dropped)]
+
+
+_BRANCHES = ("if_stmt", "switch_stmt")  # the operators taking `None` for a branch
+
+
+def _gives_back(fn: gast.FunctionDef) -> bool:
+    """Whether `fn` is `def b(x, y): return (x, y)` (or `return x`, or `return ()`)."""
+    if len(fn.body) != 1 or not isinstance(fn.body[0], gast.Return) or fn.body[0].value is None:
+        return False
+    value, params = fn.body[0].value, [p.id for p in fn.args.args]
+    names = value.elts if isinstance(value, gast.Tuple) and len(params) != 1 else [value]
+    return (not (fn.args.posonlyargs or fn.args.kwonlyargs or fn.args.vararg or fn.args.kwarg)
+            and all(isinstance(n, gast.Name) for n in names) and [n.id for n in names] == params)

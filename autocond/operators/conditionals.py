@@ -26,8 +26,9 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
             return if_true(*inputs) if test else if_false(*inputs)
 
     `inputs` are the variables the branches may read before assigning; both branches return
-    the variables in `names` (one bare, several as a tuple). `if_false` is None for an `if`
-    without `else` whose `names` are its `inputs`: they keep their values. When `test` is a Python value or
+    the variables in `names` (one bare, several as a tuple). A branch is None where it
+    changes nothing (an `if` without `else`): `names` are then `inputs`, which keep their
+    values. When `test` is a Python value or
     a concrete array, that is exactly what happens, and the other branch is never traced.
 
     When `test` is traced, both branches are traced and `lax.cond` picks one at run time.
@@ -44,7 +45,7 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     `return_lines` maps the variable lowered `return` statements assign to the lines of
     those whose value it may hold after each branch (0: falling off the end), for errors.
     """
-    if_false = if_false or _unchanged
+    if_true, if_false = if_true or _unchanged, if_false or _unchanged
     if not staging.is_traced(test):
         return if_true(*inputs) if test else if_false(*inputs)
     here = staging.site()
@@ -54,7 +55,7 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
 
 
 def _unchanged(*inputs: Any) -> Any:
-    """The branch an `if` without `else` does not write: its variables as they are."""
+    """A branch that changes nothing: its variables as they are."""
     return inputs[0] if len(inputs) == 1 else inputs
 
 
@@ -144,14 +145,14 @@ def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence
                     return branch(*inputs)
             return branches[-1](*inputs)    # the `else` (or doing nothing)
 
-    `branches` has one more function than `cases`: the default (None, as `if_stmt`'s
-    `if_false`, for a chain without `else`). With `subject` traced, all
+    `branches` has one more function than `cases`: the default. As in `if_stmt`, a branch
+    that changes nothing (the default of a chain without `else`) is None. With `subject` traced, all
     branches are traced and one `lax.switch` runs the chosen one; autocond computes its index
     itself (`lax.switch` would clamp an index out of range), so a value no case has takes
     the default, as in Python. The rules of `if_stmt` apply to the variables; `returned` and
     `return_lines` are `if_stmt`'s, with one entry per branch.
     """
-    branches = (*branches[:-1], branches[-1] or _unchanged)
+    branches = tuple(branch or _unchanged for branch in branches)
     k = None if staging.is_traced(subject) else _concrete_case(subject, cases)
     if k is not None:
         return branches[k](*inputs)

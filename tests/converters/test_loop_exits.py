@@ -66,13 +66,10 @@ LOOP_EXITS = [
             def loop_body(i, n):
                 i += 1
 
-                def if_true(n):
-                    return n
-
                 def if_false(n):
                     n = n - 1
                     return n
-                n = ac__.if_stmt(i % 2, if_true, if_false, (n,), ('n',))
+                n = ac__.if_stmt(i % 2, None, if_false, (n,), ('n',))
                 return (i, n)
             i, n = ac__.while_stmt(loop_test, loop_body, (i, n), ('i', 'n'))
             return i
