@@ -158,15 +158,15 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     """Loops as Python does::
 
         def while_stmt(test, body, inputs, names, stop=(), test_state=False):
-            state = inputs
+            state = inputs                  # the variables in `names`, as a tuple
             while not any(state[names.index(f)] for f in stop):
                 going = test(*state)
                 if test_state:              # the test assigns variables: it gives them back
                     going, state = going
                 if not going:
                     break
-                state = body(*state)
-            return state
+                state = staging.as_tuple(body(*state), names)   # it gives one bare
+            return staging.from_tuple(state, names)             # one bare, several as a tuple
 
     `stop` names the flags lowered `break` and `return` statements set.
 
@@ -340,12 +340,12 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
     """Iterates as Python does::
 
         def for_stmt(iterable, body, inputs, names, stop=()):
-            state = inputs
+            state = inputs                  # the variables in `names`, as a tuple
             for item in iterable:
                 if any(state[names.index(f)] for f in stop):
                     break
-                state = body(item, *state)
-            return state
+                state = staging.as_tuple(body(item, *state), names)   # it gives one bare
+            return staging.from_tuple(state, names)                   # one bare, several as a tuple
 
     `stop` names the flags lowered `break` and `return` statements set; a range loop with
     them is a `lax.while_loop` whose condition includes them, and once a flag is traced the

@@ -34,10 +34,9 @@ def setitem(target: Any, index: Any, value: Any, op: str | None = None, owned: b
     """Assigns an item as Python does, and returns `target`::
 
         def setitem(target, index, value, op=None):
-            if op is None:
-                target[index] = value
-            else:
-                target[index] op= value   # the item read once, then assigned
+            if op is not None:        # `target[index] op= value`: the item read once
+                value = _OPERATORS[op][0](target[index], value)
+            target[index] = value
             return target
 
     The converter rebinds the variable to the result (`x = ac__.setitem(x, i, v)`). A list,
