@@ -18,6 +18,9 @@ _LIBRARY_DIRS = tuple(os.path.join(os.path.realpath(p), "") for p in {
     *(sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")),
     os.path.dirname(os.path.abspath(__file__)),
 } if p)
+# The builtins converted code calls a replacement of (`operators.builtin_functions`): those
+# that ask the truth or the order of values, and `len` of a comprehension.
+REPLACED_BUILTINS = frozenset({"max", "min", "any", "all", "sum", "len", "int", "float", "bool"})
 # Module name prefixes whose functions are (`True`) or are not (`False`) converted, whatever
 # their location; set by `do_not_convert("pkg")` and `convert_module("pkg")`.
 _MODULES: dict[str, bool] = {}

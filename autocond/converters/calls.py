@@ -24,7 +24,6 @@ import gast
 from autocond import _library
 from autocond.converters import containers, functional
 from autocond.converters.context import Context
-from autocond.operators import builtin_functions
 from autocond.pyct import templates
 from autocond.pyct.loader import RUNTIME_NAME
 
@@ -37,19 +36,13 @@ _CONTAINER_METHODS = frozenset({
 })
 
 
-_REPLACED = frozenset(f.__name__ for f in builtin_functions.REPLACED)
-
-
 def _root(node: gast.expr) -> str | None:
     while isinstance(node, gast.Attribute):
         node = node.value
     return node.id if isinstance(node, gast.Name) else None
 
 
-class _Transformer(functional.Transformer):
-
-    def visit_Lambda(self, node: gast.Lambda):
-        return self.generic_visit(node)  # a lambda's body is an expression of this function
+class _Transformer(functional.ExpressionTransformer):
 
     def visit_Call(self, node: gast.Call):
         node = self.generic_visit(node)
@@ -61,7 +54,7 @@ class _Transformer(functional.Transformer):
     def _replaced(self, node: gast.Call) -> bool:
         """Whether `node` calls a builtin `ac__.call` replaces: `len` only of a comprehension,
         the one case where its replacement counts differently (`builtin_functions.len_`)."""
-        if not isinstance(node.func, gast.Name) or node.func.id not in _REPLACED:
+        if not isinstance(node.func, gast.Name) or node.func.id not in _library.REPLACED_BUILTINS:
             return False
         return node.func.id != "len" or bool(node.args) and containers.is_filtered(node.args[0])
 

@@ -39,14 +39,11 @@ def is_filtered(node: gast.expr) -> bool:
             and isinstance(func.value, gast.Name) and func.value.id == RUNTIME_NAME)
 
 
-class _Transformer(functional.Transformer):
+class _Transformer(functional.ExpressionTransformer):
 
     def __init__(self, ctx: Context, tables: frozenset[str]):
         super().__init__(ctx)
         self.tables = tables
-
-    def visit_Lambda(self, node: gast.Lambda):
-        return self.generic_visit(node)  # a lambda's body is an expression of this function
 
     def visit_ListComp(self, node: gast.ListComp | gast.GeneratorExp):
         node = self.generic_visit(node)

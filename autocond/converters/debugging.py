@@ -22,10 +22,7 @@ from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
 
-class _Transformer(functional.Transformer):
-
-    def visit_Lambda(self, node: gast.Lambda):
-        return self.generic_visit(node)  # a lambda's body is an expression of this function
+class _Transformer(functional.ExpressionTransformer):
 
     def visit_Assert(self, node: gast.Assert):
         node = self.generic_visit(node)

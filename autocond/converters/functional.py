@@ -32,6 +32,14 @@ class Transformer(traversal.Transformer):
     visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
 
+class ExpressionTransformer(Transformer):
+    """A converter of expressions: it enters lambdas too, whose bodies are expressions of
+    the function."""
+
+    def visit_Lambda(self, node):
+        return self.generic_visit(node)
+
+
 def visit_block(transformer: traversal.Transformer, stmts: list[gast.stmt]) -> list[gast.stmt]:
     """`stmts` visited by `transformer`, whose visits may return a statement or a list."""
     block = []

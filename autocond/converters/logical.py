@@ -39,10 +39,7 @@ def _assigns(nodes: list[gast.expr]) -> bool:
     return any(isinstance(n, gast.NamedExpr) for node in nodes for n in traversal.walk(node))
 
 
-class _Transformer(functional.Transformer):
-
-    def visit_Lambda(self, node: gast.Lambda):
-        return self.generic_visit(node)  # a lambda's body is an expression of this function
+class _Transformer(functional.ExpressionTransformer):
 
     def visit_BoolOp(self, node: gast.BoolOp):
         node = self.generic_visit(node)

@@ -19,6 +19,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from autocond import _library
 from autocond.operators import checks, containers, logical, primitives, staging
 from autocond.operators.containers import Filtered
 
@@ -252,9 +253,5 @@ def bool_(*args: Any, **kwargs: Any) -> Any:
     return x if x.dtype == bool else x != 0
 
 
-# The builtins `ac__.call` replaces.
-REPLACED = {
-    builtins.max: max_, builtins.min: min_, builtins.any: any_, builtins.all: all_,
-    builtins.sum: sum_, builtins.len: len_, builtins.int: int_, builtins.float: float_,
-    builtins.bool: bool_,
-}
+# The builtins `ac__.call` replaces: `max` by `max_`...
+REPLACED = {getattr(builtins, name): globals()[name + "_"] for name in _library.REPLACED_BUILTINS}
