@@ -29,7 +29,7 @@ import gast
 from autocond import _library, _transpiler, errors
 from autocond.converters import unsupported
 from autocond.converters.context import Context
-from autocond.pyct import naming, traversal, trees
+from autocond.pyct import traversal, trees
 from autocond.pyct.loader import RUNTIME_NAME
 
 _ENTRY_POINTS = ("jit", "convert")
@@ -168,7 +168,7 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
         decorators = _decorators(node, kinds, qualname, filename)
         comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first, filename)
-        tree = _transpiler.convert_tree(node, Context(naming.Namer(node), qualname, filename, 1,
+        tree = _transpiler.convert_tree(node, Context.of(node, qualname, filename, 1,
                                                       library_names=library_names))
         indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
         if _uses_runtime(tree):

@@ -30,7 +30,7 @@ from autocond.converters import (
     variables,
 )
 from autocond.converters.context import Context
-from autocond.pyct import loader, naming, origin, parsing, trees
+from autocond.pyct import loader, origin, parsing, trees
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,13 +44,17 @@ class Converted:
 # them all stale, and they run again for the next pass that reads one.
 _ANALYSES: dict[str, tuple[tuple[str, ...], Callable[[gast.FunctionDef, Context], None]]] = {
     # Which names are the function's variables, which closures share, which it computes with
-    # as ints; and the nodes it holds (`ctx.nodes`), for passes to see whether they have work.
+    # as ints; and the nodes it holds (`ctx.nodes`), for the analyses and the passes that ask
+    # whether they have work.
     "scope": ((), lambda fn, ctx: ctx.scan_scope(fn)),
-    "activity": (("scope",), lambda fn, ctx: activity.analyze(fn, ctx.closure_writes)),  # what blocks modify
-    "liveness": (("scope",), lambda fn, ctx: liveness.analyze(fn, ctx.shared_names)),  # what is read later
-    "definedness": ((), lambda fn, ctx: definedness.analyze(fn)),  # what is bound on every path
-    "python_only": (("scope", "liveness"),  # which constructs stay Python
-                    lambda fn, ctx: python_only.analyze(fn, ctx.outer_names, ctx.where)),
+    # What each `if` and loop modifies.
+    "activity": (("scope",), lambda fn, ctx: activity.analyze(ctx.nodes, ctx.closure_writes)),
+    # What is read later; what is bound on every path.
+    "liveness": (("scope",), lambda fn, ctx: liveness.analyze(fn, ctx.shared_names)),
+    "definedness": ((), lambda fn, ctx: definedness.analyze(fn)),
+    # Which constructs stay Python.
+    "python_only": (("scope", "liveness"), lambda fn, ctx: python_only.analyze(ctx.nodes, ctx.outer_names,
+                                                                               ctx.where)),
 }
 _ALL = tuple(_ANALYSES)
 
@@ -140,7 +144,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
 
 def convert_function(fn: types.FunctionType) -> Converted:
     node, source = parsing.parse_function(fn)
-    ctx = Context(naming.Namer(node), fn.__qualname__, source.filename, source.first_line, fn.__globals__)
+    ctx = Context.of(node, fn.__qualname__, source.filename, source.first_line, namespace=fn.__globals__)
     try:
         tree = convert_tree(node, ctx)
         return Converted(loader.compile_function(tree, fn), tree)

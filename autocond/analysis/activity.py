@@ -474,11 +474,12 @@ def forget(fn: gast.FunctionDef) -> None:
         anno.delanno(node, anno.Static.SUMMARY)
 
 
-def analyze(fn: gast.FunctionDef, call_writes: frozenset[str] = frozenset()) -> None:
-    """Annotate each `if` and loop with `MODIFIED`: the names its blocks bind or change in
-    place (a loop's `else` and a `for` target excluded), and `call_writes` (the names closures
-    assign through `nonlocal`) where its test or blocks call anything."""
-    for node in traversal.walk(fn):
+def analyze(nodes: list[gast.AST], call_writes: frozenset[str] = frozenset()) -> None:
+    """Annotate each `if` and loop among `nodes` (a function's) with `MODIFIED`: the names
+    its blocks bind or change in place (a loop's `else` and a `for` target excluded), and
+    `call_writes` (the names closures assign through `nonlocal`) where its test or blocks
+    call anything."""
+    for node in nodes:
         if isinstance(node, gast.If):
             blocks = node.body + node.orelse
         elif isinstance(node, (gast.While, gast.For)):

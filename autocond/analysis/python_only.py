@@ -18,11 +18,11 @@ from autocond.analysis import activity
 from autocond.pyct import anno, traversal
 
 
-def analyze(fn: gast.FunctionDef, outer_names: frozenset[str], where: Callable[[gast.AST], str]) -> None:
-    """Annotate each `if` and loop with `KEEP_PYTHON`: why it must stay Python, or None;
-    and each `raise` an `except` may catch with `CAUGHT`. `outer_names` are those the
-    function declares `global`; `where(node)` is the `file:line` of a node."""
-    nodes = traversal.walk(fn)
+def analyze(nodes: list[gast.AST], outer_names: frozenset[str], where: Callable[[gast.AST], str]) -> None:
+    """Annotate each `if` and loop among `nodes` (all of a function's) with `KEEP_PYTHON`:
+    why it must stay Python, or None; and each `raise` an `except` may catch with `CAUGHT`.
+    `outer_names` are those the function declares `global`; `where(node)` is the
+    `file:line` of a node."""
     caught = False  # whether the function has such a `raise`: else no `if` need look for one
     for node in nodes:
         if isinstance(node, (gast.Try, gast.TryStar)) and node.handlers:

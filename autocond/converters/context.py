@@ -33,9 +33,16 @@ class Context:
     # Variables computed with as ints (`q + q`), where a Python bool and a bool array differ:
     # each with the file line doing it first.
     int_operands: dict[str, int] = dataclasses.field(default_factory=dict)
-    # The nodes of the tree the converters start from (user code, where later passes find
-    # it): whether a pass has work.
+    # All the nodes of the tree, as parsed, then as each scope analysis finds it (the tree the
+    # converters start from, whose user code later passes find where the converters moved
+    # it): for the passes that ask whether they have work, and the analyses.
     nodes: list[gast.AST] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def of(cls, fn: gast.FunctionDef, qualname: str, filename: str, first_line: int, **fields) -> Context:
+        """The context of converting `fn`, as parsed."""
+        nodes = traversal.walk(fn)
+        return cls(naming.Namer(nodes), qualname, filename, first_line, nodes=nodes, **fields)
 
     def label(self, name: str) -> str:
         """How errors name a carried variable: `c.n` for the one carrying that attribute."""

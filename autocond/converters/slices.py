@@ -221,7 +221,7 @@ def _owned(fn: gast.FunctionDef) -> set[str]:
 
 
 def needed(node: gast.FunctionDef, ctx: Context) -> bool:
-    return activity.changes_objects(traversal.walk(node))  # else no item assignment, no `append`
+    return activity.changes_objects(ctx.nodes)  # as parsed: else no item assignment, no `append`
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

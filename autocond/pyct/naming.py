@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import gast
 
-from autocond.pyct import traversal
-
 
 class Namer:
     """Hands out readable names (`if_true`, `if_true_1`, ...) unused in a tree."""
 
-    def __init__(self, tree: gast.AST):
-        self._taken = {n.id for n in traversal.walk(tree) if isinstance(n, gast.Name)}
+    def __init__(self, nodes: list[gast.AST]):
+        """`nodes`: all the nodes of the tree (`traversal.walk`)."""
+        self._taken = {n.id if isinstance(n, gast.Name) else n.name for n in nodes
+                       if isinstance(n, (gast.Name, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef))}
         self.generated: set[str] = set()  # the names handed out
-        self._taken.update(
-            n.name
-            for n in traversal.walk(tree)
-            if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef))
-        )
 
     def new(self, base: str) -> str:
         name, k = base, 0

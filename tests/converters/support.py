@@ -17,14 +17,13 @@ from autocond import _transpiler
 from autocond.analysis import activity
 from autocond.converters.context import Context
 from autocond.pyct import trees
-from autocond.pyct.naming import Namer
 
 
 def _node(src: str) -> tuple[gast.FunctionDef, Context]:
     # Leading newlines are dropped so that the `def` is line 1, as `parse_function` counts:
     # the `file:line` in the reasons of statements kept as Python are then those of `src`.
     (node,) = gast.parse(textwrap.dedent(src).lstrip("\n")).body
-    return node, Context(Namer(node), "f", "<test>", 1)
+    return node, Context.of(node, "f", "<test>", 1)
 
 
 def tree(src: str) -> ast.FunctionDef:
