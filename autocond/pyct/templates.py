@@ -23,33 +23,6 @@ def _name(identifier: str, ctx: gast.AST) -> gast.Name:
     return gast.Name(id=identifier, ctx=ctx, annotation=None, type_comment=None)
 
 
-class _Filler(traversal.Transformer):
-    def __init__(self, holes: dict[str, Any]):
-        self.holes = holes
-
-    def _fill(self, hole: str, ctx: gast.AST | None):
-        value = self.holes[hole]
-        if isinstance(value, list):
-            return [_with_ctx(v, ctx) for v in value]
-        return _with_ctx(value, ctx)
-
-    def visit_Name(self, node: gast.Name):
-        if node.id in self.holes:
-            return self._fill(node.id, node.ctx)
-        return node
-
-    def visit_Expr(self, node: gast.Expr):
-        # A hole standing alone as a statement takes statements.
-        if isinstance(node.value, gast.Name) and node.value.id in self.holes:
-            return self._fill(node.value.id, None)
-        return self.generic_visit(node)
-
-    def visit_FunctionDef(self, node: gast.FunctionDef):
-        if node.name in self.holes:
-            node.name = self.holes[node.name]
-        return self.generic_visit(node)
-
-
 def _with_ctx(node: Any, ctx: gast.AST | None) -> Any:
     """`node` (a name given as a string becomes a Name) in the hole's context."""
     if isinstance(node, str):
@@ -69,13 +42,32 @@ def _strip_locations(tree: gast.AST) -> None:
                 delattr(node, attr)
 
 
-def _clone(node: Any) -> Any:
-    """A copy of a location-free template tree (`copy.deepcopy`, several times faster)."""
-    if isinstance(node, list):
-        return [_clone(n) for n in node]
-    if isinstance(node, gast.AST):
-        return type(node)(**{f: _clone(getattr(node, f)) for f in node._fields})
-    return node
+def _filled(node: Any, holes: dict[str, Any]) -> Any:
+    """A copy of `node`, part of a location-free template, with its holes filled: a hole
+    name gives its value, a hole standing alone as a statement statements, a function named
+    by a hole that name. (One walk, several times faster than `copy.deepcopy` and a visit.)"""
+    if node.__class__ is list:
+        copies = []
+        for n in node:
+            copy = _filled(n, holes)
+            copies += copy if copy.__class__ is list else [copy]
+        return copies
+    if not isinstance(node, gast.AST):
+        return node
+    if isinstance(node, gast.Name) and node.id in holes:
+        return _fill(holes[node.id], type(node.ctx)())
+    if isinstance(node, gast.Expr) and isinstance(node.value, gast.Name) and node.value.id in holes:
+        return _fill(holes[node.value.id], None)
+    copy = type(node)(**{field: _filled(getattr(node, field), holes) for field in node._fields})
+    if isinstance(node, gast.FunctionDef) and node.name in holes:
+        copy.name = holes[node.name]
+    return copy
+
+
+def _fill(value: Any, ctx: gast.AST | None) -> Any:
+    if isinstance(value, list):
+        return [_with_ctx(v, ctx) for v in value]
+    return _with_ctx(value, ctx)
 
 
 @functools.cache
@@ -87,13 +79,7 @@ def _parse(template: str) -> gast.Module:
 
 def replace(template: str, **holes: Any) -> list[gast.stmt]:
     """Statements of `template` with its holes filled."""
-    tree = _clone(_parse(template))
-    filler = _Filler(holes)
-    body = []
-    for stmt in tree.body:
-        filled = filler.visit(stmt)
-        body.extend(filled if isinstance(filled, list) else [filled])
-    return body
+    return _filled(_parse(template).body, holes)
 
 
 def literal(value: Any) -> gast.expr:
