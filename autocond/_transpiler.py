@@ -87,7 +87,7 @@ class Pass:
 
 
 PIPELINE = (
-    Pass(unsupported.transform, keeps_analyses=True),  # first: refuse generators before any work
+    Pass(unsupported.transform, keeps_analyses=True, needed=unsupported.needed),  # first: refuse generators
     Pass(slices.transform, needed=slices.needed),  # before the analyses: `x[i] = v` rebinds `x`
     Pass(match_statements.transform),  # before the lowerings: they see `if`s
     Pass(return_statements.transform, needed=return_statements.needed),  # adds variables the analyses see

@@ -111,8 +111,9 @@ class _Liveness:
             for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
                 self.block(block, everything, loop)
             return everything
-        # A simple statement (or a def/class): kill what it rebinds, then add what it reads.
-        return _Live((live_out - self.binds(node)) | self.reads(node))
+        # A simple statement (or a def/class): kill what it rebinds (its summary's, kept by
+        # the scope analysis), then add what it reads.
+        return _Live((live_out - activity.summary(node).binds) | self.reads(node))
 
 
 def analyze(fn: gast.FunctionDef, always: frozenset[str] = frozenset()) -> None:

@@ -48,6 +48,13 @@ def exits(stmts: list[gast.stmt], exit: type, enter_loops: bool) -> list[gast.st
     return found
 
 
+def guard(flag: str, stmts: list[gast.stmt]) -> gast.If:
+    """`if ac__.not_(flag): stmts`, on the line of the first of `stmts`."""
+    (node,) = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    stmts", flag=flag, stmts=stmts)
+    origin.mark([node], stmts[0])
+    return node
+
+
 def _always_exits(stmts: list[gast.stmt], exit: type) -> bool:
     """Whether `stmts` certainly leave by an `exit` (one of them, or an `if` both of whose
     branches do)."""
@@ -101,11 +108,8 @@ class Lowering:
                 before = self.lowered
                 rest, _, rest_always = self.block(stmts[k + 1:])
                 if rest:
-                    guard = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    rest",
-                                              flag=self.flag, rest=rest)
-                    origin.mark(guard, rest[0])
-                    self.on_guard(guard[0], before)
-                    out += guard
+                    out.append(guard(self.flag, rest))
+                    self.on_guard(out[-1], before)
                 return out, True, rest_always
         return out, False, False
 

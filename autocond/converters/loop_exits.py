@@ -25,7 +25,6 @@ import gast
 from autocond.converters import functional, guards
 from autocond.converters.context import Context
 from autocond.pyct import anno, origin, templates
-from autocond.pyct.loader import RUNTIME_NAME
 
 
 def _assign(flag: str, value: bool) -> list[gast.stmt]:
@@ -63,12 +62,8 @@ class _Transformer(functional.Transformer):
         anno.setanno(node, anno.Basic.STOP, (*anno.getanno(node, anno.Basic.STOP, ()), break_))
         before = _assign(break_, False)
         origin.mark(before, node)
-        after = []
-        if node.orelse:
-            after = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    orelse",
-                                      flag=break_, orelse=node.orelse)
-            origin.mark(after, node.orelse[0])
-            node.orelse = []
+        after = [guards.guard(break_, node.orelse)] if node.orelse else []
+        node.orelse = []
         return before + [node] + after
 
     visit_While = visit_For = _visit_loop

@@ -80,9 +80,7 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
             # Added last: the `return`s before it are those up to the last in the loop's body.
             inside = {id(n) for stmt in loop.body for n in traversal.walk(stmt)}
             before = 1 + max((k for k, n in enumerate(lowered_so_far) if id(n) in inside), default=-1)
-            loop.orelse = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    orelse",
-                                            flag=lowering.flag, orelse=loop.orelse)
-            origin.mark(loop.orelse, loop.orelse[0].body[0])
+            loop.orelse = [guards.guard(lowering.flag, loop.orelse)]
             lowering.on_guard(loop.orelse[0], before)
     prologue = templates.replace(f"flag = False\nretval = {RUNTIME_NAME}.UndefinedReturnValue()",
                                  flag=lowering.flag, retval=value)

@@ -15,6 +15,13 @@ from autocond.converters.context import Context
 from autocond.pyct import origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
+_SUSPENSIONS = (gast.Yield, gast.YieldFrom, gast.Await)
+
+
+def needed(node: gast.FunctionDef, ctx: Context) -> bool:
+    """Whether `node` is an `async def` or holds a `yield` or `await` (maybe a nested scope's)."""
+    return isinstance(node, gast.AsyncFunctionDef) or any(isinstance(n, _SUSPENSIONS) for n in ctx.nodes)
+
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     if isinstance(node, gast.AsyncFunctionDef):
@@ -33,8 +40,7 @@ def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
 
 def suspension(fn: gast.FunctionDef) -> gast.AST | None:
     """The first `yield` or `await` of `fn` itself (making it a generator or coroutine), or None."""
-    return next((n for n in traversal.same_scope(fn.body)
-                 if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await))), None)
+    return next((n for n in traversal.same_scope(fn.body) if isinstance(n, _SUSPENSIONS)), None)
 
 
 def python_condition(node: gast.If | gast.While, reason: str) -> gast.expr:
