@@ -168,8 +168,9 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
         decorators = _decorators(node, kinds, qualname, filename)
         comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first, filename)
-        tree = _transpiler.convert_tree(node, Context.of(node, qualname, filename, 1,
-                                                      library_names=library_names))
+        with _transpiler.collections_paused():
+            tree = _transpiler.convert_tree(node, Context.of(node, qualname, filename, 1,
+                                                             library_names=library_names))
         indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
         if _uses_runtime(tree):
             covered.append((node.lineno, node.end_lineno))

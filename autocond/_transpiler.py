@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
+import gc
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import gast
 
@@ -142,12 +144,27 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     return origin.place(trees.to_ast(node), ctx.first_line)
 
 
+@contextlib.contextmanager
+def collections_paused() -> Iterator[None]:
+    """No garbage collection while converting: a large function's conversion makes hundreds
+    of thousands of nodes, which would start several collections, each scanning every object
+    the program holds (all of JAX's); one after it does the same work once."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def convert_function(fn: types.FunctionType) -> Converted:
     node, source = parsing.parse_function(fn)
     ctx = Context.of(node, fn.__qualname__, source.filename, source.first_line, namespace=fn.__globals__)
     try:
-        tree = convert_tree(node, ctx)
-        return Converted(loader.compile_function(tree, fn), tree)
+        with collections_paused():
+            tree = convert_tree(node, ctx)
+            return Converted(loader.compile_function(tree, fn), tree)
     except RecursionError:  # the generated code nests a function per early `return` it follows
         raise errors.ConversionError(
             f"`{fn.__qualname__}` ({source.filename}:{source.first_line}) nests too deeply once converted: "
