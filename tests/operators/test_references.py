@@ -21,7 +21,7 @@ def _with_references():
                 yield pytest.param(info.name, fn, id=f"{info.name}.{name}")
 
 
-@pytest.mark.parametrize("module, op", _with_references())
+@pytest.mark.parametrize("module, op", list(_with_references()))
 def test_the_reference_runs_and_a_test_checks_the_operator_against_it(module, op):
     assert inspect.isfunction(reference(op))
     tests = pathlib.Path(__file__).parent / f"test_{module}.py"
