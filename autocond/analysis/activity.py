@@ -53,14 +53,14 @@ def base_name(node: gast.expr) -> str | None:
     return node.id if isinstance(node, gast.Name) else None
 
 
-def _own_nodes(node: gast.AST, statements: bool = True) -> Iterable[gast.AST]:
+def _own_nodes(node: gast.AST, statements: bool = True) -> list[gast.AST]:
     """`node` and its descendants, not entering nested scopes (only their headers, which
     run in this scope: decorators, defaults, bases, a comprehension's first iterable), nor,
     unless `statements`, the statements nested in `node`."""
-    stack = [node]
+    nodes, stack = [], [node]
     while stack:
         n = stack.pop()
-        yield n
+        nodes.append(n)
         if isinstance(n, _SCOPES):
             if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef)):
                 stack.extend(n.decorator_list + n.args.defaults
@@ -72,7 +72,9 @@ def _own_nodes(node: gast.AST, statements: bool = True) -> Iterable[gast.AST]:
             else:  # a comprehension's first iterable is evaluated in the enclosing scope
                 stack.append(n.generators[0].iter)
             continue
-        stack.extend(c for c in gast.iter_child_nodes(n) if statements or not isinstance(c, gast.stmt))
+        children = traversal.children(n)
+        stack += children if statements else [c for c in children if not isinstance(c, gast.stmt)]
+    return nodes
 
 
 def reads(node: gast.AST) -> set[str]:
@@ -147,7 +149,7 @@ def summary(stmt: gast.stmt) -> Summary:
     cached = anno.getanno(stmt, anno.Static.SUMMARY)
     if cached is not None:
         return cached
-    header = list(_own_nodes(stmt, statements=False))
+    header = _own_nodes(stmt, statements=False)
     bound, mutations = _binds(header), _mutations(header)
     exits = {type(stmt): stmt} if isinstance(stmt, EXITS) else {}
     for block, own_loop in _blocks(stmt):
