@@ -13,7 +13,7 @@ import jax
 
 from autocond import _transpiler, operators
 from autocond.operators import effects, loops
-from autocond.pyct import loader
+from autocond.pyct import loader, parsing
 
 # Converted code by code object, weakly, so it lives as long as the user's code does. Code
 # objects compare equal across files (equality ignores the file name), so conversions are
@@ -23,6 +23,19 @@ _converted_code: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # The converted function is kept on the user's function: it refers back to it (`__wrapped__`),
 # so a global cache would keep both alive forever, while this cycle is collected with them.
 _CONVERTED = "__autocond_converted__"
+
+
+def _runs_converted_code(fn: types.FunctionType) -> bool:
+    """Whether `fn` is converted already: by `convert` (the runtime is a cell of its closure)
+    or by the command (a global of its module), so converting it again would convert what
+    autocond generated."""
+    code = fn.__code__
+    if loader.RUNTIME_NAME in code.co_freevars:
+        try:
+            return fn.__closure__[code.co_freevars.index(loader.RUNTIME_NAME)].cell_contents is operators
+        except ValueError:  # an empty cell: a user's variable of that name
+            return False
+    return loader.RUNTIME_NAME in code.co_names and fn.__globals__.get(loader.RUNTIME_NAME) is operators
 
 
 def _function(fn: Any, api: str) -> types.FunctionType:
@@ -65,6 +78,8 @@ def convert(fn: Callable, *, max_trips: int | None = None) -> Callable:
     if isinstance(fn, types.MethodType):
         return types.MethodType(convert(fn.__func__), fn.__self__)
     fn = _function(fn, "convert")
+    if _runs_converted_code(fn):
+        return fn  # converted once: as it is
     converted = fn.__dict__.get(_CONVERTED)
     if converted is None or converted.__wrapped__ is not fn:  # `functools.wraps` copies it
         converted = loader.make_function(_converted_code_of(fn), fn, operators)
@@ -93,4 +108,9 @@ def to_source(fn: Callable) -> str:
     """The source of the code `convert(fn)` runs (`ac__` is `autocond.operators`)."""
     if isinstance(fn, types.MethodType):
         fn = fn.__func__
-    return ast.unparse(_transpiler.convert_function(_function(fn, "to_source")).tree)
+    fn = _function(fn, "to_source")
+    if not _runs_converted_code(fn):
+        return ast.unparse(_transpiler.convert_function(fn).tree)
+    if loader.RUNTIME_NAME in fn.__code__.co_freevars:  # made by `convert`, from `__wrapped__`
+        return to_source(fn.__wrapped__)
+    return parsing.function_source(fn).text  # the command's output: it runs as written

@@ -306,6 +306,52 @@ def test_convert_of_a_bound_method():
     assert autocond.to_source(c.clip) == autocond.to_source(Counter.clip)
 
 
+# --- converted code converted again -------------------------------------------------------
+
+
+def _doubled_if_positive(x):
+    if x > 0:
+        return x * 2
+    return -x
+
+
+@pytest.mark.parametrize("x", [3.0, -3.0], ids=["if", "else"])
+def test_converted_code_is_not_converted_again(x):
+    converted = autocond.convert(_doubled_if_positive)
+    assert autocond.convert(converted) is converted
+    assert autocond.jit(converted)(jnp.float32(x)) == _doubled_if_positive(x)
+    assert autocond.to_source(converted) == autocond.to_source(_doubled_if_positive)
+
+    @autocond.jit
+    @autocond.convert
+    def stacked(x):
+        if x > 0:
+            return x + 1
+        return x
+
+    @autocond.jit
+    def calls_a_converted_helper(x):
+        if x > 1:
+            return converted(x) + 1
+        return x
+
+    assert stacked(jnp.float32(x)) == (x + 1 if x > 0 else x)
+    assert calls_a_converted_helper(jnp.float32(x)) == (_doubled_if_positive(x) + 1 if x > 1 else x)
+
+
+@pytest.mark.parametrize("x", [3.0, 0.5, -2.0], ids=["both-ifs", "inner-if", "no-if"])
+def test_the_commands_output_runs_under_jit(x, tmp_path, monkeypatch):
+    source = ("def helper(x):\n    if x > 0:\n        return x * 2\n    return -x\n\n\n"
+              "def caller(x):\n    if x > 1:\n        return helper(x) + 1\n    return helper(x)\n")
+    (tmp_path / "plain_module.py").write_text(source)
+    (tmp_path / "converted_module.py").write_text(autocond.transform_source(source, all_functions=True))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plain, converted = (importlib.import_module(name) for name in ("plain_module", "converted_module"))
+    assert "ac__.call(helper)" in inspect.getsource(converted.caller)  # calls converted code
+    assert autocond.jit(converted.caller)(jnp.float32(x)) == plain.caller(x)
+    assert autocond.to_source(converted.caller) == inspect.getsource(converted.caller)
+
+
 # --- to_source -------------------------------------------------------------------------------
 
 
