@@ -169,7 +169,8 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
         decorators = _decorators(node, kinds, qualname, filename)
         comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first, filename)
         with _transpiler.collections_paused():
-            tree = _transpiler.convert_tree(node, Context.of(node, qualname, filename, 1,
+            in_class = "." in qualname and not qualname.rpartition(".")[0].endswith("<locals>")
+            tree = _transpiler.convert_tree(node, Context.of(node, qualname, filename, 1, in_class=in_class,
                                                              library_names=library_names))
         indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
         if _uses_runtime(tree):

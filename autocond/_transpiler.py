@@ -25,6 +25,7 @@ from autocond.converters import (
     loop_exits,
     loops,
     match_statements,
+    methods,
     return_statements,
     slices,
     stores,
@@ -90,6 +91,7 @@ class Pass:
 
 PIPELINE = (
     Pass(unsupported.transform, keeps_analyses=True, needed=unsupported.needed),  # first: refuse generators
+    Pass(methods.transform, needed=methods.needed),  # before code moves out of the method's frame
     Pass(slices.transform, needed=slices.needed),  # before the analyses: `x[i] = v` rebinds `x`
     Pass(match_statements.transform),  # before the lowerings: they see `if`s
     Pass(return_statements.transform, needed=return_statements.needed),  # adds variables the analyses see
@@ -160,7 +162,8 @@ def collections_paused() -> Iterator[None]:
 
 def convert_function(fn: types.FunctionType) -> Converted:
     node, source = parsing.parse_function(fn)
-    ctx = Context.of(node, fn.__qualname__, source.filename, source.first_line, namespace=fn.__globals__)
+    ctx = Context.of(node, fn.__qualname__, source.filename, source.first_line, namespace=fn.__globals__,
+                     in_class="__class__" in fn.__code__.co_freevars)
     try:
         with collections_paused():
             tree = convert_tree(node, ctx)

@@ -558,3 +558,38 @@ def test_jitted_method_on_a_pytree_module_traces_once():
     outputs = [float(_Layer(jnp.float32(w))(jnp.float32(x))) for w, x in cases]
     assert outputs == [3.0, 1.0, 10.0]
     assert _Layer.traces == 1  # new weights of the same type are new values, not a new trace
+
+
+class _Doubling:
+    def scale(self, x):
+        return x * 2
+
+
+class _Shifted(_Doubling):
+    def scale(self, x):  # `super()` in a traced branch, and after an early `return`
+        if x > 0:
+            return super().scale(x) + 1
+        y = super().scale(x)
+        if x < -5:
+            return y - 1
+        return y
+
+
+@pytest.mark.parametrize("x", [3.0, -3.0, -7.0], ids=["first-return", "last-return", "second-return"])
+def test_zero_argument_super_in_branches_of_a_method(x):
+    shifted = _Shifted()
+    want = shifted.scale(x)
+    assert autocond.convert(_Shifted.scale)(shifted, jnp.float32(x)) == want
+    assert autocond.jit(shifted.scale)(jnp.float32(x)) == want
+
+
+def test_zero_argument_super_in_the_commands_output(tmp_path, monkeypatch):
+    source = ("class Base:\n    def scale(self, x):\n        return x * 2\n\n\n"
+              "class Child(Base):\n    def scale(self, x):\n        if x > 0:\n"
+              "            return super().scale(x) + 1\n        return super().scale(x)\n")
+    (tmp_path / "with_super.py").write_text(autocond.transform_source(source, all_functions=True))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    child = importlib.import_module("with_super").Child()
+    assert "super(__class__, self)" in inspect.getsource(type(child).scale)
+    for x in (2.0, -2.0):
+        assert autocond.jit(child.scale)(jnp.float32(x)) == (x * 2 + 1 if x > 0 else x * 2)

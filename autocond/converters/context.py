@@ -18,6 +18,7 @@ class Context:
     first_line: int  # file line of the function's line 1
     namespace: dict | None = None  # the function's globals, when converting a live function
     library_names: frozenset[str] = frozenset()  # globals imported from library code (no namespace)
+    in_class: bool = False  # a method, defined in a class body (its `super()` finds `__class__`)
     local_names: frozenset[str] = frozenset()  # the function's own variables (carried state)
     outer_names: frozenset[str] = frozenset()  # declared `global`
     # Variables that nested scopes capture (closures read them when called, so they must see
