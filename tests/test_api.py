@@ -8,6 +8,7 @@ import functools
 import gc
 import importlib.util
 import inspect
+import os
 import sys
 import traceback
 import weakref
@@ -414,6 +415,9 @@ def test_traceback_of_a_shape_error_in_a_traced_branch_points_at_the_user_line()
     lines, start = inspect.getsourcelines(add_bias)
     for frame in frames[1:]:
         assert start <= frame.lineno < start + len(lines), frame
+    # autocond's own frames (the operators tracing the branch) are hidden, as JAX hides its
+    package = os.path.dirname(autocond.__file__)
+    assert [f for f in traceback.extract_tb(info.value.__traceback__) if f.filename.startswith(package)] == []
 
 
 def test_traceback_frame_of_the_converted_function_is_at_the_if():

@@ -10,11 +10,17 @@ than the trace itself. So autocond traces with JAX's own tracer
 primitives on the jaxprs directly. On first use, a probe checks that this gives the jaxprs
 the public functions give; if not (a JAX release changed them), autocond uses the public
 functions from then on, tracing twice, and `tests/test_primitives.py` fails.
+
+It also registers autocond's files with JAX's traceback filtering, as JAX and equinox do
+theirs: an error raised through `jax.jit` shows the user's frames (the line of the branch
+or loop body, the function around it), not the operators' in between
+(`JAX_TRACEBACK_FILTERING=off` shows them all).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,6 +39,13 @@ try:
     from jax._src.tree_util import FlatTree as _FlatTree
 except ImportError:  # pragma: no cover - a JAX release without them uses the fallbacks
     _pe = None
+
+try:
+    from jax._src import traceback_util as _traceback_util
+
+    _traceback_util.register_exclusion(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+except (ImportError, AttributeError):  # pragma: no cover - tracebacks then show autocond's frames
+    pass
 
 
 def trace(fn: Callable[..., list], avals: Sequence[Any]) -> ClosedJaxpr:
