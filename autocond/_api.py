@@ -39,9 +39,34 @@ def _runs_converted_code(fn: types.FunctionType) -> bool:
 
 
 def _function(fn: Any, api: str) -> types.FunctionType:
+    if isinstance(fn, jax.stages.Wrapped):
+        raise TypeError(
+            f"autocond.{api} got {fn!r}, a function `jax.jit` has wrapped already: give autocond the "
+            f"function itself (`autocond.{api}(f, ...)`, with the keywords of the `jax.jit`), or jit the "
+            "converted one (`jax.jit(autocond.convert(f))`).")
     if isinstance(fn, types.FunctionType):
         return fn
     raise TypeError(f"autocond.{api} expects a Python function, got {fn!r} of type {type(fn).__name__}.")
+
+
+def _converted(fn: Any, api: str) -> Callable:
+    """`fn` converted, for `autocond.{api}`: a function, or a bound method, a
+    `functools.partial` or a callable object (its `__call__`) around one."""
+    if isinstance(fn, types.MethodType):
+        return types.MethodType(_converted(fn.__func__, api), fn.__self__)
+    if isinstance(fn, functools.partial):
+        return functools.partial(_converted(fn.func, api), *fn.args, **fn.keywords)
+    if callable(fn) and not isinstance(fn, (type, jax.stages.Wrapped)) \
+            and isinstance(type(fn).__call__, types.FunctionType):
+        return _converted(fn.__call__, api)  # a callable object: its method, bound to it
+    fn = _function(fn, api)
+    if _runs_converted_code(fn):
+        return fn  # converted once: as it is
+    converted = fn.__dict__.get(_CONVERTED)
+    if converted is None or converted.__wrapped__ is not fn:  # `functools.wraps` copies it
+        converted = loader.make_function(_converted_code_of(fn), fn, operators)
+        fn.__dict__[_CONVERTED] = converted
+    return converted
 
 
 def _converted_code_of(fn: types.FunctionType) -> types.CodeType:
@@ -53,7 +78,8 @@ def _converted_code_of(fn: types.FunctionType) -> types.CodeType:
 
 
 def convert(fn: Callable, *, max_trips: int | None = None) -> Callable:
-    """`fn` with its control flow converted, not jitted.
+    """`fn` with its control flow converted, not jitted: a function, or a bound method, a
+    `functools.partial` or a callable object (an `equinox.Module`: its `__call__`) around one.
 
     The result runs eagerly, and composes with `jax.jit`, `jax.grad`, `jax.vmap` and the other
     transformations: each `if`, `while` and `for` picks, at trace time, plain Python (static
@@ -66,25 +92,19 @@ def convert(fn: Callable, *, max_trips: int | None = None) -> Callable:
     condition holds, which `jax.grad` can differentiate (it cannot a `lax.while_loop`); a
     loop that needs more trips fails at run time.
     """
-    if max_trips is not None:
-        converted = convert(fn)
+    return _bounded(_converted(fn, "convert"), max_trips)
 
-        @functools.wraps(converted)
-        def bounded(*args, **kwargs):
-            with loops.max_trips(max_trips):
-                return converted(*args, **kwargs)
 
-        return bounded
-    if isinstance(fn, types.MethodType):
-        return types.MethodType(convert(fn.__func__), fn.__self__)
-    fn = _function(fn, "convert")
-    if _runs_converted_code(fn):
-        return fn  # converted once: as it is
-    converted = fn.__dict__.get(_CONVERTED)
-    if converted is None or converted.__wrapped__ is not fn:  # `functools.wraps` copies it
-        converted = loader.make_function(_converted_code_of(fn), fn, operators)
-        fn.__dict__[_CONVERTED] = converted
-    return converted
+def _bounded(converted: Callable, max_trips: int | None) -> Callable:
+    if max_trips is None:
+        return converted
+
+    @functools.wraps(converted)
+    def bounded(*args, **kwargs):
+        with loops.max_trips(max_trips):
+            return converted(*args, **kwargs)
+
+    return bounded
 
 
 def jit(fn: Callable | None = None, /, *, max_trips: int | None = None, **jit_kwargs: Any) -> Any:
@@ -98,7 +118,7 @@ def jit(fn: Callable | None = None, /, *, max_trips: int | None = None, **jit_kw
     """
     if fn is None:
         return functools.partial(jit, max_trips=max_trips, **jit_kwargs)
-    converted = convert(fn, max_trips=max_trips)
+    converted = _bounded(_converted(fn, "jit"), max_trips)
     if isinstance(fn, types.FunctionType):
         converted = effects.keeping_tracers_in(fn, converted)
     return jax.jit(converted, **jit_kwargs)

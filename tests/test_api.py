@@ -597,3 +597,52 @@ def test_zero_argument_super_in_the_commands_output(tmp_path, monkeypatch):
     assert "super(__class__, self)" in inspect.getsource(type(child).scale)
     for x in (2.0, -2.0):
         assert autocond.jit(child.scale)(jnp.float32(x)) == (x * 2 + 1 if x > 0 else x * 2)
+
+
+# --- everyday callables ----------------------------------------------------------------------
+
+
+def _loss(p, batch):
+    if p > batch:
+        return p - batch
+    return batch - p
+
+
+@pytest.mark.parametrize("x", [3.0, -3.0], ids=["if", "else"])
+def test_lambdas_convert_from_the_columns_of_their_line(x):
+    batch = jnp.float32(1.0)
+    closing = autocond.jit(lambda p: _loss(p, batch) * 2 if p > 0 else -p)
+    assert closing(jnp.float32(x)) == (_loss(x, 1.0) * 2 if x > 0 else -x)
+    first, second = (lambda v: v + 1 if v > 0 else v), (lambda v: v * 10 if v > 0 else v)  # one line, two
+    assert autocond.jit(first)(jnp.float32(x)) == first(x)
+    assert autocond.jit(second)(jnp.float32(x)) == second(x)
+    spread = autocond.convert(
+        lambda v, k=3: (v * k
+                        if v > 0 else
+                        -v))
+    assert spread(jnp.float32(x)) == (x * 3 if x > 0 else -x)
+    assert "ac__.if_exp(v > 0" in autocond.to_source(second)
+
+
+@pytest.mark.parametrize("x", [3.0, -3.0], ids=["if", "else"])
+def test_a_partial_and_a_callable_object_convert_their_function(x):
+    class Model:
+        def __init__(self, w):
+            self.w = w
+
+        def __call__(self, v):
+            if v > 0:
+                return v * self.w
+            return -v
+
+    assert autocond.jit(functools.partial(_loss, batch=jnp.float32(1.0)))(jnp.float32(x)) == _loss(x, 1.0)
+    assert autocond.jit(Model(2.0))(jnp.float32(x)) == Model(2.0)(x)
+    assert autocond.convert(Model(2.0))(jnp.float32(x)) == Model(2.0)(x)
+
+
+def test_a_jitted_function_is_refused_with_how_to_fix_it():
+    with pytest.raises(TypeError, match=r"autocond.jit got .*, a function `jax.jit` has wrapped already: "
+                                        r"give autocond the function itself \(`autocond.jit\(f, ...\)`"):
+        autocond.jit(jax.jit(_loss))
+    with pytest.raises(TypeError, match=r"autocond.jit expects a Python function, got 3"):  # the API called
+        autocond.jit(3)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import inspect
 import linecache
 import textwrap
 import types
+from typing import Any
 
 import gast
 
@@ -28,24 +30,54 @@ def _describe(fn: types.FunctionType) -> str:
     return f"`{fn.__qualname__}` ({code.co_filename}:{code.co_firstlineno})"
 
 
+def _unreadable(fn: types.FunctionType, why: Any) -> errors.SourceError:
+    return errors.SourceError(
+        f"autocond cannot read the source of {_describe(fn)}: {why}. Functions defined with "
+        "`exec`, `eval` or at the interactive prompt have no source file; put the function "
+        "in a module (or a notebook cell) and import it.")
+
+
 def function_source(fn: types.FunctionType) -> Source:
     """The source of `fn`, dedented, or a SourceError that says how to fix it."""
     code = fn.__code__
-    if fn.__name__ == "<lambda>":
-        raise errors.SourceError(
-            f"autocond cannot convert the lambda {_describe(fn)}: a lambda's source cannot be "
-            "separated from the line around it. Define it with `def` instead."
-        )
     try:
         # The code object's source: the function's own would follow `__wrapped__`.
         lines, first_line = inspect.getsourcelines(code)
     except (OSError, TypeError) as e:
-        raise errors.SourceError(
-            f"autocond cannot read the source of {_describe(fn)}: {e}. Functions defined with "
-            "`exec`, `eval` or at the interactive prompt have no source file; put the function "
-            "in a module (or a notebook cell) and import it."
-        ) from None
+        raise _unreadable(fn, e) from None
     return Source(code.co_filename, first_line, textwrap.dedent("".join(lines)))
+
+
+def _lambda(fn: types.FunctionType) -> tuple[gast.FunctionDef, Source]:
+    """The lambda `fn` as the function it is (`def <lambda>(args): return body`), its lines
+    counted from its own. It is found in its file's tree by the columns its code covers
+    (Python 3.11's positions), among the lambdas of its line."""
+    code = fn.__code__
+    text = "".join(linecache.getlines(code.co_filename, fn.__globals__))
+    try:
+        module = ast.parse(text)
+    except SyntaxError:
+        module = None
+    covered = [(line, col, end_line, end_col) for line, end_line, col, end_col in code.co_positions()
+               if None not in (line, end_line, col, end_col) and (col, end_col) != (0, 0)]
+    found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and all(_within(span, n.body) for span in covered)] if module and covered else []
+    if not found:
+        raise _unreadable(fn, "its lambda is not in the source of its file")
+    node = min(found, key=lambda n: (n.end_lineno - n.lineno, n.end_col_offset - n.col_offset))
+    lam = trees.to_gast(node)
+    fn_node = gast.FunctionDef(name=fn.__name__, args=lam.args, body=[gast.Return(value=lam.body)],
+                               decorator_list=[], returns=None, type_comment=None, type_params=[])
+    gast.copy_location(fn_node, lam)
+    gast.copy_location(fn_node.body[0], lam.body)
+    ast.increment_lineno(fn_node, 1 - node.lineno)
+    return fn_node, Source(code.co_filename, node.lineno, ast.get_source_segment(text, node) or "")
+
+
+def _within(span: tuple[int, int, int, int], node: ast.AST) -> bool:
+    """Whether the positions `span` (line, column, end line, end column) lie in `node`."""
+    return ((node.lineno, node.col_offset) <= span[:2]
+            and span[2:] <= (node.end_lineno, node.end_col_offset))
 
 
 def _quick_source(fn: types.FunctionType) -> Source | None:
@@ -57,7 +89,7 @@ def _quick_source(fn: types.FunctionType) -> Source | None:
     linecache.checkcache(code.co_filename)
     lines = linecache.getlines(code.co_filename, fn.__globals__)
     first = code.co_firstlineno - 1
-    if fn.__name__ == "<lambda>" or not 0 <= first < len(lines):
+    if not 0 <= first < len(lines):
         return None
     indent = len(lines[first]) - len(lines[first].lstrip())
     end = first + 1
@@ -73,7 +105,10 @@ def _quick_source(fn: types.FunctionType) -> Source | None:
 
 
 def parse_function(fn: types.FunctionType) -> tuple[gast.FunctionDef, Source]:
-    """The gast tree of `fn`'s definition, with its lines counted from the `def` (1-based)."""
+    """The gast tree of `fn`'s definition, with its lines counted from the `def` (1-based);
+    a lambda's as a `def`."""
+    if fn.__name__ == "<lambda>":
+        return _lambda(fn)
     module, source = None, _quick_source(fn)
     if source is not None:
         try:

@@ -83,7 +83,12 @@ class _ToAst(_Walk, ast3.GAstToAst3):
 
 def parse(text: str, filename: str = "<unknown>") -> gast.Module:
     """`gast.parse`."""
-    return _ToGast().visit(ast.parse(text, filename))
+    return to_gast(ast.parse(text, filename))
+
+
+def to_gast(node: ast.AST) -> gast.AST:
+    """`gast.ast_to_gast`."""
+    return _ToGast().visit(node)
 
 
 def to_ast(node: gast.AST) -> ast.AST:
