@@ -1,6 +1,7 @@
 """autocond: Python control flow on traced values, for `jax.jit`."""
 
 from autocond import errors as errors
+from autocond._api import Jitted as Jitted
 from autocond._api import convert as convert
 from autocond._api import jit as jit
 from autocond._api import to_source as to_source
@@ -8,5 +9,6 @@ from autocond._library import convert_module as convert_module
 from autocond._library import do_not_convert as do_not_convert
 from autocond._source import transform_source as transform_source
 
-__all__ = ["convert", "convert_module", "do_not_convert", "errors", "jit", "to_source", "transform_source"]
+__all__ = ["Jitted", "convert", "convert_module", "do_not_convert", "errors", "jit", "to_source",
+           "transform_source"]
 __version__ = "0.1.0"

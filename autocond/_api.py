@@ -7,7 +7,7 @@ import functools
 import types
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 import jax
 
@@ -23,6 +23,20 @@ _converted_code: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # The converted function is kept on the user's function: it refers back to it (`__wrapped__`),
 # so a global cache would keep both alive forever, while this cycle is collected with them.
 _CONVERTED = "__autocond_converted__"
+
+P = ParamSpec("P")
+R = TypeVar("R", covariant=True)
+
+
+class Jitted(Protocol, Generic[P, R]):
+    """What `jit` gives: the `jax.jit` object of the converted function, called as it is."""
+
+    __wrapped__: Callable[P, R]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+    def lower(self, *args: Any, **kwargs: Any) -> Any: ...
+    def trace(self, *args: Any, **kwargs: Any) -> Any: ...
+    def eval_shape(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 def _runs_converted_code(fn: types.FunctionType) -> bool:
@@ -77,7 +91,7 @@ def _converted_code_of(fn: types.FunctionType) -> types.CodeType:
     return code
 
 
-def convert(fn: Callable, *, max_trips: int | None = None) -> Callable:
+def convert(fn: Callable[P, R], *, max_trips: int | None = None) -> Callable[P, R]:
     """`fn` with its control flow converted, not jitted: a function, or a bound method, a
     `functools.partial` or a callable object (an `equinox.Module`: its `__call__`) around one.
 
@@ -105,6 +119,15 @@ def _bounded(converted: Callable, max_trips: int | None) -> Callable:
             return converted(*args, **kwargs)
 
     return bounded
+
+
+@overload
+def jit(fn: Callable[P, R], /, *, max_trips: int | None = None, **jit_kwargs: Any) -> Jitted[P, R]: ...
+
+
+@overload
+def jit(fn: None = None, /, *, max_trips: int | None = None,
+        **jit_kwargs: Any) -> Callable[[Callable[P, R]], Jitted[P, R]]: ...
 
 
 def jit(fn: Callable | None = None, /, *, max_trips: int | None = None, **jit_kwargs: Any) -> Any:
