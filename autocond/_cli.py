@@ -11,6 +11,7 @@ import sys
 import tempfile
 import tokenize
 
+import autocond
 from autocond import errors
 from autocond._source import function_names, transform_source
 
@@ -44,6 +45,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The command's parser, and that of `convert`."""
     parser = argparse.ArgumentParser(
         prog="autocond", description="Convert Python control flow on traced JAX values, in source files.")
+    parser.add_argument("--version", action="version", version=f"autocond {autocond.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     convert = commands.add_parser(
         "convert", help="convert the @autocond.jit / @autocond.convert functions of Python files",

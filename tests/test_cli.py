@@ -7,6 +7,7 @@ import inspect
 import io
 import os
 import stat
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -656,3 +657,22 @@ def test_help_exits_0(capsys):
     assert main(["convert", "--help"]) == 0
     out = capsys.readouterr().out
     assert "several files or a directory\nneed a mode: --in-place, -o DIR, --diff or --check." in out
+
+
+def test_the_command_converts_without_importing_jax(tmp_path):
+    # Source-only work: starting the command, and converting, import no JAX (nor autocond's runtime)
+    path = tmp_path / "model.py"
+    path.write_text("import autocond\n\n\n@autocond.jit\ndef f(x):\n    if x > 0:\n        x = -x\n"
+                    "    return x\n")
+    script = ("import sys\nfrom autocond._cli import main\nstatus = main(['convert', '-i', sys.argv[1]])\n"
+              "print(status, sorted(m for m in sys.modules\n"
+              "                     if m == 'jax' or m.startswith('autocond.operators')))")
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split("\n")[0] == "0 []", result.stdout + result.stderr
+    assert "ac__.if_stmt(x > 0" in path.read_text()
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"autocond {autocond.__version__}\n"
