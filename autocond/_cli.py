@@ -16,7 +16,7 @@ from autocond import errors
 from autocond._source import function_names, transform_source
 
 # Exit codes, as black uses them.
-OK, CHANGED, USAGE, FAILED = 0, 1, 2, 123
+OK, CHANGED, USAGE, FAILED, ABORTED = 0, 1, 2, 123, 130
 # Directories not searched for files, besides hidden ones and `*.egg-info`.
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "build", "dist", "venv"})
 # A progress bar is shown from this many files on, when standard error is a terminal.
@@ -66,6 +66,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
     mode.add_argument("--check", action="store_true",
                       help="write nothing; exit with 1 if some file would change")
+    convert.add_argument("-q", "--quiet", action="store_true",
+                         help="report only the files that failed (no progress, no summary)")
     return parser, convert
 
 
@@ -99,7 +101,8 @@ def _files(paths: list[str]) -> list[str]:
             continue
         for root, directories, names in os.walk(path):
             directories[:] = sorted(d for d in directories if not _skipped(d))
-            files += [os.path.join(root, name) for name in sorted(names) if name.endswith(".py")]
+            files += [os.path.join(root, name) for name in sorted(names)
+                      if name.endswith(".py") and os.path.isfile(os.path.join(root, name))]  # no FIFO
     return list(dict.fromkeys(files))
 
 
@@ -119,6 +122,8 @@ def _destinations(args: argparse.Namespace, files: list[str]) -> list[str | None
 def _read(path: str) -> bytes:
     if path == _STDIN:
         return sys.stdin.buffer.read()
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO or device would block or never end
+        raise _FileError("not a regular file")
     with open(path, "rb") as f:
         return f.read()
 
@@ -142,9 +147,10 @@ def _verify(text: str, path: str) -> None:
                          f"line {e.lineno}: {e.msg}") from None
 
 
-def _write(path: str, data: bytes, mode: int) -> None:
+def _write(path: str, data: bytes, mode: int, owner: tuple[int, int] | None = None) -> None:
     """Replace the file at `path` (through links) with `data`, atomically: a temporary file in
-    the same directory, flushed to disk, then renamed over it; `path` is whole at any time."""
+    the same directory, flushed to disk, then renamed over it; `path` is whole at any time. It
+    gets the permissions `mode`, and the `owner` (user, group) of the file it replaces."""
     path = os.path.realpath(path)
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
@@ -155,6 +161,8 @@ def _write(path: str, data: bytes, mode: int) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temporary, mode)
+        if owner is not None and owner != (os.getuid(), os.getgid()):
+            os.chown(temporary, *owner)  # root rewriting another user's file
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -190,11 +198,14 @@ def _problem(path: str, e: Exception) -> str:
 class _Report:
     """Messages on standard error, counts, and in a terminal a progress bar."""
 
-    def __init__(self, total: int, bar: bool):
-        self.total, self.bar = total, bar
+    def __init__(self, total: int, bar: bool, quiet: bool = False):
+        self.total, self.bar, self.quiet = total, bar, quiet
         self.counts = {"converted": 0, "unchanged": 0, "failed": 0}
 
-    def say(self, message: str) -> None:
+    def say(self, message: str, news: bool = False) -> None:
+        """Tell `message`; unless `--quiet` where it is `news` (a file converted, the summary)."""
+        if news and self.quiet:
+            return
         self._clear()
         print(message, file=sys.stderr)
         self._draw()
@@ -205,7 +216,8 @@ class _Report:
 
     def finish(self, check: bool) -> None:
         self._clear()
-        print(_summary(**self.counts, check=check), file=sys.stderr)
+        if not self.quiet:
+            print(_summary(**self.counts, check=check), file=sys.stderr)
 
     def _draw(self) -> None:
         if self.bar:
@@ -252,12 +264,18 @@ def _convert(path: str, destination: str | None, args: argparse.Namespace, repor
             sys.stdout.buffer.write(output)
             sys.stdout.buffer.flush()
         elif destination is not None and (changed or not args.in_place):
-            _write(destination, output, _mode(path))
+            owner = None
+            if args.in_place:
+                status = os.stat(path)
+                if not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+                    raise _FileError("read-only: not rewritten (make it writable to convert it in place)")
+                owner = (status.st_uid, status.st_gid)
+            _write(destination, output, _mode(path), owner)
     except Exception as e:
         report.say(_problem(name, e))
         return "failed"
     if changed and (args.check or args.in_place or args.output):
-        report.say(f"{'would convert' if args.check else 'converted'} {name}")
+        report.say(f"{'would convert' if args.check else 'converted'} {name}", news=True)
     return "converted" if changed else "unchanged"
 
 
@@ -273,11 +291,15 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE if exit.code else OK
     files = _files(args.paths)
     quiet_stdout = args.in_place or args.output or args.check  # the modes a progress bar cannot disturb
-    bar = bool(quiet_stdout) and len(files) >= PROGRESS_BAR_FILES and sys.stderr.isatty()
-    report = _Report(len(files), bar)
+    bar = bool(quiet_stdout) and len(files) >= PROGRESS_BAR_FILES and sys.stderr.isatty() and not args.quiet
+    report = _Report(len(files), bar, args.quiet)
     defined = set()
-    for path, destination in zip(files, _destinations(args, files)):
-        report.count(_convert(path, destination, args, report, defined))
+    try:
+        for path, destination in zip(files, _destinations(args, files)):
+            report.count(_convert(path, destination, args, report, defined))
+    except KeyboardInterrupt:  # each file is written whole or not at all
+        report.say("Aborted!")
+        return ABORTED
     # Not told where some file failed: the name may be in that file.
     missing = [] if report.counts["failed"] else [name for name in args.functions if name not in defined]
     for name in missing:

@@ -608,9 +608,9 @@ def test_an_interrupted_write_leaves_the_file_intact(tmp_path, source_file, monk
     if isinstance(interruption, OSError):
         assert main(["convert", "-i", str(source_file)]) == 123
         assert capsys.readouterr().err == f"{source_file}: No space left on device\n1 file failed\n"
-    else:
-        with pytest.raises(KeyboardInterrupt):
-            main(["convert", "-i", str(source_file)])
+    else:  # Ctrl-C: no traceback
+        assert main(["convert", "-i", str(source_file)]) == 130
+        assert capsys.readouterr().err == "Aborted!\n"
     assert source_file.read_text() == MODULE
     assert os.listdir(tmp_path) == ["model.py"]  # the temporary file is gone
 
@@ -676,3 +676,37 @@ def test_the_command_converts_without_importing_jax(tmp_path):
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"autocond {autocond.__version__}\n"
+
+
+def test_a_fifo_is_not_read(tmp_path, capsys):
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    assert main(["convert", "--check", str(tmp_path)]) == 0  # not among a directory's files
+    assert capsys.readouterr().err == "no Python files found\n"
+    assert main(["convert", "--check", str(fifo)]) == 123  # given by name: said so, not opened
+    assert capsys.readouterr().err == f"{fifo}: not a regular file\n1 file failed\n"
+
+
+def test_in_place_refuses_a_read_only_file(source_file, capsys):
+    source_file.chmod(0o444)
+    assert main(["convert", "-i", str(source_file)]) == 123
+    assert capsys.readouterr().err == (f"{source_file}: read-only: not rewritten (make it writable to "
+                                       "convert it in place)\n1 file failed\n")
+    assert source_file.read_text() == MODULE
+
+
+def test_quiet_reports_only_failures(tmp_path, source_file, capsys):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(:\n")
+    assert main(["convert", "-q", "-i", str(source_file), str(broken)]) == 123
+    err = capsys.readouterr().err
+    assert err.startswith(f"{broken}:1:") and err.count("\n") == 1, err  # the failure alone
+    assert "ac__" in source_file.read_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="only root can give a file away")
+def test_in_place_keeps_the_owner(source_file):
+    os.chown(source_file, 4321, 4321)
+    assert main(["convert", "-i", str(source_file)]) == 0
+    assert "ac__" in source_file.read_text()
+    assert (source_file.stat().st_uid, source_file.stat().st_gid) == (4321, 4321)
