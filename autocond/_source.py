@@ -138,6 +138,7 @@ def _decorators(fn: gast.FunctionDef, kinds: list[str | None], qualname: str,
     return kept
 
 
+@_transpiler.room_to_recurse()  # deep expressions: CPython compiles about 900 levels
 def transform_source(text: str, filename: str = "<string>", *, functions: Collection[str] = (),
                      all_functions: bool = False) -> str:
     """`text` with its `autocond`-decorated functions converted (see the module docstring).
@@ -168,15 +169,15 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
         decorators = _decorators(node, kinds, qualname, filename)
         comments = _comments_by_statement(node, lines[first - 1:node.end_lineno], first, filename)
-        with _transpiler.collections_paused():
+        indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
+        with _transpiler.converting(qualname, f"{filename}:{node.lineno}"):  # its unparsing too
             in_class = "." in qualname and not qualname.rpartition(".")[0].endswith("<locals>")
             tree = _transpiler.convert_tree(node, Context.of(node, qualname, filename, 1, in_class=in_class,
                                                              library_names=library_names))
-        indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
-        if _uses_runtime(tree):
-            covered.append((node.lineno, node.end_lineno))
             tree.decorator_list = decorators
-            code = _unparse_with_comments(tree, comments).split("\n")
+            code = _unparse_with_comments(tree, comments).split("\n") if _uses_runtime(tree) else None
+        if code is not None:
+            covered.append((node.lineno, node.end_lineno))
             edits.append((first, node.end_lineno, [indent + line if line else "" for line in code]))
         elif any(kinds):  # nothing to convert but our decorators: only they change
             above, _ = comments.get(node.lineno, ([], None))

@@ -6,6 +6,7 @@ import ast
 import contextlib
 import dataclasses
 import gc
+import sys
 import types
 from collections.abc import Callable, Iterator
 
@@ -146,30 +147,50 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     return origin.place(trees.to_ast(node), ctx.first_line)
 
 
+# Recursion the walks of a conversion may need: a few frames per level of the deepest
+# expression or nest of generated functions, for code CPython itself compiles (about 900
+# levels of `a + b + ...`).
+_RECURSION_LIMIT = 10_000
+
+
 @contextlib.contextmanager
-def collections_paused() -> Iterator[None]:
-    """No garbage collection while converting: a large function's conversion makes hundreds
-    of thousands of nodes, which would start several collections, each scanning every object
-    the program holds (all of JAX's); one after it does the same work once."""
+def room_to_recurse() -> Iterator[None]:
+    """Room for the recursion of walks over deep code (`_RECURSION_LIMIT`)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@contextlib.contextmanager
+def converting(qualname: str, where: str) -> Iterator[None]:
+    """The conditions of converting the function `qualname` (at `where`, `file:line`): no
+    garbage collection (a large function's conversion makes hundreds of thousands of nodes,
+    which would start several collections, each scanning every object the program holds, all
+    of JAX's; one after it does the same work once), and room to recurse, beyond which a clear
+    error."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        with room_to_recurse():
+            yield
+    except RecursionError:
+        raise errors.ConversionError(
+            f"`{qualname}` ({where}) nests too deeply to convert: an expression, or the functions "
+            "autocond generates for the code after each `return` under a condition (each inside the "
+            "one before), nest deeper than Python's recursion allows. Split the function or the "
+            "expression, or return once at the end.") from None
     finally:
         if enabled:
             gc.enable()
 
 
 def convert_function(fn: types.FunctionType) -> Converted:
-    node, source = parsing.parse_function(fn)
-    ctx = Context.of(node, fn.__qualname__, source.filename, source.first_line, namespace=fn.__globals__,
-                     in_class="__class__" in fn.__code__.co_freevars)
-    try:
-        with collections_paused():
-            tree = convert_tree(node, ctx)
-            return Converted(loader.compile_function(tree, fn), tree)
-    except RecursionError:  # the generated code nests a function per early `return` it follows
-        raise errors.ConversionError(
-            f"`{fn.__qualname__}` ({source.filename}:{source.first_line}) nests too deeply once converted: "
-            "the code after each `return` under a condition runs in a function of its own, inside the "
-            "one before. Split the function, or return once at the end.") from None
+    with converting(fn.__qualname__, f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}"):
+        node, source = parsing.parse_function(fn)
+        ctx = Context.of(node, fn.__qualname__, source.filename, source.first_line, namespace=fn.__globals__,
+                         in_class="__class__" in fn.__code__.co_freevars)
+        tree = convert_tree(node, ctx)
+        return Converted(loader.compile_function(tree, fn), tree)

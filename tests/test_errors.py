@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import pytest
 
 import autocond
-from autocond import errors
+from autocond import _transpiler, errors
 from tests.support import assert_matches_python, line_of
 
 
@@ -534,8 +534,9 @@ def test_a_dict_key_a_traced_loop_sets_first_when_it_runs_zero_times_is_a_clear_
         autocond.jit(fn)(F(2.0), jnp.int32(3))
 
 
-def test_a_function_nesting_too_deeply_once_converted_is_a_clear_error(tmp_path):
-    # Each early `return` under a condition nests the rest of the function one level deeper.
+def test_a_function_nesting_too_deeply_once_converted_is_a_clear_error(tmp_path, monkeypatch):
+    # Each early `return` under a condition nests the rest of the function one level deeper
+    # (here deeper than a recursion limit lowered for the test).
     lines = ["def guarded(x):"]
     for k in range(80):
         lines += [f"    if x > {k}:", f"        return x * {k}", f"    x = x + {k}"]
@@ -549,13 +550,30 @@ def test_a_function_nesting_too_deeply_once_converted_is_a_clear_error(tmp_path)
         depth, frame = depth + 1, frame.f_back
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(depth + 250)  # 80 levels need more
+    monkeypatch.setattr(_transpiler, "_RECURSION_LIMIT", depth + 250)
     try:
         with pytest.raises(errors.ConversionError, match=(
-                f"`guarded` \\({re.escape(str(path))}:1\\) nests too deeply once converted: the code after "
-                "each `return` under a condition runs in a function of its own.*Split the function")):
+                f"`guarded` \\({re.escape(str(path))}:1\\) nests too deeply to convert: an expression, or "
+                "the functions autocond generates for the code after each `return` under a condition.*Split "
+                "the function")):
             autocond.convert(module.guarded)
     finally:
         sys.setrecursionlimit(limit)
+    assert autocond.convert(module.guarded)(jnp.float32(0.5)) == module.guarded(0.5)  # with room to recurse
+
+
+@pytest.mark.parametrize("terms", [500, 900])
+def test_an_expression_as_deep_as_python_compiles_converts(terms, tmp_path):
+    source = "def f(x):\n    if x > 0:\n        x = " + " + ".join(["x"] * terms) + "\n    return x\n"
+    converted = autocond.transform_source(source, all_functions=True)  # was a RecursionError from 250
+    compile(converted, "deep.py", "exec")
+    assert "ac__.if_stmt(x > 0" in converted
+    path = tmp_path / f"deep_{terms}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert autocond.jit(module.f)(jnp.float32(1.0)) == module.f(1.0) == terms
 
 
 def test_a_nonlocal_a_jitted_function_leaves_traced():
