@@ -92,15 +92,18 @@ def _skipped(directory: str) -> bool:
     return directory.startswith(".") or directory.endswith(".egg-info") or directory in SKIPPED_DIRECTORIES
 
 
-def _files(paths: list[str]) -> list[str]:
-    """`paths`, each directory replaced by the `*.py` files under it, in sorted order."""
+def _files(paths: list[str], output: str | None = None) -> list[str]:
+    """`paths`, each directory replaced by the `*.py` files under it, in sorted order (not
+    those of the `output` directory: the command's own output)."""
+    avoided = os.path.realpath(output) if output else None
     files = []
     for path in paths:
         if path == _STDIN or not os.path.isdir(path):
             files.append(path)  # a file that cannot be read is reported when converted
             continue
         for root, directories, names in os.walk(path):
-            directories[:] = sorted(d for d in directories if not _skipped(d))
+            directories[:] = sorted(d for d in directories if not _skipped(d)
+                                    and os.path.realpath(os.path.join(root, d)) != avoided)
             files += [os.path.join(root, name) for name in sorted(names)
                       if name.endswith(".py") and os.path.isfile(os.path.join(root, name))]  # no FIFO
     return list(dict.fromkeys(files))
@@ -289,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             convert.error(problem)
     except SystemExit as exit:
         return USAGE if exit.code else OK
-    files = _files(args.paths)
+    files = _files(args.paths, args.output)
     quiet_stdout = args.in_place or args.output or args.check  # the modes a progress bar cannot disturb
     bar = bool(quiet_stdout) and len(files) >= PROGRESS_BAR_FILES and sys.stderr.isatty() and not args.quiet
     report = _Report(len(files), bar, args.quiet)

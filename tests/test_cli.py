@@ -710,3 +710,11 @@ def test_in_place_keeps_the_owner(source_file):
     assert main(["convert", "-i", str(source_file)]) == 0
     assert "ac__" in source_file.read_text()
     assert (source_file.stat().st_uid, source_file.stat().st_gid) == (4321, 4321)
+
+
+def test_output_inside_the_input_directory_is_not_converted_again(tmp_path, source_file, capsys):
+    out = tmp_path / "converted"
+    for _ in range(2):
+        assert main(["convert", "-o", str(out), str(tmp_path)]) == 0
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py")) == [
+        "converted/model.py", "model.py"]
