@@ -68,6 +68,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                       help="write nothing; exit with 1 if some file would change")
     convert.add_argument("-q", "--quiet", action="store_true",
                          help="report only the files that failed (no progress, no summary)")
+    convert.add_argument("--stdin-filename", metavar="NAME",
+                         help="the name standard input is reported and converted under (an editor's file)")
     return parser, convert
 
 
@@ -249,7 +251,7 @@ def _convert(path: str, destination: str | None, args: argparse.Namespace, repor
              defined: set[str]) -> str:
     """Convert the file at `path` as `args` ask; its outcome: converted, unchanged or failed.
     Where `args` choose functions by name, adds the names the file defines to `defined`."""
-    name = "<stdin>" if path == _STDIN else path
+    name = (args.stdin_filename or "<stdin>") if path == _STDIN else path
     try:
         data = _read(path)
         text, encoding = _decode(data)

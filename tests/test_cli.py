@@ -414,6 +414,12 @@ def test_standard_input_to_standard_output(monkeypatch, capsys):
     assert capsys.readouterr().out == autocond.transform_source(MODULE)
 
 
+def test_standard_input_named_as_an_editors_file(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"def f(:\n")))
+    assert main(["convert", "--stdin-filename", "src/model.py", "-"]) == 123
+    assert capsys.readouterr().err.startswith("src/model.py:1:")
+
+
 def test_in_place_keeps_the_mode_and_leaves_unchanged_files_alone(tmp_path, source_file, capsys):
     source_file.chmod(0o751)
     plain = tmp_path / "plain.py"
