@@ -6,10 +6,13 @@ import argparse
 import difflib
 import io
 import os
+import re
 import stat
 import sys
 import tempfile
 import tokenize
+import tomllib
+from typing import Any
 
 import autocond
 from autocond import errors
@@ -66,6 +69,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
     mode.add_argument("--check", action="store_true",
                       help="write nothing; exit with 1 if some file would change")
+    convert.add_argument("--exclude", metavar="REGEX",
+                         help="leave out the files and directories (`/sub/`) below the directories given "
+                              "that REGEX matches, instead of the default ones (hidden, build...)")
+    convert.add_argument("--extend-exclude", metavar="REGEX",
+                         help="also leave out those REGEX matches")
     convert.add_argument("-q", "--quiet", action="store_true",
                          help="report only the files that failed (no progress, no summary)")
     convert.add_argument("--stdin-filename", metavar="NAME",
@@ -94,21 +102,68 @@ def _skipped(directory: str) -> bool:
     return directory.startswith(".") or directory.endswith(".egg-info") or directory in SKIPPED_DIRECTORIES
 
 
-def _files(paths: list[str], output: str | None = None) -> list[str]:
-    """`paths`, each directory replaced by the `*.py` files under it, in sorted order (not
-    those of the `output` directory: the command's own output)."""
+def _files(paths: list[str], output: str | None = None, exclude: re.Pattern | None = None,
+           extend_exclude: re.Pattern | None = None) -> list[str]:
+    """`paths`, each directory replaced by the `*.py` files under it, in sorted order: not
+    those of the `output` directory (the command's own output), nor those whose path below
+    the directory given (`/sub/name.py`, a directory's with a `/` after it) `exclude` (else
+    the default skipped directories) or `extend_exclude` matches. Paths given are kept."""
     avoided = os.path.realpath(output) if output else None
+
+    def excluded(root: str, name: str, top: str, directory: bool) -> bool:
+        below = "/" + os.path.relpath(os.path.join(root, name), top).replace(os.sep, "/") + "/" * directory
+        default = _skipped(name) if directory else False
+        return ((exclude.search(below) is not None) if exclude else default) or bool(
+            extend_exclude and extend_exclude.search(below))
+
     files = []
     for path in paths:
         if path == _STDIN or not os.path.isdir(path):
             files.append(path)  # a file that cannot be read is reported when converted
             continue
         for root, directories, names in os.walk(path):
-            directories[:] = sorted(d for d in directories if not _skipped(d)
+            directories[:] = sorted(d for d in directories if not excluded(root, d, path, True)
                                     and os.path.realpath(os.path.join(root, d)) != avoided)
             files += [os.path.join(root, name) for name in sorted(names)
-                      if name.endswith(".py") and os.path.isfile(os.path.join(root, name))]  # no FIFO
+                      if name.endswith(".py") and os.path.isfile(os.path.join(root, name))  # no FIFO
+                      and not excluded(root, name, path, False)]
     return list(dict.fromkeys(files))
+
+
+_SETTINGS = ("exclude", "extend-exclude")  # what `[tool.autocond]` may set
+
+
+def _excludes(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[re.Pattern | None, ...]:
+    """`--exclude` and `--extend-exclude`, or else those `[tool.autocond]` sets, compiled."""
+    settings = _settings(args.paths)
+    unknown = sorted(set(settings) - set(_SETTINGS))
+    if unknown:
+        parser.error(f"[tool.autocond] in pyproject.toml: unknown setting {unknown[0]!r} "
+                     f"(known: {', '.join(_SETTINGS)})")
+    patterns = []
+    for name, given in zip(_SETTINGS, (args.exclude, args.extend_exclude)):
+        pattern = given if given is not None else settings.get(name)
+        try:
+            patterns.append(re.compile(pattern) if pattern else None)
+        except re.error as e:
+            parser.error(f"--{name} {pattern!r}: not a regular expression: {e}")
+    return tuple(patterns)
+
+
+def _settings(paths: list[str]) -> dict[str, Any]:
+    """The `[tool.autocond]` table of the `pyproject.toml` nearest above the paths given (the
+    directory they share, or a parent of it), as black finds its own."""
+    given = [os.path.abspath(p) for p in paths if p != _STDIN] or [os.getcwd()]
+    directory = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in given])
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate):
+            with open(candidate, "rb") as f:
+                return tomllib.load(f).get("tool", {}).get("autocond", {})
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return {}
+        directory = parent
 
 
 def _destinations(args: argparse.Namespace, files: list[str]) -> list[str | None]:
@@ -292,9 +347,10 @@ def main(argv: list[str] | None = None) -> int:
         problem = _usage_problem(args)
         if problem:
             convert.error(problem)
+        excludes = _excludes(args, convert)
     except SystemExit as exit:
         return USAGE if exit.code else OK
-    files = _files(args.paths, args.output)
+    files = _files(args.paths, args.output, *excludes)
     quiet_stdout = args.in_place or args.output or args.check  # the modes a progress bar cannot disturb
     bar = bool(quiet_stdout) and len(files) >= PROGRESS_BAR_FILES and sys.stderr.isatty() and not args.quiet
     report = _Report(len(files), bar, args.quiet)

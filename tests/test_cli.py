@@ -724,3 +724,32 @@ def test_output_inside_the_input_directory_is_not_converted_again(tmp_path, sour
         assert main(["convert", "-o", str(out), str(tmp_path)]) == 0
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py")) == [
         "converted/model.py", "model.py"]
+
+
+def _tree_of_modules(root: Path) -> None:
+    for name in ("a.py", "gen/b.py", "build/c.py", "pkg/d_test.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(MODULE)
+
+
+@pytest.mark.parametrize("options, settings, converted", [
+    ([], "", ["a.py", "gen/b.py", "pkg/d_test.py"]),  # `build` by default
+    (["--exclude", "/gen/"], "", ["a.py", "build/c.py", "pkg/d_test.py"]),  # instead of the default
+    (["--extend-exclude", r"_test\.py$"], "", ["a.py", "gen/b.py"]),  # besides it
+    ([], 'extend-exclude = "/gen/"\n', ["a.py", "pkg/d_test.py"]),  # set in pyproject.toml
+    (["--extend-exclude", "/pkg/"], 'extend-exclude = "/gen/"\n', ["a.py", "gen/b.py"]),  # the option wins
+], ids=["default", "exclude", "extend-exclude", "pyproject", "option-over-pyproject"])
+def test_excluded_files(tmp_path, capsys, options, settings, converted):
+    _tree_of_modules(tmp_path / "src")
+    if settings:
+        (tmp_path / "pyproject.toml").write_text("[tool.autocond]\n" + settings)
+    assert main(["convert", "--check", *options, str(tmp_path / "src")]) == 1
+    err = capsys.readouterr().err
+    assert sorted(line.removeprefix(f"would convert {tmp_path / 'src'}/") for line in err.splitlines()
+                  if line.startswith("would convert")) == converted
+
+
+def test_an_unknown_setting_is_a_usage_error(tmp_path, source_file, capsys):
+    (tmp_path / "pyproject.toml").write_text("[tool.autocond]\nexclud = 'x'\n")
+    assert main(["convert", "--check", str(source_file)]) == 2
+    assert "[tool.autocond] in pyproject.toml: unknown setting 'exclud'" in capsys.readouterr().err
