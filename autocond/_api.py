@@ -31,7 +31,8 @@ R = TypeVar("R", covariant=True)
 class Jitted(Protocol, Generic[P, R]):
     """What `jit` gives: the `jax.jit` object of the converted function, called as it is."""
 
-    __wrapped__: Callable[P, R]
+    @property
+    def __wrapped__(self) -> Callable[P, R]: ...
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
     def lower(self, *args: Any, **kwargs: Any) -> Any: ...
@@ -43,10 +44,10 @@ def _runs_converted_code(fn: types.FunctionType) -> bool:
     """Whether `fn` is converted already: by `convert` (the runtime is a cell of its closure)
     or by the command (a global of its module), so converting it again would convert what
     autocond generated."""
-    code = fn.__code__
+    code, closure = fn.__code__, fn.__closure__ or ()
     if loader.RUNTIME_NAME in code.co_freevars:
         try:
-            return fn.__closure__[code.co_freevars.index(loader.RUNTIME_NAME)].cell_contents is operators
+            return closure[code.co_freevars.index(loader.RUNTIME_NAME)].cell_contents is operators
         except ValueError:  # an empty cell: a user's variable of that name
             return False
     return loader.RUNTIME_NAME in code.co_names and fn.__globals__.get(loader.RUNTIME_NAME) is operators
@@ -155,5 +156,5 @@ def to_source(fn: Callable) -> str:
     if not _runs_converted_code(fn):
         return ast.unparse(_transpiler.convert_function(fn).tree)
     if loader.RUNTIME_NAME in fn.__code__.co_freevars:  # made by `convert`, from `__wrapped__`
-        return to_source(fn.__wrapped__)
+        return to_source(fn.__dict__["__wrapped__"])
     return parsing.function_source(fn).text  # the command's output: it runs as written

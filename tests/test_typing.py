@@ -53,3 +53,11 @@ def test_convert_and_jit_keep_the_signature(tmp_path):
     assert any('Missing positional argument "n"' in line for line in lines), out
     assert not any("lower" in line for line in lines), out  # the `jax.jit` object's methods are there
     assert pathlib.Path(__file__).parent.parent.joinpath("autocond", "py.typed").exists()
+
+
+def test_the_public_api_type_checks(tmp_path):
+    (tmp_path / "mypy.ini").write_text(_SETTINGS)
+    package = pathlib.Path(__file__).parent.parent / "autocond"
+    out, _, status = mypy_api.run([str(package / "__init__.py"), str(package / "_api.py"), "--config-file",
+                                   str(tmp_path / "mypy.ini"), "--cache-dir", str(tmp_path / "cache")])
+    assert status == 0, out
