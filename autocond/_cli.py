@@ -135,7 +135,10 @@ _SETTINGS = ("exclude", "extend-exclude")  # what `[tool.autocond]` may set
 
 def _excludes(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[re.Pattern | None, ...]:
     """`--exclude` and `--extend-exclude`, or else those `[tool.autocond]` sets, compiled."""
-    settings = _settings(args.paths)
+    try:
+        settings = _settings(args.paths)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        parser.error(f"cannot read pyproject.toml: {e}")
     unknown = sorted(set(settings) - set(_SETTINGS))
     if unknown:
         parser.error(f"[tool.autocond] in pyproject.toml: unknown setting {unknown[0]!r} "

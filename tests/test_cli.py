@@ -753,3 +753,9 @@ def test_an_unknown_setting_is_a_usage_error(tmp_path, source_file, capsys):
     (tmp_path / "pyproject.toml").write_text("[tool.autocond]\nexclud = 'x'\n")
     assert main(["convert", "--check", str(source_file)]) == 2
     assert "[tool.autocond] in pyproject.toml: unknown setting 'exclud'" in capsys.readouterr().err
+
+
+def test_a_broken_pyproject_is_a_usage_error(tmp_path, source_file, capsys):
+    (tmp_path / "pyproject.toml").write_text("[tool.autocond\n")
+    assert main(["convert", "--check", str(source_file)]) == 2
+    assert "cannot read pyproject.toml: " in capsys.readouterr().err
