@@ -135,6 +135,9 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     """The converted function, as an `ast` tree with the file's lines (`ctx.first_line` is
     that of the function's line 1)."""
     node.decorator_list = []  # the function object the decorators were given is converted
+    first = node.body[0]
+    docstring = first if isinstance(first, gast.Expr) and isinstance(first.value, gast.Constant) \
+        and isinstance(first.value.value, str) else None
     current: set[str] = set()  # the analyses whose annotations describe the tree
     for step in PIPELINE:
         if not step.needed(node, ctx):
@@ -144,6 +147,9 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
         if not step.keeps_analyses and current:
             activity.forget(node)  # the summaries of the statements changed
             current.clear()
+    if docstring is not None and any(stmt is docstring for stmt in node.body[1:]):
+        # Before what the passes put first (placeholders, flags): else it is no docstring.
+        node.body = [docstring, *(stmt for stmt in node.body if stmt is not docstring)]
     return origin.place(trees.to_ast(node), ctx.first_line)
 
 

@@ -759,3 +759,11 @@ def test_a_broken_pyproject_is_a_usage_error(tmp_path, source_file, capsys):
     (tmp_path / "pyproject.toml").write_text("[tool.autocond\n")
     assert main(["convert", "--check", str(source_file)]) == 2
     assert "cannot read pyproject.toml: " in capsys.readouterr().err
+
+
+def test_docstrings_stay_docstrings(tmp_path):
+    text = ('import autocond\n\n\n@autocond.jit\ndef f(x, n):\n    """Sums."""\n    for i in range(n):\n'
+            '        if i > 3:\n            y = i\n    return y\n')
+    namespace = {}
+    exec(compile(autocond.transform_source(text), "model.py", "exec"), namespace)
+    assert namespace["f"].__wrapped__.__doc__ == "Sums."

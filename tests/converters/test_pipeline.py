@@ -38,3 +38,19 @@ def test_generated_statements_have_locations():
         """)
     assert ast.unparse(converted).startswith("def f(x):\n    y = ac__.Undefined('y')\n")
     assert all(s.lineno >= 1 for s in ast.walk(converted) if isinstance(s, ast.stmt))
+
+
+def test_the_docstring_stays_first():
+    # before the placeholder of `y` (which the loop may leave unbound) and the return's flag
+    converted = tree('''
+        def f(x, n):
+            """Doubles x."""
+            for i in range(n):
+                if i > 3:
+                    y = i
+            if x > 0:
+                return x
+            return y
+        ''')
+    assert ast.get_docstring(converted) == "Doubles x."
+    assert "y = ac__.Undefined('y')" in ast.unparse(converted)
