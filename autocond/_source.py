@@ -237,9 +237,14 @@ def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int, f
     return comments
 
 
+# Comments that tools read on the line they end: noqa, type: ignore, pragma, pylint...
+_PRAGMA = re.compile(r"#\s*(noqa|type:|pytype:|pragma\b|pylint:|mypy:|pyright:|fmt:)")
+
+
 def _unparse_with_comments(tree: ast.FunctionDef, comments: _Comments) -> str:
     """`tree`'s code with `comments` put back: each at the end of its statement's line when the
-    statement became one statement, else above the first statement made from it."""
+    statement became one statement (a pragma: the last one made from it), else above the
+    first statement made from it."""
     code = ast.unparse(tree)
     statements = [n for n in traversal.walk(tree) if isinstance(n, ast.stmt)]
     shown = [n for n in traversal.walk(ast.parse(code)) if isinstance(n, ast.stmt)]  # their lines in `code`
@@ -252,8 +257,10 @@ def _unparse_with_comments(tree: ast.FunctionDef, comments: _Comments) -> str:
         made = sorted(made_from.get(line, []), key=lambda s: s.lineno)
         if not made:
             continue  # nothing is left of the statement
-        if end and len(made) == 1:
-            lines[_head_end(made[0]) - 1] += "  " + end
+        if end and (len(made) == 1 or _PRAGMA.match(end)):
+            # A pragma applies to its line: it ends the last one made (the call of a converted
+            # `if` or loop, the assignment of a lowered `return`'s value).
+            lines[_head_end(made[-1]) - 1] += "  " + end
         elif end:
             above = above + [end]
         top = min([made[0].lineno] + [d.lineno for d in getattr(made[0], "decorator_list", [])])

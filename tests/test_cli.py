@@ -767,3 +767,16 @@ def test_docstrings_stay_docstrings(tmp_path):
     namespace = {}
     exec(compile(autocond.transform_source(text), "model.py", "exec"), namespace)
     assert namespace["f"].__wrapped__.__doc__ == "Sums."
+
+
+def test_pragmas_stay_on_the_line_they_apply_to():
+    text = ("import autocond\n\n\n@autocond.jit\ndef f(x, n):\n    if x > 0:  # type: ignore[operator]\n"
+            "        x = x * 2  # noqa: E501\n    for i in range(n):  # pragma: no cover\n        x = x + i\n"
+            "    return x  # an ordinary comment\n")
+    out = autocond.transform_source(text)
+    lines = out.splitlines()
+    assert "    x = ac__.if_stmt(x > 0, if_true, None, (x,), ('x',))  # type: ignore[operator]" in lines
+    assert "        x = x * 2  # noqa: E501" in lines
+    assert any(line.startswith("    x = ac__.for_stmt(") and line.endswith("  # pragma: no cover")
+               for line in lines)
+    assert not any(line.strip().startswith("#") for line in lines)  # none alone on a line
