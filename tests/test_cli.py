@@ -780,3 +780,9 @@ def test_pragmas_stay_on_the_line_they_apply_to():
     assert any(line.startswith("    x = ac__.for_stmt(") and line.endswith("  # pragma: no cover")
                for line in lines)
     assert not any(line.strip().startswith("#") for line in lines)  # none alone on a line
+
+
+def test_a_comment_at_a_del_is_kept():
+    text = ("import autocond\n\n\n@autocond.jit\ndef f(x):\n    y = x * 2\n    del y  # free the buffer\n"
+            "    if x > 0:\n        y = x\n    return y\n")
+    assert "    y = ac__.Undefined('y')  # free the buffer\n" in autocond.transform_source(text)

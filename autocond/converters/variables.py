@@ -18,7 +18,7 @@ import gast
 
 from autocond.converters import functional
 from autocond.converters.context import Context
-from autocond.pyct import anno, templates, traversal
+from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 
@@ -49,8 +49,10 @@ class _Transformer(traversal.Transformer):
         # `del x` unbinds `x`; converted code must still be able to pass `x` along.
         if not all(isinstance(t, gast.Name) and t.id in self.ctx.local_names for t in node.targets):
             return self.generic_visit(node)
-        return [stmt for t in node.targets for stmt in templates.replace(
+        unbound = [stmt for t in node.targets for stmt in templates.replace(
             f"name = {RUNTIME_NAME}.Undefined(label)", name=t.id, label=gast.Constant(value=t.id, kind=None))]
+        origin.mark(unbound, node)  # on the line of the `del` (its comments stay with them)
+        return unbound
 
     def visit_Name(self, node: gast.Name):
         if (isinstance(node.ctx, gast.Load) and node.id in self.ctx.local_names
