@@ -130,11 +130,14 @@ def _files(paths: list[str], output: str | None = None, exclude: re.Pattern | No
     return list(dict.fromkeys(files))
 
 
-_SETTINGS = ("exclude", "extend-exclude")  # what `[tool.autocond]` may set
+# What `[tool.autocond]` may set: the two excludes, and `libraries`, packages whose calls stay
+# as written (as the standard library's, JAX's and NumPy's do), beside the project's own.
+_SETTINGS = ("exclude", "extend-exclude", "libraries")
 
 
-def _excludes(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[re.Pattern | None, ...]:
-    """`--exclude` and `--extend-exclude`, or else those `[tool.autocond]` sets, compiled."""
+def _configure(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Set `args.exclude` and `args.extend_exclude` (compiled) and `args.libraries` from the
+    options, or else from `[tool.autocond]`."""
     try:
         settings = _settings(args.paths)
     except (OSError, tomllib.TOMLDecodeError) as e:
@@ -143,14 +146,16 @@ def _excludes(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tupl
     if unknown:
         parser.error(f"[tool.autocond] in pyproject.toml: unknown setting {unknown[0]!r} "
                      f"(known: {', '.join(_SETTINGS)})")
-    patterns = []
-    for name, given in zip(_SETTINGS, (args.exclude, args.extend_exclude)):
-        pattern = given if given is not None else settings.get(name)
+    for name in ("exclude", "extend-exclude"):
+        field = name.replace("-", "_")
+        pattern = getattr(args, field) if getattr(args, field) is not None else settings.get(name)
         try:
-            patterns.append(re.compile(pattern) if pattern else None)
+            setattr(args, field, re.compile(pattern) if pattern else None)
         except re.error as e:
             parser.error(f"--{name} {pattern!r}: not a regular expression: {e}")
-    return tuple(patterns)
+    args.libraries = settings.get("libraries", [])
+    if not (isinstance(args.libraries, list) and all(isinstance(n, str) for n in args.libraries)):
+        parser.error("[tool.autocond] in pyproject.toml: `libraries` must be a list of package names")
 
 
 def _settings(paths: list[str]) -> dict[str, Any]:
@@ -315,7 +320,8 @@ def _convert(path: str, destination: str | None, args: argparse.Namespace, repor
         text, encoding = _decode(data)
         if args.functions:
             defined |= function_names(text, name)
-        new = transform_source(text, name, functions=args.functions, all_functions=args.all_functions)
+        new = transform_source(text, name, functions=args.functions, all_functions=args.all_functions,
+                               libraries=args.libraries)
         changed = new != text
         if changed:
             _verify(new, name)
@@ -350,10 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         problem = _usage_problem(args)
         if problem:
             convert.error(problem)
-        excludes = _excludes(args, convert)
+        _configure(args, convert)
     except SystemExit as exit:
         return USAGE if exit.code else OK
-    files = _files(args.paths, args.output, *excludes)
+    files = _files(args.paths, args.output, args.exclude, args.extend_exclude)
     quiet_stdout = args.in_place or args.output or args.check  # the modes a progress bar cannot disturb
     bar = bool(quiet_stdout) and len(files) >= PROGRESS_BAR_FILES and sys.stderr.isatty() and not args.quiet
     report = _Report(len(files), bar, args.quiet)

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import ast
 import functools
-import importlib.util
 import io
 import re
+import sys
 import tokenize
 from collections.abc import Collection, Iterator
 
 import gast
 
-from autocond import _library, _transpiler, errors
+from autocond import _transpiler, errors
 from autocond.converters import unsupported
 from autocond.converters.context import Context
 from autocond.pyct import traversal, trees
@@ -84,25 +84,23 @@ def _lines(text: str) -> list[str]:
     return io.StringIO(text, newline="").readlines()
 
 
-def _library_imports(module: gast.Module) -> frozenset[str]:
-    """The names the module's top-level imports bind from library code (the standard library,
-    installed packages), which is found without importing it."""
+# The packages whose calls stay as written whatever is installed: the standard library, JAX,
+# NumPy (and those `transform_source` is told of). A call into another is `ac__.call(...)`,
+# which, when it runs, converts the callee only if it is the user's: so the output is the same
+# on every machine, and never leaves a user's function unconverted.
+_LIBRARIES = frozenset(sys.stdlib_module_names) | {"jax", "jaxlib", "numpy", "autocond"}
+
+
+def _library_imports(module: gast.Module, libraries: frozenset[str]) -> frozenset[str]:
+    """The names the module's top-level imports bind from the packages `libraries` names."""
     names = set()
     for node in module.body:
         if isinstance(node, gast.Import):
-            names.update(a.asname or a.name.split(".")[0] for a in node.names if _library_module(a.name))
-        elif isinstance(node, gast.ImportFrom) and not node.level and _library_module(node.module):
+            names.update(a.asname or a.name.split(".")[0] for a in node.names
+                         if a.name.split(".")[0] in libraries)
+        elif isinstance(node, gast.ImportFrom) and not node.level and node.module.split(".")[0] in libraries:
             names.update(a.asname or a.name for a in node.names if a.name != "*")
     return frozenset(names)
-
-
-def _library_module(name: str) -> bool:
-    """Whether the top-level package of module `name` is library code."""
-    try:
-        spec = importlib.util.find_spec(name.split(".")[0])  # a search: runs nothing
-    except (ImportError, ValueError):
-        return False
-    return spec is not None and (not spec.has_location or _library.library_file(spec.origin))
 
 
 def _uses_runtime(node: gast.AST) -> bool:
@@ -140,17 +138,19 @@ def _decorators(fn: gast.FunctionDef, kinds: list[str | None], qualname: str,
 
 @_transpiler.room_to_recurse()  # deep expressions: CPython compiles about 900 levels
 def transform_source(text: str, filename: str = "<string>", *, functions: Collection[str] = (),
-                     all_functions: bool = False) -> str:
+                     all_functions: bool = False, libraries: Collection[str] = ()) -> str:
     """`text` with its `autocond`-decorated functions converted (see the module docstring).
 
     `functions` also converts the functions with these names (`step`) or qualified names
     (`Model.step`), and `all_functions` every function (not generators or `async def`); their
-    decorators stay as they are. Raises `SyntaxError` for text that is not Python, and
+    decorators stay as they are. Calls into the standard library, JAX, NumPy and the packages
+    `libraries` names (`optax`) stay as written; others go through `ac__.call`, which converts
+    the user's functions when they run. Raises `SyntaxError` for text that is not Python, and
     autocond's errors for functions it cannot convert.
     """
     module = trees.parse(text, filename)
     modules, entries = _autocond_names(module)
-    library_names = _library_imports(module)
+    library_names = _library_imports(module, _LIBRARIES | set(libraries))
     lines = _lines(text)
     newline = next((end for end in ("\r\n", "\r") if lines and lines[0].endswith(end)), "\n")
     covered = []  # the lines of the functions converted, now or before, inner ones included

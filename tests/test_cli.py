@@ -786,3 +786,32 @@ def test_a_comment_at_a_del_is_kept():
     text = ("import autocond\n\n\n@autocond.jit\ndef f(x):\n    y = x * 2\n    del y  # free the buffer\n"
             "    if x > 0:\n        y = x\n    return y\n")
     assert "    y = ac__.Undefined('y')  # free the buffer\n" in autocond.transform_source(text)
+
+
+_CALLS_INTO_PACKAGES = textwrap.dedent("""\
+    import autocond
+    import hypothesis
+    from not_installed_anywhere import helper
+
+    @autocond.convert
+    def f(x):
+        return hypothesis.note(x) or helper(x)
+    """)
+
+
+def test_the_output_does_not_depend_on_what_is_installed():
+    # `hypothesis` is installed here, the other not: both are called through `ac__.call`
+    out = autocond.transform_source(_CALLS_INTO_PACKAGES)
+    assert "    return ac__.or_(ac__.call(hypothesis.note)(x), lambda: ac__.call(helper)(x))\n" in out
+    named = autocond.transform_source(_CALLS_INTO_PACKAGES, libraries=["hypothesis"])
+    assert "    return ac__.or_(hypothesis.note(x), lambda: ac__.call(helper)(x))\n" in named
+
+
+def test_libraries_set_in_pyproject(tmp_path, capsys):
+    (tmp_path / "pyproject.toml").write_text('[tool.autocond]\nlibraries = ["hypothesis"]\n')
+    (tmp_path / "model.py").write_text(_CALLS_INTO_PACKAGES)
+    assert main(["convert", str(tmp_path / "model.py")]) == 0
+    assert "hypothesis.note(x)" in capsys.readouterr().out
+    (tmp_path / "pyproject.toml").write_text('[tool.autocond]\nlibraries = "hypothesis"\n')
+    assert main(["convert", str(tmp_path / "model.py")]) == 2
+    assert "`libraries` must be a list of package names" in capsys.readouterr().err
