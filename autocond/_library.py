@@ -1,7 +1,8 @@
 """Which functions converted code converts: the user's, not library code.
 
-Below both compile time (the command keeps calls into library modules as they are) and run
-time (`operators.calls.call` converts the user's callees), so neither imports the other.
+Below both compile time (converting a live function keeps calls into the library modules of
+its globals as they are) and run time (`operators.calls.call` converts the user's callees),
+so neither imports the other. (The command decides from the source alone: `_source`.)
 """
 
 from __future__ import annotations
