@@ -229,7 +229,7 @@ def _write(path: str, data: bytes, mode: int, owner: tuple[int, int] | None = No
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temporary, mode)
-        if owner is not None and owner != (os.getuid(), os.getgid()):
+        if owner is not None and hasattr(os, "getuid") and owner != (os.getuid(), os.getgid()):
             os.chown(temporary, *owner)  # root rewriting another user's file
         os.replace(temporary, path)
     except BaseException:
