@@ -646,3 +646,21 @@ def test_a_jitted_function_is_refused_with_how_to_fix_it():
         autocond.jit(jax.jit(_loss))
     with pytest.raises(TypeError, match=r"autocond.jit expects a Python function, got 3"):  # the API called
         autocond.jit(3)
+
+
+@pytest.mark.parametrize("x", [3.0, -3.0], ids=["if", "else"])
+def test_a_callable_object_called_from_converted_code_is_converted(x):
+    class Clip:  # an equinox.Module, say: converted code calls it as `ac__.call(model)(x)`
+        def __call__(self, v):
+            if v > 1:
+                return jnp.float32(1.0)
+            return v
+
+    model = Clip()
+
+    def loss(v):
+        if v > 0:
+            return model(v) * 2
+        return model(v)
+
+    assert autocond.jit(loss)(jnp.float32(x)) == loss(x)

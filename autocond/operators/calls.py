@@ -25,7 +25,8 @@ _STATIC = "make the value static (e.g. with `static_argnames`)."
 
 def call(fn: Any) -> Any:
     """What converted code calls for `fn(...)`: `fn` converted when it is the user's Python
-    function (also as a bound method, a `functools.partial`, or a `functools.wraps` wrapper,
+    function (also as a bound method, a `functools.partial`, a callable object's `__call__`
+    (an `equinox.Module`'s), or a `functools.wraps` wrapper,
     which is converted and calls the wrapped function through `call` in turn); otherwise
     `fn` itself. Library functions (the standard library, installed packages, unless
     `convert_module` names them), functions marked with `do_not_convert` (or in a module it
@@ -43,6 +44,9 @@ def call(fn: Any) -> Any:
     if isinstance(fn, functools.partial):
         function = call(fn.func)
         return fn if function is fn.func else functools.partial(function, *fn.args, **fn.keywords)
+    if not isinstance(fn, (types.FunctionType, type)) and isinstance(type(fn).__call__, types.FunctionType):
+        method = call(types.MethodType(type(fn).__call__, fn))  # a callable object (a model): its method
+        return fn if method.__func__ is type(fn).__call__ else method
     if not isinstance(fn, types.FunctionType) or not _library.converted(fn):
         return fn
     flags = fn.__code__.co_flags
