@@ -11,7 +11,7 @@ from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 import jax
 
-from autocond import _transpiler, operators
+from autocond import _library, _transpiler, operators
 from autocond.operators import effects, loops
 from autocond.pyct import loader, parsing
 
@@ -67,13 +67,9 @@ def _function(fn: Any, api: str) -> types.FunctionType:
 def _converted(fn: Any, api: str) -> Callable:
     """`fn` converted, for `autocond.{api}`: a function, or a bound method, a
     `functools.partial` or a callable object (its `__call__`) around one."""
-    if isinstance(fn, types.MethodType):
-        return types.MethodType(_converted(fn.__func__, api), fn.__self__)
-    if isinstance(fn, functools.partial):
-        return functools.partial(_converted(fn.func, api), *fn.args, **fn.keywords)
-    if callable(fn) and not isinstance(fn, (type, jax.stages.Wrapped)) \
-            and isinstance(type(fn).__call__, types.FunctionType):
-        return _converted(fn.__call__, api)  # a callable object: its method, bound to it
+    wrapped = _library.through_wrappers(fn, lambda function: _converted(function, api))
+    if wrapped is not None:
+        return wrapped
     fn = _function(fn, api)
     if _runs_converted_code(fn):
         return fn  # converted once: as it is

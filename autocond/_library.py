@@ -11,6 +11,7 @@ import functools
 import os
 import sysconfig
 import types
+from collections.abc import Callable
 from typing import Any
 
 _DO_NOT_CONVERT = "__autocond_do_not_convert__"
@@ -51,6 +52,22 @@ def converted(fn: types.FunctionType) -> bool:
         return False
     chosen = _chosen(fn.__module__)
     return chosen if chosen is not None else not library_file(fn.__code__.co_filename)
+
+
+def through_wrappers(fn: Any, convert: Callable[[types.FunctionType], Any]) -> Any:
+    """For a bound method, a `functools.partial` or a callable object (its class's `__call__`,
+    bound to it): the same wrapper around `convert` of the function inside (`fn` itself where
+    that gives the function back); for anything else, None."""
+    if isinstance(fn, types.MethodType):
+        inner, wrap = fn.__func__, lambda function: types.MethodType(function, fn.__self__)
+    elif isinstance(fn, functools.partial):
+        inner, wrap = fn.func, lambda function: functools.partial(function, *fn.args, **fn.keywords)
+    elif not isinstance(fn, (types.FunctionType, type)) and isinstance(type(fn).__call__, types.FunctionType):
+        inner, wrap = type(fn).__call__, lambda function: types.MethodType(function, fn)
+    else:
+        return None
+    function = convert(inner)
+    return fn if function is inner else wrap(function)
 
 
 def _chosen(module: str | None) -> bool | None:

@@ -38,15 +38,9 @@ def call(fn: Any) -> Any:
     """
     if type(fn) in (types.BuiltinFunctionType, type):
         return builtin_functions.REPLACED.get(fn, fn)
-    if isinstance(fn, types.MethodType):
-        function = call(fn.__func__)
-        return fn if function is fn.__func__ else types.MethodType(function, fn.__self__)
-    if isinstance(fn, functools.partial):
-        function = call(fn.func)
-        return fn if function is fn.func else functools.partial(function, *fn.args, **fn.keywords)
-    if not isinstance(fn, (types.FunctionType, type)) and isinstance(type(fn).__call__, types.FunctionType):
-        method = call(types.MethodType(type(fn).__call__, fn))  # a callable object (a model): its method
-        return fn if method.__func__ is type(fn).__call__ else method
+    wrapped = _library.through_wrappers(fn, call)
+    if wrapped is not None:
+        return wrapped
     if not isinstance(fn, types.FunctionType) or not _library.converted(fn):
         return fn
     flags = fn.__code__.co_flags
