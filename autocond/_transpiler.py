@@ -53,12 +53,14 @@ _ANALYSES: dict[str, tuple[tuple[str, ...], Callable[[gast.FunctionDef, Context]
     "scope": ((), lambda fn, ctx: ctx.scan_scope(fn)),
     # What each `if` and loop modifies.
     "activity": (("scope",), lambda fn, ctx: activity.analyze(ctx.nodes, ctx.closure_writes)),
-    # What is read later; what is bound on every path.
-    "liveness": (("scope",), lambda fn, ctx: liveness.analyze(fn, ctx.shared_names)),
+    # What is read later; what is bound on every path. Closures may read the shared names
+    # whenever they are called, and anyone the attributes carried as variables (`hasattr`).
+    "liveness": (("scope",), lambda fn, ctx: liveness.analyze(
+        fn, ctx.shared_names | frozenset(ctx.composites.values()))),
     "definedness": ((), lambda fn, ctx: definedness.analyze(fn)),
     # Which constructs stay Python.
-    "python_only": (("scope", "liveness"), lambda fn, ctx: python_only.analyze(ctx.nodes, ctx.outer_names,
-                                                                               ctx.where)),
+    "python_only": (("scope", "liveness"),
+                    lambda fn, ctx: python_only.analyze(fn, ctx.outer_names, ctx.where)),
 }
 _ALL = tuple(_ANALYSES)
 

@@ -511,11 +511,13 @@ def _block(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
 
 
 @st.composite
-def _function(draw, name: str, signature: str, helpers: tuple[str, ...]) -> list[str]:
+def _function(draw, name: str, signature: str, helpers: tuple[str, ...],
+              inner: list[str] | None = None) -> list[str]:
     """`def name(x, y, n, v):` returning values of the kinds in `signature` (`f`loat, `i`nt,
-    `b`ool, `a`rray), as lines."""
-    lines = [f"{v} = {draw(st.sampled_from(('x', 'y', '0.5', 'jnp.sin(x + y)', 'x * y', 'jnp.sum(v) / 3')))}"
-             for v in FLOAT_VARS]
+    `b`ool, `a`rray), as lines; its body starts with the lines `inner` (a nested function)."""
+    lines = list(inner or [])
+    lines += [f"{v} = {draw(st.sampled_from(('x', 'y', '0.5', 'jnp.sin(x + y)', 'x * y', 'jnp.sum(v) / 3')))}"
+              for v in FLOAT_VARS]
     lines += [f"{v} = {draw(st.sampled_from(('n', '0', '2', f'(n + 1) % {INT_MODULUS}')))}"
               for v in INT_VARS]
     lines += [f"{v} = {draw(st.sampled_from(('x > 0.0', 'n > 2', 'False', 'True')))}" for v in BOOL_VARS]
@@ -541,14 +543,19 @@ def _function(draw, name: str, signature: str, helpers: tuple[str, ...]) -> list
 @st.composite
 def programs(draw) -> Program:
     """A `Program` whose `f(x, y, n, v)` returns a tuple of floats, integers, bools and
-    arrays (or one of them), and may call a helper `g` with control flow of its own."""
-    lines = []
+    arrays (or one of them), and may call a helper `g` with control flow of its own, defined
+    in the module or first thing in `f`."""
+    lines, inner = [], []
     helpers = ()
     if draw(st.booleans()):
-        lines += [*draw(_function(HELPER, "f", helpers=())), "", ""]
+        helper = draw(_function(HELPER, "f", helpers=()))
+        if draw(st.booleans()):
+            lines += [*helper, "", ""]
+        else:
+            inner = helper
         helpers = (HELPER,)
     signature = "".join(draw(st.lists(st.sampled_from("fiba"), min_size=1, max_size=3)))
-    lines += draw(_function("f", signature, helpers))
+    lines += draw(_function("f", signature, helpers, inner))
     return Program(_HEADER + "\n".join(lines) + "\n", signature)
 
 

@@ -347,6 +347,29 @@ def test_a_dict_made_and_changed_in_a_traced_loop_body(n):
     assert_matches_python(fresh_dict_in_loop, F(1.5), I32(n))
 
 
+def dicts_filled_in_an_inner_function(x, n):
+    def split(pairs):
+        small, large = {}, {}
+        for key, value in pairs:
+            if value < 2:
+                small[key] = value
+            else:
+                large[key] = value
+        return small, large
+
+    small, large = split([("a", 1), ("b", 3)])
+    total = x
+    for i in range(n):
+        total = total + len(small) * large["b"] + i
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_a_dict_changed_in_a_loop_of_an_inner_function(n):
+    # The inner function is converted when it is called, with the analyses of its own body.
+    assert_matches_python(dicts_filled_in_an_inner_function, F(1.5), I32(n))
+
+
 def aliased_list_in_branch(x, ys):
     if x > 0:
         zs = ys
@@ -377,6 +400,29 @@ def attribute_in_branch(x):
 @pytest.mark.parametrize("x", [1.0, -1.0])
 def test_an_attribute_assigned_in_a_traced_branch(x):
     assert_matches_python(attribute_in_branch, F(x))
+
+
+def attribute_set_where_absent(x, static):
+    c = Holder()
+    if static:  # a Python `if`: its branch runs once
+        if hasattr(c, "k"):
+            c.k = c.k * 2
+        else:
+            c.k = x
+    if x > 0:  # traced: both branches run, each from the object as it was
+        c.m = x
+    elif hasattr(c, "m"):
+        c.m = c.m * 2
+    else:
+        c.m = -x
+    return c.k + c.m
+
+
+@pytest.mark.parametrize("x", [1.0, -1.0])
+def test_an_attribute_a_branch_sets_where_it_was_absent(x):
+    # Each branch starts from the object as the construct found it: without the attribute,
+    # not with a placeholder a branch before left there.
+    assert_matches_python(attribute_set_where_absent, F(x), True, static_argnames=("static",))
 
 
 def attribute_counted_in_loop(x):

@@ -18,11 +18,12 @@ from autocond.analysis import activity
 from autocond.pyct import anno, traversal
 
 
-def analyze(nodes: list[gast.AST], outer_names: frozenset[str], where: Callable[[gast.AST], str]) -> None:
-    """Annotate each `if` and loop among `nodes` (all of a function's) with `KEEP_PYTHON`:
-    why it must stay Python, or None; and each `raise` an `except` may catch with `CAUGHT`.
-    `outer_names` are those the function declares `global`; `where(node)` is the
-    `file:line` of a node."""
+def analyze(fn: gast.FunctionDef, outer_names: frozenset[str], where: Callable[[gast.AST], str]) -> None:
+    """Annotate each `if` and loop of `fn` (not of the functions inside it, which are
+    converted on their own) with `KEEP_PYTHON`: why it must stay Python, or None; and each
+    `raise` an `except` may catch with `CAUGHT`. `outer_names` are those the function
+    declares `global`; `where(node)` is the `file:line` of a node."""
+    nodes = [n for n in traversal.same_scope(fn.body) if isinstance(n, gast.stmt)]
     caught = False  # whether the function has such a `raise`: else no `if` need look for one
     for node in nodes:
         if isinstance(node, (gast.Try, gast.TryStar)) and node.handlers:

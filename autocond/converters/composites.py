@@ -6,14 +6,15 @@
                                        c_n = c.n
                                    ac__.setattr_(c, 'n', c_n)
 
-`c.n` becomes the variable `c_n`, which the `if` and loop converters carry as any other; the
-functions generated for a block that take it first store it back in the object
-(`functional.finish_scopes`), so the user's code, and the methods it calls, read and change the
-object itself, as in Python. After the construct (and before a loop's `else`), the object gets
-the value the construct produced (a traced `lax.cond` or loop result included); that store is
-announced to a construct being traced around it (`operators.effects`) like any store to an
-object. An attribute assigned only on some paths of a traced `if` holds a placeholder that
-raises on use.
+`c.n` becomes the variable `c_n`, which the `if` and loop converters carry as any other (read
+anywhere, as the object may be: liveness counts it live everywhere); the functions generated
+for a block that carry it first store it back in the object (`functional.finish_scopes`; where
+the object had no such attribute, it has none again), so the user's code, and the methods it
+calls, read and change the object itself, as in Python. After the construct (and before a
+loop's `else`), the object gets the value the construct produced (a traced `lax.cond` or loop
+result included); that store is announced to a construct being traced around it
+(`operators.effects`) like any store to an object. An attribute assigned only on some paths
+of a traced `if` holds a placeholder that raises on use.
 
 Only attributes of a variable bound once, outside any branch or loop (a parameter such as
 `self`, or `c = Counter()`), are carried: the object is then the same wherever the construct

@@ -171,6 +171,6 @@ def _share(scope: gast.FunctionDef, ctx: Context) -> list[gast.stmt]:
         stmts += templates.replace("name = param", name=name, param=param.id)
     for (base, attr), name in sorted(ctx.composites.items()):  # the object holds the value too
         if name in activity.parameters(scope.args):
-            stmts.append(gast.Assign(targets=[attribute(base, attr, gast.Store())], value=_name(name),
-                                     type_comment=None))
+            stmts += templates.replace(f"{RUNTIME_NAME}.restore_attr(base, attr, name)", base=base,
+                                       attr=gast.Constant(value=attr, kind=None), name=name)
     return stmts

@@ -38,4 +38,5 @@ from autocond.operators.variables import Undefined as Undefined
 from autocond.operators.variables import UndefinedReturnValue as UndefinedReturnValue
 from autocond.operators.variables import getattr_ as getattr_
 from autocond.operators.variables import ld as ld
+from autocond.operators.variables import restore_attr as restore_attr
 from autocond.operators.variables import setattr_ as setattr_

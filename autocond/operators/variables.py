@@ -101,6 +101,16 @@ def getattr_(obj: Any, attr: str) -> Any:
         return Undefined(attr)
 
 
+def restore_attr(obj: Any, attr: str, value: Any) -> None:
+    """`obj.attr = value` where a function generated for a branch or loop body starts: the
+    attribute as the construct (or the iteration) found it. If it had none (the placeholder
+    `getattr_` gave), it has none again, whatever a branch traced before this one set."""
+    if type(value) is not Undefined or value.reason is not None:
+        setattr(obj, attr, value)
+    elif hasattr(obj, attr):
+        delattr(obj, attr)
+
+
 def setattr_(obj: Any, attr: str, value: Any, outermost: bool = True) -> None:
     """`obj.attr = value` after a branch or loop that assigns it, unless it still holds the
     placeholder `getattr_` gave (never assigned). A value the loop may have left unassigned

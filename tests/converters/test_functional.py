@@ -158,10 +158,10 @@ SHARED_STATE = [
             c = ac__.call(Counter)()
             c_n = ac__.getattr_(c, 'n')
             def loop_test(c_n, x):
-                c.n = c_n
+                ac__.restore_attr(c, 'n', c_n)
                 return x > 0
             def loop_body(c_n, x):
-                c.n = c_n
+                ac__.restore_attr(c, 'n', c_n)
                 c.n += 1
                 c_n = c.n
                 x = x - 1
