@@ -17,10 +17,13 @@ are looked at on their own.
 from __future__ import annotations
 
 import ast
+import copy
+import dataclasses
 import functools
 import io
 import re
 import sys
+import textwrap
 import tokenize
 from collections.abc import Collection, Iterator
 
@@ -153,6 +156,7 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
     library_names = _library_imports(module, _LIBRARIES | set(libraries))
     lines = _lines(text)
     newline = next((end for end in ("\r\n", "\r") if lines and lines[0].endswith(end)), "\n")
+    written = None  # the user's text, read as needed
     covered = []  # the lines of the functions converted, now or before, inner ones included
     edits = []  # (first line, last line, lines of code to put there)
     for qualname, node in list(_functions(module)):  # listed first: converting changes the tree
@@ -175,13 +179,17 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
             tree = _transpiler.convert_tree(node, Context.of(node, qualname, filename, 1, in_class=in_class,
                                                              library_names=library_names))
             tree.decorator_list = decorators
-            code = _unparse_with_comments(tree, comments).split("\n") if _uses_runtime(tree) else None
+            if _uses_runtime(tree):
+                written = written or _Written.of(text, lines)
+                code = _function_text(tree, comments, written, indent)
+            else:
+                code = None
         if code is not None:
             covered.append((node.lineno, node.end_lineno))
-            edits.append((first, node.end_lineno, [indent + line if line else "" for line in code]))
+            edits.append((first, node.end_lineno, code))
         elif any(kinds):  # nothing to convert but our decorators: only they change
             above, _ = comments.get(node.lineno, ([], None))
-            code = above + ["@" + ast.unparse(d) for d in decorators]
+            code = [comment for _, comment in above] + ["@" + ast.unparse(d) for d in decorators]
             edits.append((first, node.lineno - 1, [indent + line for line in code]))
         # else nothing to convert: the text stays, and the functions inside may be ours
     if not edits:
@@ -203,13 +211,20 @@ def _head_end(stmt: ast.stmt | gast.stmt) -> int:
                                 for child in header for n in traversal.walk(child)])
 
 
-# The comments of one statement: those to put on lines above it, and the one at its end.
-_Comments = dict[int, tuple[list[str], str | None]]
+# Comments that tools read on the line they end: noqa, type: ignore, pragma, pylint...
+_PRAGMA = re.compile(r"#\s*(noqa|type:|pytype:|pragma\b|pylint:|mypy:|pyright:|fmt:)")
+
+
+# The comments of each statement, by its first line: each comment's line and text, of those
+# to put on lines above it and those at the end of its lines (the one that ends its own text,
+# and pragmas on the lines before).
+_Comments = dict[int, tuple[list[tuple[int, str]], list[tuple[int, str]]]]
 
 
 def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int, filename: str) -> _Comments:
     """The comments in `fn`'s `lines` (the first is line `first`), by the line of the statement
-    each belongs to: the statement whose own text it is on, else the next statement."""
+    each belongs to: the statement whose own text it is on, else the next statement; those
+    after code at the end of its text or (pragmas) of any line of it are its ends."""
     statements = sorted((s for s in traversal.walk(fn) if isinstance(s, gast.stmt)),
                         key=lambda s: (s.lineno, s.col_offset))
     heads = [(s, _head_end(s)) for s in statements]
@@ -229,46 +244,277 @@ def _comments_by_statement(fn: gast.FunctionDef, lines: list[str], first: int, f
         line = first + token.start[0] - 1
         on = [(s, end) for s, end in heads if s.lineno <= line <= end]
         owner, head_end = on[-1] if on else next((s, None) for s in statements if s.lineno > line)
-        above, _ = comments.setdefault(owner.lineno, ([], None))
-        if line == head_end and token.line[:token.start[1]].strip():
-            comments[owner.lineno] = above, token.string
+        above, ends = comments.setdefault(owner.lineno, ([], []))
+        after_code = head_end is not None and token.line[:token.start[1]].strip()
+        if after_code and (line == head_end or _PRAGMA.search(token.string)):
+            ends.append((line, token.string))
         else:
-            above.append(token.string)
+            above.append((line, token.string))
     return comments
 
 
-# Comments that tools read on the line they end: noqa, type: ignore, pragma, pylint...
-_PRAGMA = re.compile(r"#\s*(noqa|type:|pytype:|pragma\b|pylint:|mypy:|pyright:|fmt:)")
+# Expressions that need no parentheses wherever another expression stands.
+_ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript, ast.List, ast.Dict, ast.Set,
+          ast.ListComp, ast.DictComp, ast.SetComp)
 
 
-def _unparse_with_comments(tree: ast.FunctionDef, comments: _Comments) -> str:
-    """`tree`'s code with `comments` put back: each at the end of its statement's line when the
-    statement became one statement (a pragma: the last one made from it), else above the
-    first statement made from it."""
+@dataclasses.dataclass(frozen=True)
+class _Written:
+    """The user's text: the file's lines, its statements by where they start, and the step
+    its blocks are indented by."""
+
+    lines: list[str]
+    statements: dict[tuple[int, int], ast.stmt]
+    step: str
+
+    @classmethod
+    def of(cls, text: str, lines: list[str]) -> _Written:
+        statements = {(n.lineno, n.col_offset): n for n in ast.walk(ast.parse(text))
+                      if isinstance(n, ast.stmt)}
+        blocks = [(n.body[0].col_offset - n.col_offset, n.body[0]) for n in statements.values()
+                  if isinstance(getattr(n, "body", None), list) and n.body[0].lineno > n.lineno]
+        step, inner = min(blocks, default=(4, None), key=lambda block: block[0])
+        indent = lines[inner.lineno - 1][:step] if inner else ""
+        return cls(lines, statements, indent if indent and not indent.strip() else "    ")
+
+    def text_of(self, stmt: ast.stmt, indent: str) -> tuple[list[str], set[int]] | None:
+        """The lines of `stmt` (a simple statement of the converted code, or a compound one
+        as the user wrote it) at `indent`, as the user wrote the statement at its place, but
+        for what the conversion changed; with the lines whose comments they hold. None
+        unless that statement is alone on its lines."""
+        original = self.statements.get((stmt.lineno, stmt.col_offset))
+        if original is None:
+            return None
+        first = self.lines[original.lineno - 1].encode()[:original.col_offset].decode()
+        rest = self.lines[original.end_lineno - 1].rstrip("\r\n").encode()[original.end_col_offset:].decode()
+        if first.strip() or rest.strip() and not rest.lstrip().startswith("#"):
+            return None  # another statement on its lines
+        if ast.dump(original) == ast.dump(stmt):
+            lines = self._placed(self._text(original) + rest, first, indent, stmt, original)
+            return (lines, set(range(original.lineno, original.end_lineno + 1))) if lines else None
+        if hasattr(stmt, "body"):
+            return None
+        for parens in (False, True):  # around expressions put in, where they do not read so without
+            spliced = self._spliced(original, stmt, parens) if type(original) is type(stmt) else None
+            if spliced is not None:
+                (text, kept), end = spliced, rest
+                kept.add(original.end_lineno)
+            else:  # the user's expressions in generated code: `raise e` as `ac__.raise_(e)`
+                (text, kept), end = self._unparsed(stmt, original, parens), ""
+            lines = self._placed(text + end, first, indent, stmt, original)
+            if lines is not None:
+                return lines, kept
+        return None
+
+    def header_of(self, fn: ast.FunctionDef, indent: str) -> list[str] | None:
+        """The lines of the `def` line (to its `:`) the user wrote for `fn` (a converted
+        function, at `indent`), if `fn` has that name, signature and return annotation and
+        its body starts on a later line."""
+        original = self.statements.get((fn.lineno, fn.col_offset))
+        if not isinstance(original, ast.FunctionDef) or original.name != fn.name \
+                or _signature(original) != _signature(fn):
+            return None
+        colon = self._colon(original)
+        if colon is None or original.body[0].lineno <= colon[0]:
+            return None
+        rest = self.lines[colon[0] - 1].rstrip("\r\n").encode()[colon[1]:].decode()
+        first = self.lines[original.lineno - 1].encode()[:original.col_offset].decode()
+        header = ast.FunctionDef(name=fn.name, args=fn.args, body=[ast.Pass()], decorator_list=[],
+                                 returns=fn.returns, type_params=getattr(fn, "type_params", []))
+        return self._placed(self._text(original, end=colon) + rest, first, indent, header, None)
+
+    def _colon(self, fn: ast.FunctionDef) -> tuple[int, int] | None:
+        """The line and (byte) column after the `:` that ends `fn`'s `def` line."""
+        depth = 0
+        tokens = tokenize.generate_tokens(functools.partial(next, iter(self.lines[fn.lineno - 1:]), ""))
+        try:
+            for token in tokens:
+                if token.type == tokenize.OP and token.string in ("(", "[", "{"):
+                    depth += 1
+                elif token.type == tokenize.OP and token.string in (")", "]", "}"):
+                    depth -= 1
+                elif token.type == tokenize.OP and token.string == ":" and not depth:
+                    line, column = token.end
+                    return fn.lineno + line - 1, len(token.line[:column].encode())
+        except (tokenize.TokenError, SyntaxError):
+            pass
+        return None
+
+    def _text(self, node: ast.AST, start: tuple[int, int] | None = None,
+              end: tuple[int, int] | None = None) -> str:
+        """The file's text of `node`, or of the part from `start` or to `end` (a line from 1
+        and a column in bytes)."""
+        (line, column), (end_line, end_column) = (start or (node.lineno, node.col_offset),
+                                                   end or (node.end_lineno, node.end_col_offset))
+        if line == end_line:
+            return self.lines[line - 1].encode()[column:end_column].decode()
+        first = self.lines[line - 1].encode()[column:].decode()
+        last = self.lines[end_line - 1].encode()[:end_column].decode()
+        return first + "".join(self.lines[line:end_line - 1]) + last
+
+    def _spliced(self, original: ast.AST, new: ast.AST, parens: bool) -> tuple[str, set[int]] | None:
+        """`new`'s code written as the user wrote `original` (of the same type), each child
+        that differs in the place of `original`'s: written so in turn, or `new`'s code for it
+        (see `_unparsed`); with the lines whose comments it holds. None where the children
+        cannot be paired."""
+        pairs = _differing(original, new) if not isinstance(new, ast.JoinedStr) else None
+        if pairs is None:  # (where an f-string's parts are is not known before Python 3.12)
+            return None
+        pieces, kept = [], set(range(original.lineno, original.end_lineno))  # a comment ends its line
+        at = original.lineno, original.col_offset
+        for old_child, new_child in pairs:
+            pieces.append(self._text(original, start=at, end=(old_child.lineno, old_child.col_offset)))
+            same = type(old_child) is type(new_child)
+            spliced = self._spliced(old_child, new_child, parens) if same else None
+            code, inner = spliced or self._unparsed(new_child, old_child, parens)
+            pieces.append(code)
+            kept = kept - set(range(old_child.lineno, old_child.end_lineno)) | inner
+            at = old_child.end_lineno, old_child.end_col_offset
+        pieces.append(self._text(original, start=at))
+        return "".join(pieces), kept
+
+    def _unparsed(self, new: ast.AST, original: ast.AST, parens: bool) -> tuple[str, set[int]]:
+        """`new`'s code, in which each expression of `original` that it holds unchanged where
+        it was is as the user wrote it; with the lines whose comments it holds. With `parens`,
+        each expression put in another's text is in parentheses, unless an atom."""
+        spans = {(n.lineno, n.col_offset, n.end_lineno, n.end_col_offset): n for n in ast.walk(original)
+                 if isinstance(n, ast.expr) and not isinstance(n, ast.Name)}
+        holes = []
+
+        def hole(node):
+            if isinstance(node, ast.expr) and hasattr(node, "end_col_offset"):
+                old = spans.get((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset))
+                if old is not None and ast.dump(old) == ast.dump(node):
+                    holes.append(old)
+                    return ast.Name(id=f"ac__written_{len(holes) - 1}", ctx=ast.Load())
+            if isinstance(node, ast.JoinedStr):
+                return node  # its parts are no expressions to put in
+            for field, value in ast.iter_fields(node):
+                if isinstance(value, ast.AST):
+                    setattr(node, field, hole(value))
+                elif isinstance(value, list):
+                    setattr(node, field, [hole(v) if isinstance(v, ast.AST) else v for v in value])
+            return node
+
+        code = ast.unparse(hole(copy.deepcopy(new)))
+        code = code if not parens or isinstance(new, (*_ATOMS, ast.stmt)) else f"({code})"
+
+        def written(match):
+            old = holes[int(match.group(1))]
+            return self._text(old) if not parens or isinstance(old, _ATOMS) else f"({self._text(old)})"
+
+        kept = {line for old in holes for line in range(old.lineno, old.end_lineno)}
+        return re.sub(r"\bac__written_(\d+)\b", written, code), kept
+
+    def _placed(self, text: str, first: str, indent: str, meaning: ast.AST,
+                original: ast.stmt | None) -> list[str] | None:
+        """The lines of `text`, whose first line followed `first` (its indentation), at
+        `indent` instead; or None if they do not read as `meaning` (as `original` did: a
+        string's text changed where its lines moved)."""
+        lines = []
+        for k, line in enumerate(text.splitlines() or [""]):
+            lines.append(indent + line if k == 0 else
+                         indent + line[len(first):] if line.startswith(first) and line.strip() else line)
+        if len(lines) > 1 and indent != first or original is None or ast.dump(meaning) != ast.dump(original):
+            code = "\n".join(lines) + (f"\n{indent} pass" if isinstance(meaning, ast.FunctionDef) else "")
+            try:
+                if ast.dump(ast.parse(textwrap.dedent(code)).body[0]) != ast.dump(meaning):
+                    return None
+            except SyntaxError:
+                return None
+        return lines
+
+
+def _differing(original: ast.AST, new: ast.AST) -> list[tuple[ast.AST, ast.AST]] | None:
+    """The pairs of children of `original` and `new` (nodes of one type) that differ, in the
+    order of the text; or None if they cannot be paired (other values, other numbers of
+    children) or one that differs has no place in the text."""
+    pairs = []
+    for field in original._fields:
+        old, now = getattr(original, field, None), getattr(new, field, None)
+        if isinstance(old, ast.AST) and isinstance(now, ast.AST):
+            old, now = [old], [now]
+        elif not (isinstance(old, list) and isinstance(now, list) and len(old) == len(now)):
+            if old != now:
+                return None
+            continue
+        for a, b in zip(old, now):
+            if not (isinstance(a, ast.AST) and isinstance(b, ast.AST)):
+                if a != b:
+                    return None
+            elif ast.dump(a) != ast.dump(b):
+                if not hasattr(a, "end_col_offset"):
+                    return None
+                pairs.append((a, b))
+    return sorted(pairs, key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+
+
+def _signature(fn: ast.FunctionDef) -> str:
+    return ast.dump(fn.args) + ast.dump(fn.returns or ast.Pass())
+
+
+def _function_text(tree: ast.FunctionDef, comments: _Comments, written: _Written, indent: str) -> list[str]:
+    """The lines of `tree`'s code (a converted function, at `indent`), with the user's text
+    where it is the user's: its `def` line, and each statement that came through unchanged,
+    as the user wrote them; the code generated around them indented as the file is; and
+    `comments` put back where they are not in that text: each at the end of its statement's
+    line when the statement became one statement (a pragma: the last one made from it), else
+    above the first one made from it."""
     code = ast.unparse(tree)
-    statements = [n for n in traversal.walk(tree) if isinstance(n, ast.stmt)]
     shown = [n for n in traversal.walk(ast.parse(code)) if isinstance(n, ast.stmt)]  # their lines in `code`
+    statements = [n for n in traversal.walk(tree) if isinstance(n, ast.stmt)]
     made_from: dict[int, list[ast.stmt]] = {}
     for statement, at in zip(statements, shown, strict=True):
         made_from.setdefault(statement.lineno, []).append(at)
-    lines = code.split("\n")
-    insertions = []
-    for line, (above, end) in comments.items():
+    lines = [indent + _indented(line, written.step) if line else "" for line in code.split("\n")]
+    edits = []  # (first line, last line, the lines to put there instead)
+    kept = set()  # the user's lines whose comments are in the code as written
+    header = written.header_of(tree, indent)
+    if header is not None:
+        edits.append((shown[0].lineno, shown[0].lineno, header))
+        kept.update(range(tree.lineno, tree.lineno + len(header)))
+    covered = shown[0].lineno  # the last line of `code` kept as written
+    for statement, at in sorted(zip(statements[1:], shown[1:]), key=lambda pair: pair[1].lineno):
+        if at.lineno > covered:
+            text = written.text_of(statement, re.match(r"[ \t]*", lines[at.lineno - 1]).group())
+            if text is not None:
+                edits.append((at.lineno, at.end_lineno, text[0]))
+                kept |= text[1]
+                covered = at.end_lineno
+    ending: dict[int, list[str]] = {}  # the comments to end lines of `code` with
+    for line, (above, ends) in comments.items():
         made = sorted(made_from.get(line, []), key=lambda s: s.lineno)
-        if not made:
-            continue  # nothing is left of the statement
-        if end and (len(made) == 1 or _PRAGMA.match(end)):
-            # A pragma applies to its line: it ends the last one made (the call of a converted
-            # `if` or loop, the assignment of a lowered `return`'s value).
-            lines[_head_end(made[-1]) - 1] += "  " + end
-        elif end:
-            above = above + [end]
-        top = min([made[0].lineno] + [d.lineno for d in getattr(made[0], "decorator_list", [])])
-        indent = re.match(r"[ \t]*", lines[top - 1]).group()
-        insertions.append((top, [indent + comment for comment in above]))
-    for top, inserted in sorted(insertions, reverse=True):
-        lines[top - 1:top - 1] = inserted
-    return "\n".join(lines)
+        above, ends = ([comment for at, comment in part if at not in kept] for part in (above, ends))
+        if not made or not (above or ends):
+            continue  # nothing is left of the statement, or its comments are in the user's text
+        # A pragma applies to its line: it ends the last line made (the call of a converted `if`
+        # or loop, the assignment of a lowered `return`'s value); other comments end the one.
+        trailing = ends if len(made) == 1 else [comment for comment in ends if _PRAGMA.search(comment)]
+        above += [comment for comment in ends if comment not in trailing]
+        if trailing:
+            ending.setdefault(_head_end(made[-1]), []).extend(trailing)
+        if above:
+            top = min([made[0].lineno] + [d.lineno for d in getattr(made[0], "decorator_list", [])])
+            margin = re.match(r"[ \t]*", lines[top - 1]).group()
+            edits.append((top, top - 1, [margin + comment for comment in above]))
+    # A statement's comments end the last of the lines it is written as.
+    for first, last, text in edits:
+        if last >= first and last in ending:
+            text[-1] += "  " + "  ".join(ending.pop(last))
+    for line, comments_there in ending.items():
+        lines[line - 1] += "  " + "  ".join(comments_there)
+    # From the bottom, and at one line the statement before the comments above it.
+    for first, last, text in sorted(edits, key=lambda edit: (edit[0], edit[1] >= edit[0]), reverse=True):
+        lines[first - 1:last] = text
+    return lines
+
+
+def _indented(line: str, step: str) -> str:
+    """A line of `ast.unparse`'s code (4 spaces a level) indented by `step` a level."""
+    if step == "    ":
+        return line
+    content = line.lstrip(" ")
+    return step * ((len(line) - len(content)) // 4) + content
 
 
 def _add_imports(text: str, module: gast.Module, newline: str, converted: str) -> str:

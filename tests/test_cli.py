@@ -204,8 +204,8 @@ def test_comments_inside_converted_functions_stay_with_their_statements():
                 return total
             total = ac__.for_stmt(ac__.range_(range, n), loop_body, (total,), ('total',))
             x = ac__.setitem(x, 0, total)  # store
-            # a tuple
-            return (x, total)
+            return (x,  # a tuple
+                    total)
         '''), "    ")
 
 
@@ -323,7 +323,7 @@ def test_a_backslash_before_a_carriage_return_continues_the_line():
     # Found by the property tests: Python's `tokenize` module does not continue such a line.
     text = "def f(x):\r    y = x + \\\r  1  # one\r    if y > 0:\r        y = -y\r    return y\r"
     out = autocond.transform_source(text, all_functions=True)
-    assert "\r    y = x + 1  # one\r\r    def if_true(y):\r" in out
+    assert "\r    y = x + \\\r  1  # one\r\r    def if_true(y):\r" in out  # as written
     namespace = {}
     exec(compile(out, "<converted>", "exec"), namespace)
     plain = {}
@@ -768,6 +768,59 @@ def test_docstrings_stay_docstrings(tmp_path):
     namespace = {}
     exec(compile(autocond.transform_source(text), "model.py", "exec"), namespace)
     assert namespace["f"].__wrapped__.__doc__ == "Sums."
+
+
+def test_the_user_s_text_is_kept_where_the_conversion_changes_nothing():
+    # A 2-space file: the signature, statements and the expressions the conversion keeps
+    # are as written (layout, literals, quotes, comments); generated code is indented by 2.
+    text = textwrap.dedent("""\
+        import autocond
+        import jax.numpy as jnp
+
+
+        @autocond.jit
+        def step(x,
+                 scale=1e-3):  # the signature
+          y = jnp.clip(x,
+                       -1.0,  # low
+                       +1.0)
+          if y > 0:
+            raise ValueError(
+                'too large: '
+                f'{scale}')
+          return jnp.where(x > 0,
+                           helper(y),  # changed
+                           y * scale)
+        """)
+    assert autocond.transform_source(text).split("@jax.jit\n")[1] == textwrap.dedent("""\
+        def step(x,
+                 scale=1e-3):  # the signature
+          y = jnp.clip(x,
+                       -1.0,  # low
+                       +1.0)
+
+          def if_true():
+            ac__.raise_(ValueError(
+                'too large: '
+                f'{scale}'))
+            return ()
+          ac__.if_stmt(y > 0, if_true, None, (), (), returned=(True, False))
+          return jnp.where(x > 0,
+                           ac__.call(helper)(y),  # changed
+                           y * scale)
+        """)
+
+
+def test_a_multi_line_string_that_moves_keeps_its_text():
+    # The code after the early `return` moves into a branch, one level deeper: a string
+    # spanning lines cannot move with its lines, so it is written as Python writes it.
+    text = ('import autocond\n\n\n@autocond.jit\ndef f(x):\n    if x > 0:\n        return x\n'
+            '    s = """one\n  two"""\n    return x + len(s)\n')
+    out = autocond.transform_source(text)
+    assert "        s = 'one\\n  two'\n" in out
+    namespace = {}
+    exec(compile(out, "model.py", "exec"), namespace)
+    assert_same(namespace["f"](jnp.float32(-1.0)), jnp.float32(-1.0 + len("one\n  two")))
 
 
 def test_pragmas_stay_on_the_line_they_apply_to():
