@@ -289,19 +289,21 @@ class _Written:
         rest = self.lines[original.end_lineno - 1].rstrip("\r\n").encode()[original.end_col_offset:].decode()
         if first.strip() or rest.strip() and not rest.lstrip().startswith("#"):
             return None  # another statement on its lines
-        if ast.dump(original) == ast.dump(stmt):
-            lines = self._placed(self._text(original) + rest, first, indent, stmt, original)
+        # The user's statement, rather than one generated where it was (which has no length).
+        own = (stmt.end_lineno, stmt.end_col_offset) == (original.end_lineno, original.end_col_offset)
+        if own and ast.dump(original) == ast.dump(stmt):
+            lines = self._placed(self._text(original) + rest, first, indent, stmt, exact=True)
             return (lines, set(range(original.lineno, original.end_lineno + 1))) if lines else None
         if hasattr(stmt, "body"):
             return None
         for parens in (False, True):  # around expressions put in, where they do not read so without
-            spliced = self._spliced(original, stmt, parens) if type(original) is type(stmt) else None
+            spliced = self._spliced(original, stmt, parens) if own and type(original) is type(stmt) else None
             if spliced is not None:
                 (text, kept), end = spliced, rest
                 kept.add(original.end_lineno)
             else:  # the user's expressions in generated code: `raise e` as `ac__.raise_(e)`
                 (text, kept), end = self._unparsed(stmt, original, parens), ""
-            lines = self._placed(text + end, first, indent, stmt, original)
+            lines = self._placed(text + end, first, indent, stmt)
             if lines is not None:
                 return lines, kept
         return None
@@ -321,7 +323,7 @@ class _Written:
         first = self.lines[original.lineno - 1].encode()[:original.col_offset].decode()
         header = ast.FunctionDef(name=fn.name, args=fn.args, body=[ast.Pass()], decorator_list=[],
                                  returns=fn.returns, type_params=getattr(fn, "type_params", []))
-        return self._placed(self._text(original, end=colon) + rest, first, indent, header, None)
+        return self._placed(self._text(original, end=colon) + rest, first, indent, header)
 
     def _colon(self, fn: ast.FunctionDef) -> tuple[int, int] | None:
         """The line and (byte) column after the `:` that ends `fn`'s `def` line."""
@@ -407,15 +409,15 @@ class _Written:
         return re.sub(r"\bac__written_(\d+)\b", written, code), kept
 
     def _placed(self, text: str, first: str, indent: str, meaning: ast.AST,
-                original: ast.stmt | None) -> list[str] | None:
+                exact: bool = False) -> list[str] | None:
         """The lines of `text`, whose first line followed `first` (its indentation), at
-        `indent` instead; or None if they do not read as `meaning` (as `original` did: a
-        string's text changed where its lines moved)."""
+        `indent` instead; or None if they do not read as `meaning` (checked unless `text` is
+        the `exact` text of a statement that does, and its lines did not move)."""
         lines = []
         for k, line in enumerate(text.splitlines() or [""]):
             lines.append(indent + line if k == 0 else
                          indent + line[len(first):] if line.startswith(first) and line.strip() else line)
-        if len(lines) > 1 and indent != first or original is None or ast.dump(meaning) != ast.dump(original):
+        if not exact or len(lines) > 1 and indent != first:
             code = "\n".join(lines) + (f"\n{indent} pass" if isinstance(meaning, ast.FunctionDef) else "")
             try:
                 if ast.dump(ast.parse(textwrap.dedent(code)).body[0]) != ast.dump(meaning):
