@@ -6,6 +6,7 @@ import importlib.util
 import inspect
 import io
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -821,6 +822,23 @@ def test_a_multi_line_string_that_moves_keeps_its_text():
     namespace = {}
     exec(compile(out, "model.py", "exec"), namespace)
     assert_same(namespace["f"](jnp.float32(-1.0)), jnp.float32(-1.0 + len("one\n  two")))
+
+
+def test_the_pre_commit_hooks_convert_and_check(tmp_path):
+    # Each hook's `entry`, given the files as pre-commit gives them: `autocond` rewrites them,
+    # `autocond-check` fails until nothing is left to convert.
+    hooks = (Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text()
+    entries = dict(re.findall(r"^- id: (\S+)$.*?^  entry: ([^\n]+)$", hooks, re.M | re.S))
+    assert set(entries) == {"autocond", "autocond-check"}
+    source = tmp_path / "model.py"
+    source.write_text("import autocond\n\n\n@autocond.jit\ndef f(x):\n"
+                      "    if x > 0:\n        x = -x\n    return x\n")
+    check, convert = (entries[hook].split() for hook in ("autocond-check", "autocond"))
+    assert check[0] == convert[0] == "autocond"
+    assert main(check[1:] + [str(source)]) == 1
+    assert main(convert[1:] + [str(source)]) == 0
+    assert "ac__.if_stmt(" in source.read_text()
+    assert main(check[1:] + [str(source)]) == 0
 
 
 def test_pragmas_stay_on_the_line_they_apply_to():
