@@ -23,9 +23,8 @@ import functools
 import io
 import re
 import sys
-import textwrap
 import tokenize
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 import gast
 
@@ -260,12 +259,13 @@ _ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript, ast.Li
 
 @dataclasses.dataclass(frozen=True)
 class _Written:
-    """The user's text: the file's lines, its statements by where they start, and the step
-    its blocks are indented by."""
+    """The user's text: the file's lines, its statements by where they start, the step its
+    blocks are indented by, and its line length (its longest line's, or 79)."""
 
     lines: list[str]
     statements: dict[tuple[int, int], ast.stmt]
     step: str
+    length: int
 
     @classmethod
     def of(cls, text: str, lines: list[str]) -> _Written:
@@ -275,7 +275,8 @@ class _Written:
                   if isinstance(getattr(n, "body", None), list) and n.body[0].lineno > n.lineno]
         step, inner = min(blocks, default=(4, None), key=lambda block: block[0])
         indent = lines[inner.lineno - 1][:step] if inner else ""
-        return cls(lines, statements, indent if indent and not indent.strip() else "    ")
+        length = max([79] + [len(line.rstrip("\r\n")) for line in lines])
+        return cls(lines, statements, indent if indent and not indent.strip() else "    ", length)
 
     def text_of(self, stmt: ast.stmt, indent: str) -> tuple[list[str], set[int]] | None:
         """The lines of `stmt` (a simple statement of the converted code, or a compound one
@@ -302,28 +303,52 @@ class _Written:
                 (text, kept), end = spliced, rest
                 kept.add(original.end_lineno)
             else:  # the user's expressions in generated code: `raise e` as `ac__.raise_(e)`
-                (text, kept), end = self._unparsed(stmt, original, parens), ""
+                (text, kept), end = self._unparsed(stmt, original, parens, first), ""
             lines = self._placed(text + end, first, indent, stmt)
             if lines is not None:
                 return lines, kept
         return None
 
-    def header_of(self, fn: ast.FunctionDef, indent: str) -> list[str] | None:
+    def header_of(self, fn: ast.FunctionDef, indent: str) -> tuple[list[str], set[int]] | None:
         """The lines of the `def` line (to its `:`) the user wrote for `fn` (a converted
-        function, at `indent`), if `fn` has that name, signature and return annotation and
-        its body starts on a later line."""
+        function, at `indent`), but for the defaults and annotations the conversion changed,
+        if its body starts on a later line; with the lines whose comments they hold."""
         original = self.statements.get((fn.lineno, fn.col_offset))
         if not isinstance(original, ast.FunctionDef) or original.name != fn.name \
-                or _signature(original) != _signature(fn):
+                or (original.returns is None) != (fn.returns is None):
             return None
         colon = self._colon(original)
-        if colon is None or original.body[0].lineno <= colon[0]:
+        pairs = _differing(original.args, fn.args)
+        if colon is None or original.body[0].lineno <= colon[0] or pairs is None:
             return None
+        if fn.returns is not None and ast.dump(original.returns) != ast.dump(fn.returns):
+            pairs.append((original.returns, fn.returns))
         rest = self.lines[colon[0] - 1].rstrip("\r\n").encode()[colon[1]:].decode()
         first = self.lines[original.lineno - 1].encode()[:original.col_offset].decode()
         header = ast.FunctionDef(name=fn.name, args=fn.args, body=[ast.Pass()], decorator_list=[],
                                  returns=fn.returns, type_params=getattr(fn, "type_params", []))
-        return self._placed(self._text(original, end=colon) + rest, first, indent, header)
+        for parens in (False, True):
+            text, kept = self._replaced(original, pairs, parens, end=colon)
+            lines = self._placed(text + rest, first, indent, header)
+            if lines is not None:
+                return lines, kept | {colon[0]}
+        return None
+
+    def decorator_of(self, fn: ast.FunctionDef, decorator: ast.expr, margin: str) -> list[str] | None:
+        """The lines of `decorator` of `fn` (a converted function, at `margin`) as the user
+        wrote it, with the comment that ends it, if it is one of the user's."""
+        original_fn = self.statements.get((fn.lineno, fn.col_offset))
+        at = (decorator.lineno, decorator.col_offset, decorator.end_lineno, decorator.end_col_offset)
+        for original in getattr(original_fn, "decorator_list", []):
+            if (original.lineno, original.col_offset, original.end_lineno, original.end_col_offset) == at \
+                    and ast.dump(original) == ast.dump(decorator):
+                before = self.lines[original.lineno - 1].encode()[:original.col_offset].decode()
+                rest = self.lines[original.end_lineno - 1].rstrip("\r\n").encode()[original.end_col_offset:]
+                if before != margin + before.lstrip() or before.strip() != "@" \
+                        or rest.strip() and not rest.strip().startswith(b"#"):
+                    return None
+                return (margin + before.lstrip() + self._text(original) + rest.decode()).splitlines()
+        return None
 
     def _colon(self, fn: ast.FunctionDef) -> tuple[int, int] | None:
         """The line and (byte) column after the `:` that ends `fn`'s `def` line."""
@@ -362,9 +387,16 @@ class _Written:
         pairs = _differing(original, new) if not isinstance(new, ast.JoinedStr) else None
         if pairs is None:  # (where an f-string's parts are is not known before Python 3.12)
             return None
-        pieces, kept = [], set(range(original.lineno, original.end_lineno))  # a comment ends its line
+        return self._replaced(original, pairs, parens)
+
+    def _replaced(self, original: ast.AST, pairs: list[tuple[ast.AST, ast.AST]], parens: bool,
+                  end: tuple[int, int] | None = None) -> tuple[str, set[int]]:
+        """The text of `original` (to `end`), each of its parts first in `pairs` written as
+        the part second (see `_spliced`); with the lines whose comments it holds."""
+        end = end or (original.end_lineno, original.end_col_offset)
+        pieces, kept = [], set(range(original.lineno, end[0]))  # a comment ends its line
         at = original.lineno, original.col_offset
-        for old_child, new_child in pairs:
+        for old_child, new_child in sorted(pairs, key=lambda pair: (pair[0].lineno, pair[0].col_offset)):
             pieces.append(self._text(original, start=at, end=(old_child.lineno, old_child.col_offset)))
             same = type(old_child) is type(new_child)
             spliced = self._spliced(old_child, new_child, parens) if same else None
@@ -372,13 +404,15 @@ class _Written:
             pieces.append(code)
             kept = kept - set(range(old_child.lineno, old_child.end_lineno)) | inner
             at = old_child.end_lineno, old_child.end_col_offset
-        pieces.append(self._text(original, start=at))
+        pieces.append(self._text(original, start=at, end=end))
         return "".join(pieces), kept
 
-    def _unparsed(self, new: ast.AST, original: ast.AST, parens: bool) -> tuple[str, set[int]]:
+    def _unparsed(self, new: ast.AST, original: ast.AST, parens: bool,
+                  margin: str | None = None) -> tuple[str, set[int]]:
         """`new`'s code, in which each expression of `original` that it holds unchanged where
         it was is as the user wrote it; with the lines whose comments it holds. With `parens`,
-        each expression put in another's text is in parentheses, unless an atom."""
+        each expression put in another's text is in parentheses, unless an atom. A statement
+        that would not fit the file's lines at `margin` has its call's arguments wrapped."""
         spans = {(n.lineno, n.col_offset, n.end_lineno, n.end_col_offset): n for n in ast.walk(original)
                  if isinstance(n, ast.expr) and not isinstance(n, ast.Name)}
         holes = []
@@ -398,15 +432,19 @@ class _Written:
                     setattr(node, field, [hole(v) if isinstance(v, ast.AST) else v for v in value])
             return node
 
-        code = ast.unparse(hole(copy.deepcopy(new)))
-        code = code if not parens or isinstance(new, (*_ATOMS, ast.stmt)) else f"({code})"
-
         def written(match):
             old = holes[int(match.group(1))]
             return self._text(old) if not parens or isinstance(old, _ATOMS) else f"({self._text(old)})"
 
-        kept = {line for old in holes for line in range(old.lineno, old.end_lineno)}
-        return re.sub(r"\bac__written_(\d+)\b", written, code), kept
+        def code_of(node: ast.AST) -> str:
+            return re.sub(r"\bac__written_(\d+)\b", written, ast.unparse(node))
+
+        holed = hole(copy.deepcopy(new))
+        code = code_of(holed)
+        if margin is not None and len(margin + code.split("\n")[0]) > self.length:
+            code = "\n".join(_wrapped(holed, margin, self, code_of) or [margin + code])[len(margin):]
+        code = code if not parens or isinstance(new, (*_ATOMS, ast.stmt)) else f"({code})"
+        return code, {line for old in holes for line in range(old.lineno, old.end_lineno)}
 
     def _placed(self, text: str, first: str, indent: str, meaning: ast.AST,
                 exact: bool = False) -> list[str] | None:
@@ -417,20 +455,26 @@ class _Written:
         for k, line in enumerate(text.splitlines() or [""]):
             lines.append(indent + line if k == 0 else
                          indent + line[len(first):] if line.startswith(first) and line.strip() else line)
-        if not exact or len(lines) > 1 and indent != first:
-            code = "\n".join(lines) + (f"\n{indent} pass" if isinstance(meaning, ast.FunctionDef) else "")
-            try:
-                if ast.dump(ast.parse(textwrap.dedent(code)).body[0]) != ast.dump(meaning):
-                    return None
-            except SyntaxError:
-                return None
+        if (not exact or len(lines) > 1 and indent != first) and not _reads_as(lines, meaning):
+            return None
         return lines
 
 
+def _reads_as(lines: list[str], meaning: ast.AST) -> bool:
+    """Whether `lines` (of one statement, or a `def` line) are the code of `meaning`."""
+    margin = lines[0][:len(lines[0]) - len(lines[0].lstrip())]
+    code = "\n".join(lines) + (f"\n{margin} pass" if isinstance(meaning, ast.FunctionDef) else "")
+    try:  # in a block at its first line's indentation: the others' may be less (in strings)
+        body = ast.parse("if 1:\n" + code).body[0].body if margin else ast.parse(code).body
+    except SyntaxError:
+        return False
+    return len(body) == 1 and ast.dump(body[0]) == ast.dump(meaning)
+
+
 def _differing(original: ast.AST, new: ast.AST) -> list[tuple[ast.AST, ast.AST]] | None:
-    """The pairs of children of `original` and `new` (nodes of one type) that differ, in the
-    order of the text; or None if they cannot be paired (other values, other numbers of
-    children) or one that differs has no place in the text."""
+    """The pairs of children of `original` and `new` (nodes of one type) that differ; None if
+    they cannot be paired (other values, other numbers of children) or one that differs has
+    no place in the text."""
     pairs = []
     for field in original._fields:
         old, now = getattr(original, field, None), getattr(new, field, None)
@@ -448,11 +492,7 @@ def _differing(original: ast.AST, new: ast.AST) -> list[tuple[ast.AST, ast.AST]]
                 if not hasattr(a, "end_col_offset"):
                     return None
                 pairs.append((a, b))
-    return sorted(pairs, key=lambda pair: (pair[0].lineno, pair[0].col_offset))
-
-
-def _signature(fn: ast.FunctionDef) -> str:
-    return ast.dump(fn.args) + ast.dump(fn.returns or ast.Pass())
+    return pairs
 
 
 def _function_text(tree: ast.FunctionDef, comments: _Comments, written: _Written, indent: str) -> list[str]:
@@ -473,16 +513,26 @@ def _function_text(tree: ast.FunctionDef, comments: _Comments, written: _Written
     kept = set()  # the user's lines whose comments are in the code as written
     header = written.header_of(tree, indent)
     if header is not None:
-        edits.append((shown[0].lineno, shown[0].lineno, header))
-        kept.update(range(tree.lineno, tree.lineno + len(header)))
+        edits.append((shown[0].lineno, shown[0].lineno, header[0]))
+        kept |= header[1]
+    for decorator, at in zip(tree.decorator_list, shown[0].decorator_list, strict=True):
+        text = written.decorator_of(tree, decorator, indent)
+        if text is not None:
+            edits.append((at.lineno, at.end_lineno, text))
+            kept.update(range(decorator.lineno, decorator.end_lineno + 1))
     covered = shown[0].lineno  # the last line of `code` kept as written
     for statement, at in sorted(zip(statements[1:], shown[1:]), key=lambda pair: pair[1].lineno):
         if at.lineno > covered:
-            text = written.text_of(statement, re.match(r"[ \t]*", lines[at.lineno - 1]).group())
+            margin = re.match(r"[ \t]*", lines[at.lineno - 1]).group()
+            text = written.text_of(statement, margin)
             if text is not None:
                 edits.append((at.lineno, at.end_lineno, text[0]))
                 kept |= text[1]
                 covered = at.end_lineno
+            elif at.lineno == at.end_lineno and len(lines[at.lineno - 1]) > written.length:
+                wrapped = _wrapped(statement, margin, written, ast.unparse)
+                if wrapped and _reads_as(wrapped, statement):
+                    edits.append((at.lineno, at.lineno, wrapped))
     ending: dict[int, list[str]] = {}  # the comments to end lines of `code` with
     for line, (above, ends) in comments.items():
         made = sorted(made_from.get(line, []), key=lambda s: s.lineno)
@@ -509,6 +559,26 @@ def _function_text(tree: ast.FunctionDef, comments: _Comments, written: _Written
     for first, last, text in sorted(edits, key=lambda edit: (edit[0], edit[1] >= edit[0]), reverse=True):
         lines[first - 1:last] = text
     return lines
+
+
+def _wrapped(stmt: ast.stmt, margin: str, written: _Written,
+             code: Callable[[ast.AST], str]) -> list[str] | None:
+    """The lines of `stmt` (`x = f(...)`, `return f(...)` or `f(...)`) at `margin`, written by
+    `code`, its call's arguments on lines of the file's length after the first; or None."""
+    call = getattr(stmt, "value", None)
+    if not isinstance(stmt, (ast.Assign, ast.Return, ast.Expr)) or not isinstance(call, ast.Call):
+        return None
+    targets = [code(t)[1:-1] if isinstance(t, ast.Tuple) else code(t) for t in getattr(stmt, "targets", [])]
+    head = "".join(target + " = " for target in targets) or "return " * isinstance(stmt, ast.Return)
+    arguments = [code(a) for a in call.args] + [
+        f"{k.arg}={code(k.value)}" if k.arg else f"**{code(k.value)}" for k in call.keywords]
+    lines, inner = [f"{margin}{head}{code(call.func)}("], margin + written.step
+    for k, argument in enumerate(arguments):
+        piece = argument + (", " if k < len(arguments) - 1 else ")")
+        if len(lines) == 1 or len(lines[-1].split("\n")[-1]) + len(piece.rstrip()) > written.length:
+            lines.append(inner)
+        lines[-1] += piece
+    return [line.rstrip() for line in lines] if arguments else None
 
 
 def _indented(line: str, step: str) -> str:

@@ -193,8 +193,7 @@ def test_comments_inside_converted_functions_stay_with_their_statements():
                         total)
         ''')
     assert autocond.transform_source(text).split("class Model:\n")[1] == textwrap.indent(textwrap.dedent('''\
-        # kept decorator
-        @staticmethod
+        @staticmethod  # kept decorator
         def step(x, n):  # the step
             total = 0  # start
 
@@ -203,7 +202,8 @@ def test_comments_inside_converted_functions_stay_with_their_statements():
                 # add it
                 total = total + x[i]  # accumulate
                 return total
-            total = ac__.for_stmt(ac__.range_(range, n), loop_body, (total,), ('total',))
+            total = ac__.for_stmt(
+                ac__.range_(range, n), loop_body, (total,), ('total',))
             x = ac__.setitem(x, 0, total)  # store
             return (x,  # a tuple
                     total)
@@ -812,16 +812,40 @@ def test_the_user_s_text_is_kept_where_the_conversion_changes_nothing():
         """)
 
 
+def test_generated_lines_are_wrapped_at_the_file_s_line_length():
+    text = textwrap.dedent("""\
+        import autocond
+
+
+        @autocond.jit
+        def step(x, y, some_long_variable_name, another_long_variable_name, and_more):
+          if x > 0 and y > 0 and some_long_variable_name > another_long_variable_name:
+            x, y, some_long_variable_name = -x, -y, and_more
+          return x, y, some_long_variable_name
+        """)
+    # Its longest line is 79 characters, the call autocond generates longer.
+    assert autocond.transform_source(text).split("    return (some_long_variable_name, x, y)\n")[1] == (
+        "  some_long_variable_name, x, y = ac__.if_stmt(\n"
+        "    ac__.and_(x > 0, lambda: y > 0, lambda: some_long_variable_name > another_long_variable_name),\n"
+        "    if_true, None, (some_long_variable_name, x, y),\n"
+        "    ('some_long_variable_name', 'x', 'y'))\n"
+        "  return x, y, some_long_variable_name\n")
+    longer = text + "\n# " + "-" * 300 + "\n"  # a file of longer lines: the call fits
+    assert ("  some_long_variable_name, x, y = ac__.if_stmt(ac__.and_(x > 0, lambda: y > 0, lambda: "
+            in autocond.transform_source(longer))
+
+
 def test_a_multi_line_string_that_moves_keeps_its_text():
-    # The code after the early `return` moves into a branch, one level deeper: a string
-    # spanning lines cannot move with its lines, so it is written as Python writes it.
+    # The code after the early `return` moves into a branch, one level deeper. A string whose
+    # lines would move with it is written as Python writes it; one whose would not, as written.
     text = ('import autocond\n\n\n@autocond.jit\ndef f(x):\n    if x > 0:\n        return x\n'
-            '    s = """one\n  two"""\n    return x + len(s)\n')
+            '    s = """one\n    two"""\n    t = """three\n  four"""\n    return x + len(s) + len(t)\n')
     out = autocond.transform_source(text)
-    assert "        s = 'one\\n  two'\n" in out
+    assert "        s = 'one\\n    two'\n" in out and '        t = """three\n  four"""\n' in out
     namespace = {}
     exec(compile(out, "model.py", "exec"), namespace)
-    assert_same(namespace["f"](jnp.float32(-1.0)), jnp.float32(-1.0 + len("one\n  two")))
+    want = -1.0 + len("one\n    two") + len("three\n  four")
+    assert_same(namespace["f"](jnp.float32(-1.0)), jnp.float32(want))
 
 
 def test_the_pre_commit_hooks_convert_and_check(tmp_path):
