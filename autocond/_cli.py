@@ -12,6 +12,7 @@ import sys
 import tempfile
 import tokenize
 import tomllib
+from collections.abc import Callable
 from typing import Any
 
 import autocond
@@ -22,8 +23,10 @@ from autocond._source import function_names, transform_source
 OK, CHANGED, USAGE, FAILED, ABORTED = 0, 1, 2, 123, 130
 # Directories not searched for files, besides hidden ones and `*.egg-info`.
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "build", "dist", "venv"})
-# A progress bar is shown from this many files on, when standard error is a terminal.
+# A progress bar is shown from this many files on, when standard error is a terminal; and
+# within a file from this many lines on.
 PROGRESS_BAR_FILES = 10
+PROGRESS_BAR_LINES = 5_000
 _BAR_WIDTH = 30
 _STDIN = "-"
 
@@ -264,11 +267,27 @@ def _problem(path: str, e: Exception) -> str:
 
 
 class _Report:
-    """Messages on standard error, counts, and in a terminal a progress bar."""
+    """Messages on standard error, counts, and in a `terminal` progress bars: of the files
+    (when there are many), and of a long file's lines."""
 
-    def __init__(self, total: int, bar: bool, quiet: bool = False):
-        self.total, self.bar, self.quiet = total, bar, quiet
+    def __init__(self, total: int, terminal: bool, quiet: bool = False):
+        self.total, self.terminal, self.quiet = total, terminal, quiet
+        self.bar = terminal and total >= PROGRESS_BAR_FILES
         self.counts = {"converted": 0, "unchanged": 0, "failed": 0}
+        self._within = ""  # the progress in a long file, drawn after the bar
+
+    def within(self, name: str, lines: int) -> Callable[[int], None] | None:
+        """What to tell of the progress (the line reached) converting `name`, of `lines`
+        lines, if it is long enough to show; `count` clears it."""
+        if not self.terminal or lines < PROGRESS_BAR_LINES:
+            return None
+
+        def reached(line: int) -> None:
+            self._clear()
+            self._within = f"{name}: line {line:,} of {lines:,}"
+            self._draw()
+
+        return reached
 
     def say(self, message: str, news: bool = False) -> None:
         """Tell `message`; unless `--quiet` where it is `news` (a file converted, the summary)."""
@@ -279,6 +298,8 @@ class _Report:
         self._draw()
 
     def count(self, outcome: str) -> None:
+        self._clear()
+        self._within = ""
         self.counts[outcome] += 1
         self._draw()
 
@@ -287,16 +308,20 @@ class _Report:
         if not self.quiet:
             print(_summary(**self.counts, check=check), file=sys.stderr)
 
+    def _line(self) -> str:
+        done = sum(self.counts.values())
+        filled = _BAR_WIDTH * done // self.total if self.bar else 0
+        bar = f"[{'#' * filled}{' ' * (_BAR_WIDTH - filled)}] {done}/{self.total}" if self.bar else ""
+        return "  ".join(part for part in (bar, self._within) if part)
+
     def _draw(self) -> None:
-        if self.bar:
-            done = sum(self.counts.values())
-            filled = _BAR_WIDTH * done // self.total
-            sys.stderr.write(f"\r[{'#' * filled}{' ' * (_BAR_WIDTH - filled)}] {done}/{self.total}")
+        if self._line():
+            sys.stderr.write("\r" + self._line())
             sys.stderr.flush()
 
     def _clear(self) -> None:
-        if self.bar:
-            sys.stderr.write("\r" + " " * (_BAR_WIDTH + 4 + 2 * len(str(self.total))) + "\r")
+        if self._line():
+            sys.stderr.write("\r" + " " * len(self._line()) + "\r")
 
 
 def _summary(converted: int, unchanged: int, failed: int, check: bool = False) -> str:
@@ -321,7 +346,7 @@ def _convert(path: str, destination: str | None, args: argparse.Namespace, repor
         if args.functions:
             defined |= function_names(text, name)
         new = transform_source(text, name, functions=args.functions, all_functions=args.all_functions,
-                               libraries=args.libraries)
+                               libraries=args.libraries, progress=report.within(name, text.count("\n")))
         changed = new != text
         if changed:
             _verify(new, name)
@@ -361,8 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE if exit.code else OK
     files = _files(args.paths, args.output, args.exclude, args.extend_exclude)
     quiet_stdout = args.in_place or args.output or args.check  # the modes a progress bar cannot disturb
-    bar = bool(quiet_stdout) and len(files) >= PROGRESS_BAR_FILES and sys.stderr.isatty() and not args.quiet
-    report = _Report(len(files), bar, args.quiet)
+    report = _Report(len(files), bool(quiet_stdout) and sys.stderr.isatty() and not args.quiet, args.quiet)
     defined = set()
     try:
         for path, destination in zip(files, _destinations(args, files)):

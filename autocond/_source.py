@@ -140,14 +140,16 @@ def _decorators(fn: gast.FunctionDef, kinds: list[str | None], qualname: str,
 
 @_transpiler.room_to_recurse()  # deep expressions: CPython compiles about 900 levels
 def transform_source(text: str, filename: str = "<string>", *, functions: Collection[str] = (),
-                     all_functions: bool = False, libraries: Collection[str] = ()) -> str:
+                     all_functions: bool = False, libraries: Collection[str] = (),
+                     progress: Callable[[int], None] | None = None) -> str:
     """`text` with its `autocond`-decorated functions converted (see the module docstring).
 
     `functions` also converts the functions with these names (`step`) or qualified names
     (`Model.step`), and `all_functions` every function (not generators or `async def`); their
     decorators stay as they are. Calls into the standard library, JAX, NumPy and the packages
     `libraries` names (`optax`) stay as written; others go through `ac__.call`, which converts
-    the user's functions when they run. Raises `SyntaxError` for text that is not Python, and
+    the user's functions when they run. `progress(line)` is told of each function
+    converted, by its last line. Raises `SyntaxError` for text that is not Python, and
     autocond's errors for functions it cannot convert.
     """
     module = trees.parse(text, filename)
@@ -183,6 +185,8 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
                 code = _function_text(tree, comments, written, indent)
             else:
                 code = None
+        if progress is not None:
+            progress(node.end_lineno)
         if code is not None:
             covered.append((node.lineno, node.end_lineno))
             edits.append((first, node.end_lineno, code))

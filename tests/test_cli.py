@@ -553,6 +553,25 @@ def test_progress_bar_in_a_terminal_for_many_files(tmp_path, monkeypatch, files,
     assert err.endswith(f"\r1 file would be converted, {files - 1} unchanged\n" if bar else "unchanged\n")
 
 
+def test_progress_within_a_long_file_in_a_terminal(tmp_path, monkeypatch):
+    path = tmp_path / "long.py"
+    functions = [f"@autocond.jit\ndef f{k}(x):\n    if x > 0:\n        x = -x\n    return x\n"
+                 for k in range(3)]
+    path.write_text("import autocond\n\n\n" + "\n\n".join(functions))
+    lines = path.read_text().count("\n")
+    monkeypatch.setattr(_cli, "PROGRESS_BAR_LINES", lines)
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert main(["convert", "--check", str(path)]) == 1
+    err = sys.stderr.getvalue()
+    reached = [f"\r{path}: line {line} of {lines}" for line in (8, 15, lines)]  # each function's last line
+    assert all(shown in err for shown in reached) and err.index(reached[0]) < err.index(reached[2])
+    assert err.endswith("\r1 file would be converted\n")  # cleared before the summary
+    monkeypatch.setattr(_cli, "PROGRESS_BAR_LINES", lines + 1)  # a shorter file shows none
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert main(["convert", "--check", str(path)]) == 1
+    assert "line" not in sys.stderr.getvalue()
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 
