@@ -1,17 +1,21 @@
 """The converter on random valid Python source (from `hypothesmith`), with every function
 selected: it either converts or raises one of autocond's documented errors (never an
-internal exception), its output compiles, and converting the output again changes nothing.
+internal exception), its output compiles, is the code autocond generates (where it keeps the
+user's text, that text reads as that code), and converting the output again changes nothing.
 """
 
 from __future__ import annotations
 
+import ast
 import textwrap
+from unittest import mock
 
 import hypothesmith
 from hypothesis import assume, event, given, note
 from hypothesis import strategies as st
 
 import autocond
+from autocond import _source as source_conversion
 from autocond import errors
 
 _modules = st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node())
@@ -70,6 +74,10 @@ def _source(body: str, skeleton: str | None, e: str, f: str) -> str:
     return source
 
 
+def _none(*args, **kwargs) -> None:
+    """The user's text kept nowhere: all of the converted functions as `ast.unparse` writes them."""
+
+
 # Drawn side by side, not nested: hypothesmith's strategies are close to hypothesis' depth limit.
 @given(body=_modules, skeleton=st.sampled_from((*_SKELETONS, None)), e=_expressions,
        f=_expressions)
@@ -86,4 +94,9 @@ def test_random_source_converts_or_raises_a_documented_error(body: str, skeleton
           if skeleton else "module unchanged" if converted == source else "module converted")
     note(f"converted:\n{converted}")
     compile(converted, "<converted>", "exec")
+    keeping = dict(text_of=_none, header_of=_none, decorator_of=_none)
+    with mock.patch.multiple(source_conversion._Written, **keeping), \
+            mock.patch.object(source_conversion, "_wrapped", _none):
+        generated = autocond.transform_source(source, "<random>", all_functions=True)
+    assert ast.dump(ast.parse(converted)) == ast.dump(ast.parse(generated))
     assert autocond.transform_source(converted, "<converted>", all_functions=True) == converted
