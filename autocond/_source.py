@@ -4,8 +4,10 @@ The functions decorated with `autocond.jit` or `autocond.convert` (under any imp
 and those selected by name or all of them on request, are replaced by their converted code,
 which calls `autocond.operators` (`ac__`) directly, so the result runs without converting
 again; `@autocond.jit(...)` becomes `jax.jit` with the same keywords, other decorators stay.
-Everything else in the text is kept byte for byte, and comments inside the converted
-functions stay with the statements they belong to.
+Everything else in the text is kept byte for byte. Inside the converted functions, what the
+conversion leaves as it was keeps the user's text (each piece checked to read as the
+converted code), the code it generates is indented as the file is and wrapped at its line
+length, and comments stay with the statements they belong to.
 
 Converting twice changes nothing. Every change the converter makes calls `ac__`, so a
 function whose code uses `ac__` is taken as converted (with the functions inside it, which
@@ -351,7 +353,7 @@ class _Written:
                 if before != margin + before.lstrip() or before.strip() != "@" \
                         or rest.strip() and not rest.strip().startswith(b"#"):
                     return None
-                return (margin + before.lstrip() + self._text(original) + rest.decode()).splitlines()
+                return _split(margin + before.lstrip() + self._text(original) + rest.decode())
         return None
 
     def _colon(self, fn: ast.FunctionDef) -> tuple[int, int] | None:
@@ -456,12 +458,17 @@ class _Written:
         `indent` instead; or None if they do not read as `meaning` (checked unless `text` is
         the `exact` text of a statement that does, and its lines did not move)."""
         lines = []
-        for k, line in enumerate(text.splitlines() or [""]):
+        for k, line in enumerate(_split(text)):
             lines.append(indent + line if k == 0 else
                          indent + line[len(first):] if line.startswith(first) and line.strip() else line)
         if (not exact or len(lines) > 1 and indent != first) and not _reads_as(lines, meaning):
             return None
         return lines
+
+
+def _split(text: str) -> list[str]:
+    """`text`'s lines as Python sees them, ends dropped (see `_lines`)."""
+    return [line.rstrip("\r\n") for line in _lines(text)] or [""]
 
 
 def _reads_as(lines: list[str], meaning: ast.AST) -> bool:
@@ -501,11 +508,11 @@ def _differing(original: ast.AST, new: ast.AST) -> list[tuple[ast.AST, ast.AST]]
 
 def _function_text(tree: ast.FunctionDef, comments: _Comments, written: _Written, indent: str) -> list[str]:
     """The lines of `tree`'s code (a converted function, at `indent`), with the user's text
-    where it is the user's: its `def` line, and each statement that came through unchanged,
-    as the user wrote them; the code generated around them indented as the file is; and
-    `comments` put back where they are not in that text: each at the end of its statement's
-    line when the statement became one statement (a pragma: the last one made from it), else
-    above the first one made from it."""
+    where it is the user's: its decorators, `def` line and statements, but for what the
+    conversion changed in them; the code generated around them indented as the file is, a
+    long call wrapped; and `comments` put back where they are not in that text: each at the
+    end of its statement's line when the statement became one statement (a pragma: the last
+    one made from it), else above the first one made from it."""
     code = ast.unparse(tree)
     shown = [n for n in traversal.walk(ast.parse(code)) if isinstance(n, ast.stmt)]  # their lines in `code`
     statements = [n for n in traversal.walk(tree) if isinstance(n, ast.stmt)]

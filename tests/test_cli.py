@@ -854,6 +854,14 @@ def test_generated_lines_are_wrapped_at_the_file_s_line_length():
             in autocond.transform_source(longer))
 
 
+def test_a_form_feed_in_a_kept_statement_s_comment_splits_no_line():
+    # Found by the property tests: `str.splitlines` splits at a form feed, Python does not.
+    text = "def f(x):\n    if x:\n        global A  #\x0c, A\n        pass\n    else:\n        return x\n"
+    out = autocond.transform_source(text, all_functions=True)
+    assert "        global A  #\x0c, A\n" in out
+    compile(out, "<converted>", "exec")
+
+
 def test_a_multi_line_string_that_moves_keeps_its_text():
     # The code after the early `return` moves into a branch, one level deeper. A string whose
     # lines would move with it is written as Python writes it; one whose would not, as written.
