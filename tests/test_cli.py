@@ -7,10 +7,12 @@ import inspect
 import io
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import jax
@@ -639,6 +641,17 @@ def test_an_interrupted_write_leaves_the_file_intact(tmp_path, source_file, monk
         assert capsys.readouterr().err == "Aborted!\n"
     assert source_file.read_text() == MODULE
     assert os.listdir(tmp_path) == ["model.py"]  # the temporary file is gone
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
+def test_ctrl_c_in_a_running_command_says_aborted(tmp_path):
+    # A real process, interrupted while it waits for standard input: no traceback, status 130.
+    command = subprocess.Popen([sys.executable, "-m", "autocond", "convert", "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # started (in a tenth of a second, on an idle machine) and reading
+    command.send_signal(signal.SIGINT)
+    out, err = command.communicate(timeout=30)
+    assert (command.returncode, out, err) == (130, "", "Aborted!\n")
 
 
 def test_an_internal_error_is_reported_and_the_others_go_on(tmp_path, source_file, capsys, monkeypatch):
