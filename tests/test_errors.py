@@ -101,7 +101,9 @@ def test_loop_carried_variable_changes_shape():
     with pytest.raises(errors.StagingError, match=r"`v` has a different shape in the traced `for`") as info:
         autocond.jit(_growing)(jnp.int32(3))
     message = _message(info)
-    assert re.search(f"loop at {_FILE}: f32\\[2\\] before the loop, f32\\[4\\] after one iteration", message)
+    assigned = re.escape("(`v = jnp.concatenate([v, v])`).")
+    assert re.search(f"loop at {_FILE}: f32\\[2\\] before the loop, f32\\[4\\] after one iteration; it is "
+                     f"assigned at {_at(_growing, 'v = jnp.concatenate')} {assigned}", message)
     assert "preallocate it with its final shape before the loop" in message
 
 
@@ -131,7 +133,9 @@ def test_loop_carried_variable_changes_dtype():
     with pytest.raises(errors.StagingError, match="`v` has a different dtype in the traced `while`") as info:
         autocond.jit(_int_to_float)(jnp.int32(3))
     message = _message(info)
-    assert re.search(f"loop at {_FILE}: i32\\[\\] before the loop, f32\\[\\] after one iteration", message)
+    assert re.search(f"loop at {_FILE}: i32\\[\\] before the loop, f32\\[\\] after one iteration; it is "
+                     f"assigned at {_at(_int_to_float, 'v = v + 0.5')} {re.escape('(`v = v + 0.5`).')}",
+                     message)
     assert "convert it before the loop, e.g. `v = v.astype(jnp.float32)`" in message
 
 
@@ -332,10 +336,14 @@ def test_every_variable_branches_disagree_on_is_named():
     with pytest.raises(errors.StagingError) as info:
         autocond.jit(_two_mismatches_in_branches)(jnp.ones(2))
     message = _message(info)
+    fn = _two_mismatches_in_branches
     assert re.search(f"^The traced `if` at {_FILE} cannot carry 2 of its variables:\n"
                      "- `y` has a different shape in the branches of the traced `if` at .*: f32\\[2\\] in "
-                     "the `if` branch, f32\\[3\\] in the `else` branch\\. .*\n"
-                     "- `z` has a different structure in the branches of", message), message
+                     "the `if` branch, f32\\[3\\] in the `else` branch; it is assigned at "
+                     f"{_at(fn, 'y = jnp.zeros(2)')} \\(`y = jnp.zeros\\(2\\)`\\); "
+                     f"{_at(fn, 'y = jnp.zeros(3)')} \\(`y = jnp.zeros\\(3\\)`\\)\\. .*\n"
+                     "- `z` has a different structure in the branches of .*; it is assigned at "
+                     f"{_at(fn, 'z = (')} .*{_at(fn, 'z = [')} ", message), message
 
 
 def _three_mismatches_in_a_loop(n):
@@ -463,8 +471,9 @@ def test_append_in_one_traced_branch():
         autocond.jit(_append_in_one_branch)(jnp.array(1.0))
     assert re.search(f"`ys` has a different structure in the branches of the traced `if` at "
                      f"{_at(_append_in_one_branch, 'if x > 0')}: PyTreeDef\\(\\[\\*\\]\\) in the `if` "
-                     r"branch, PyTreeDef\(\[\]\) in the `else` branch\..*append to a list in every "
-                     "branch or in none", _message(info))
+                     r"branch, PyTreeDef\(\[\]\) in the `else` branch; it is assigned at "
+                     f"{_at(_append_in_one_branch, 'ys.append')} \\(`ys.append\\(x\\)`\\)\\..*append to "
+                     "a list in every branch or in none", _message(info))
 
 
 def _key_set_on_the_first_trip(x, n):

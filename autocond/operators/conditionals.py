@@ -96,7 +96,8 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
             traced.append(staging.trace(
                 lambda *ops, f=branch: staging.as_tuple(f(*state.rebuild(ops)), names),
                 avals, where, carried))
-    plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns, int_uses)
+    plan = staging.merge([t.outputs for t in traced], names, where, labels, returned, returns, int_uses,
+                         branches)
     sources, computed = plan.sources, {}
     if len(traced) == 2:  # the branch for a false `pred` first, as `lax.cond` has them
         traced, sources = traced[::-1], sources[::-1]

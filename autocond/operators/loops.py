@@ -233,7 +233,7 @@ def _traced_while(test: Callable, body: Callable, state: tuple, names: Sequence[
                   where: str, int_uses: Mapping[str, str], at_least_once: bool = False):
     """The traced rest of a `while` from `state`: the `_Loop` and the function running it."""
     loop = _Loop(lambda *s: body(*_unset(s, names, stop)), state, names, where, effects.cells((body,), names),
-                 int_uses, at_least_once)
+                 int_uses, at_least_once, functions=(test, body))
     _check_python_ints(loop)
 
     def cond_fn(carry):
@@ -328,7 +328,7 @@ def _while_with_state(test: Callable, body: Callable, state: tuple, going: Any, 
 
     start = advance(*state) if going is None else (staging.predicate(going, where), *state)
     loop = _Loop(lambda _, *s: advance(*staging.as_tuple(body(*s), names)), start, (_TEST, *names), where,
-                 carried, int_uses)
+                 carried, int_uses, functions=(test, body))
     loop.check_no_appends("its trip count is traced")
     _check_python_ints(loop)
     carry = _while_loop(lambda carry: loop.rebuild(carry)[0], loop, where)
@@ -647,7 +647,7 @@ def _range_loop(r: range | TracedRange, body, inputs, names, where, stop: Sequen
     if index_type.dtype == dtype:  # weakly typed as the index is, so that it is no cast
         counter = staging.cast(counter, index_type)
     loop = _Loop(counted, (counter, *inputs), counted_names, where, carried, int_uses, at_least_once,
-                 [_row_type(x) for x in rows])
+                 [_row_type(x) for x in rows], functions=(getattr(body, "body", body),))
     if not isinstance(r, range):
         _check_python_ints(loop, index_arithmetic.signs(lower, 1))
 
@@ -761,9 +761,13 @@ class _Loop:
     the jaxpr given an input it does not read (`_adopted`).
     """
 
-    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=()):
-        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types)."""
+    def __init__(self, body, inputs, names, where, carried, int_uses, at_least_once=False, rows=(),
+                 functions=()):
+        """`body` takes the variables, then for a `scan` over arrays the `rows` (their types);
+        `functions` are those generated for the loop, which errors look in for the user's
+        statements."""
         self.names, self.where, self.at_least_once, self.int_uses = names, where, at_least_once, int_uses
+        self.functions = functions
         self._start(inputs)
         refinements = _MAX_REFINEMENTS + 2 * len(names)
 
@@ -842,7 +846,8 @@ class _Loop:
         rule of carried values is named in one error."""
         self.sources, self.paths, self.unbound_after, self.appended = [], [], {}, {}
         promoted = False
-        paths, problems = staging.Paths(self.where, ("before the loop", "after one iteration"), loop=True), \
+        paths, problems = staging.Paths(self.where, ("before the loop", "after one iteration"), loop=True,
+                                        functions=self.functions), \
             staging.Problems(self.where)
         # The position of each leaf's carried value, and the first leaf of each variable.
         positions = list(itertools.accumulate(self.state.dynamic, initial=0))

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import dis
 import functools
+import io
+import linecache
+import re
 import reprlib
 import sys
+import tokenize
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -231,17 +237,67 @@ def _is_bool_array(leaf: Any) -> bool:
 @dataclasses.dataclass(frozen=True)
 class Paths:
     """The paths through the construct `where` a variable's values come from, as errors name
-    them (`labels`: "in the `if` branch", "before the loop"...); `loop` for a loop's."""
+    them (`labels`: "in the `if` branch", "before the loop"...); `loop` for a loop's. The
+    `functions` generated for its blocks hold the user's statements that assign them."""
 
     where: str
     labels: tuple[str, ...]
     loop: bool = False
+    functions: tuple[Callable, ...] = ()
 
-    def kinds(self, leaves: Sequence[Any]) -> str:
-        return ", ".join(f"{describe(x)} {label}" for x, label in zip(leaves, self.labels))
+    def kinds(self, leaves: Sequence[Any], path: str) -> str:
+        """The values of `path` on the paths, and where the construct assigns it."""
+        kinds = ", ".join(f"{describe(x)} {label}" for x, label in zip(leaves, self.labels))
+        return kinds + self.assigned(path)
+
+    def assigned(self, path: str) -> str:
+        """`; it is assigned at f.py:9 (`x = ...`)`: the user's statements in the construct
+        that assign `path`, if any."""
+        statements = assignments(self.functions, path)
+        if not statements:
+            return ""
+        shown = "; ".join(f"{where} (`{text}`)" for where, text in statements[:_SHOWN])
+        more = f" and {len(statements) - _SHOWN} more" if len(statements) > _SHOWN else ""
+        return f"; it is assigned at {shown}{more}"
 
     def different(self, what: str) -> str:
         return f"a different {what} {'in' if self.loop else 'in the branches of'} {self.where}"
+
+
+_SHOWN = 3  # the statements an error shows that assign a variable
+_STORES = {"STORE_FAST", "STORE_DEREF", "STORE_NAME", "STORE_GLOBAL"}
+# The headers of the user's constructs: generated code assigns the variables they carry there.
+_HEADERS = re.compile(r"(if|elif|else|while|for|match|case|def|with|try)\b")
+
+
+def assignments(functions: Sequence[Callable], path: str) -> list[tuple[str, str]]:
+    """The user's statements in `functions` (generated for a construct's blocks, with the
+    functions inside them) that assign the variable of `path` (`x`, `x['key']`, `obj.attr`):
+    `file:line` and source text each, in order."""
+    base = path.split("[")[0]
+    opnames, name = ({"STORE_ATTR"}, base.rpartition(".")[2]) if "." in base else (_STORES, base)
+    found = {}
+    todo = [fn.__code__ for fn in functions if hasattr(fn, "__code__")]
+    while todo:
+        code = todo.pop()
+        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        for instruction in dis.get_instructions(code):
+            line = instruction.positions.lineno if instruction.positions else None
+            if instruction.opname in opnames and instruction.argval == name and line:
+                text = _code_of(linecache.getline(code.co_filename, line))
+                if text and not _HEADERS.match(text):
+                    found[(code.co_filename, line)] = text
+    return [(f"{file}:{line}", text) for (file, line), text in sorted(found.items())]
+
+
+def _code_of(line: str) -> str:
+    """A line of source without its indentation and comment."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line.strip()).readline))
+    except (tokenize.TokenError, SyntaxError):  # part of a statement of several lines
+        return line.strip()
+    comment = next((t.start[1] for t in tokens if t.type == tokenize.COMMENT), None)
+    return line.strip()[:comment].rstrip()
 
 
 class Problems:
@@ -269,7 +325,7 @@ def static_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str | None
         return None
     construct, static = ("loop", "the trip count") if paths.loop else ("`if`", "the condition")
     return (f"`{path}` is not a JAX value on every path through {paths.where}, and it differs: "
-            f"{paths.kinds(leaves)}. Only arrays and numbers can differ between the "
+            f"{paths.kinds(leaves, path)}. Only arrays and numbers can differ between the "
             f"{'iterations' if paths.loop else 'branches'} of a traced {construct}; compute this value "
             f"outside the {construct}, or make {static} static (e.g. `static_argnames`).")
 
@@ -282,13 +338,13 @@ def shape_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str | None:
            "final shape before the loop." if paths.loop else
            "Every branch of a traced `if` must give it the same shape: pad or slice it to one "
            "shape in each branch, or make the condition static (e.g. `static_argnames`).")
-    return f"`{path}` has {paths.different('shape')}: {paths.kinds(leaves)}. {fix}"
+    return f"`{path}` has {paths.different('shape')}: {paths.kinds(leaves, path)}. {fix}"
 
 
 def dtype_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str:
     """A loop keeps a strong dtype (only a weak one, a Python number's, is promoted)."""
     after = aval_of(leaves[-1]).dtype.name
-    return (f"`{path}` has {paths.different('dtype')}: {paths.kinds(leaves)}. A traced loop keeps "
+    return (f"`{path}` has {paths.different('dtype')}: {paths.kinds(leaves, path)}. A traced loop keeps "
             f"the dtype of each variable it carries; convert it before the loop, e.g. "
             f"`{path} = {path}.astype(jnp.{after})`.")
 
@@ -323,7 +379,7 @@ def structure_problem(name: str, values: Sequence[Any], trees: Sequence[Any], pa
            "Every branch of a traced `if` must give it the same structure (containers, lengths, keys)"
            + ("; append to a list in every branch or in none." if lists else "."))
     return (f"`{name}` has {paths.different('structure')}: {tree_a} {paths.labels[first]}, {tree_b} "
-            f"{paths.labels[other]}. {fix}")
+            f"{paths.labels[other]}{paths.assigned(name)}. {fix}")
 
 
 def int_kind_problem(path: str, leaves: Sequence[Any], paths: Paths, target: Any,
@@ -387,16 +443,18 @@ class Merge:
 
 def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: Sequence[str],
           returned: Sequence[bool], returns: Mapping[str, Sequence[str]] = {},
-          int_uses: Mapping[str, str] = {}) -> Merge:
+          int_uses: Mapping[str, str] = {}, functions: tuple[Callable, ...] = ()) -> Merge:
     """Plan how the outputs of several traced branches become one set of values.
 
     `returned[b]` says branch `b` is a path on which the function has already returned.
     `returns` maps the return value's variable to where each branch's value comes from.
     `int_uses` maps the variables the function computes with as ints to where it does
-    (`int_kind_problem`). Each variable that breaks a rule is named in one error.
+    (`int_kind_problem`). Each variable that breaks a rule is named in one error, with the
+    user's statements in the branches' `functions` that assign it.
     """
     plan = Merge([], [[] for _ in branches], [])
-    paths, problems = Paths(where, tuple(f"in {label}" for label in labels)), Problems(where)
+    paths = Paths(where, tuple(f"in {label}" for label in labels), functions=functions)
+    problems = Problems(where)
     read = [k for k, r in enumerate(returned) if not r]  # the paths that read the variables again
     for k, name in enumerate(names):
         values = align_bound([branch[k] for branch in branches])
