@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from autocond._api import convert as convert
     from autocond._api import jit as jit
     from autocond._api import to_source as to_source
+    from autocond._explain import explain as explain
 
-__all__ = ["Jitted", "convert", "convert_module", "do_not_convert", "errors", "jit", "to_source",
+__all__ = ["Jitted", "convert", "convert_module", "do_not_convert", "errors", "explain", "jit", "to_source",
            "transform_source"]
 __version__ = "0.1.0"
 
@@ -27,4 +28,8 @@ def __getattr__(name: str):
         from autocond import _api
 
         return getattr(_api, name)
+    if name == "explain":
+        from autocond._explain import explain
+
+        return explain
     raise AttributeError(f"module 'autocond' has no attribute {name!r}")

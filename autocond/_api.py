@@ -12,7 +12,7 @@ from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 import jax
 
 from autocond import _library, _transpiler, operators
-from autocond.operators import effects, loops
+from autocond.operators import effects, loops, lowerings
 from autocond.pyct import loader, parsing
 
 # Converted code by code object, weakly, so it lives as long as the user's code does. Code
@@ -88,7 +88,8 @@ def _converted_code_of(fn: types.FunctionType) -> types.CodeType:
     return code
 
 
-def convert(fn: Callable[P, R], *, max_trips: int | None = None) -> Callable[P, R]:
+def convert(fn: Callable[P, R], *, max_trips: int | None = None,
+            warn_unrolled: int | None = None) -> Callable[P, R]:
     """`fn` with its control flow converted, not jitted: a function, or a bound method, a
     `functools.partial` or a callable object (an `equinox.Module`: its `__call__`) around one.
 
@@ -102,34 +103,41 @@ def convert(fn: Callable[P, R], *, max_trips: int | None = None) -> Callable[P, 
     call): each becomes a `scan` of that many trips that runs its body only while its
     condition holds, which `jax.grad` can differentiate (it cannot a `lax.while_loop`); a
     loop that needs more trips fails at run time.
+
+    `warn_unrolled`: a loop that runs as Python for more than this many trips while traced
+    (its body traced once per trip: the program grows with the trip count) warns, with an
+    `autocond.errors.UnrolledLoopWarning` saying why it did not become one `lax` loop.
     """
-    return _bounded(_converted(fn, "convert"), max_trips)
+    return _within(_converted(fn, "convert"), max_trips, warn_unrolled)
 
 
-def _bounded(converted: Callable, max_trips: int | None) -> Callable:
-    if max_trips is None:
+def _within(converted: Callable, max_trips: int | None, warn_unrolled: int | None) -> Callable:
+    """`converted`, run with the options given (`convert`'s)."""
+    if max_trips is None and warn_unrolled is None:
         return converted
 
     @functools.wraps(converted)
-    def bounded(*args, **kwargs):
-        with loops.max_trips(max_trips):
+    def within(*args, **kwargs):
+        with loops.max_trips(max_trips), lowerings.warn_unrolled(warn_unrolled):
             return converted(*args, **kwargs)
 
-    return bounded
+    return within
 
 
 @overload
-def jit(fn: Callable[P, R], /, *, max_trips: int | None = None, **jit_kwargs: Any) -> Jitted[P, R]: ...
+def jit(fn: Callable[P, R], /, *, max_trips: int | None = None, warn_unrolled: int | None = None,
+        **jit_kwargs: Any) -> Jitted[P, R]: ...
 
 
 @overload
-def jit(fn: None = None, /, *, max_trips: int | None = None,
+def jit(fn: None = None, /, *, max_trips: int | None = None, warn_unrolled: int | None = None,
         **jit_kwargs: Any) -> Callable[[Callable[P, R]], Jitted[P, R]]: ...
 
 
-def jit(fn: Callable | None = None, /, *, max_trips: int | None = None, **jit_kwargs: Any) -> Any:
+def jit(fn: Callable | None = None, /, *, max_trips: int | None = None, warn_unrolled: int | None = None,
+        **jit_kwargs: Any) -> Any:
     """A drop-in for `jax.jit` that first converts `fn`'s control flow (see `convert`, and
-    its `max_trips`).
+    its `max_trips` and `warn_unrolled`).
 
     Takes the same keywords as `jax.jit` (`static_argnums`, `static_argnames`,
     `donate_argnums`, shardings, ...), as `autocond.jit(fn, ...)`, `@autocond.jit` or
@@ -137,8 +145,8 @@ def jit(fn: Callable | None = None, /, *, max_trips: int | None = None, **jit_kw
     `.eval_shape` and `__wrapped__`.
     """
     if fn is None:
-        return functools.partial(jit, max_trips=max_trips, **jit_kwargs)
-    converted = _bounded(_converted(fn, "jit"), max_trips)
+        return functools.partial(jit, max_trips=max_trips, warn_unrolled=warn_unrolled, **jit_kwargs)
+    converted = _within(_converted(fn, "jit"), max_trips, warn_unrolled)
     if isinstance(fn, types.FunctionType):
         converted = effects.keeping_tracers_in(fn, converted)
     return jax.jit(converted, **jit_kwargs)

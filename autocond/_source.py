@@ -120,16 +120,21 @@ def _imports_needed(text: str, converted: str) -> list[str]:
     return [line for line in wanted if not re.search(rf"^{re.escape(line)}\s*$", text, re.M)]
 
 
+# `autocond.jit`'s keywords that `jax.jit` does not take, and what a converted file loses without them.
+_OWN_KEYWORDS = {"max_trips": "bound its loops", "warn_unrolled": "warn of loops that unroll"}
+
+
 def _decorators(fn: gast.FunctionDef, kinds: list[str | None], qualname: str,
                 filename: str) -> list[ast.expr]:
     """The converted function's decorators: ours become `jax.jit` or go, others stay."""
     kept = []
     for decorator, kind in zip(fn.decorator_list, kinds):
         if kind == "jit" and isinstance(decorator, gast.Call) and decorator.keywords:
-            if any(k.arg == "max_trips" for k in decorator.keywords):
+            ours = next((k.arg for k in decorator.keywords if k.arg in _OWN_KEYWORDS), None)
+            if ours:
                 raise errors.UnsupportedSyntaxError(
-                    f"`{qualname}` uses `max_trips`, which `jax.jit` does not take: a converted file "
-                    "cannot bound its loops. Leave this file to `autocond.jit` at run time.",
+                    f"`{qualname}` uses `{ours}`, which `jax.jit` does not take: a converted file "
+                    f"cannot {_OWN_KEYWORDS[ours]}. Leave this file to `autocond.jit` at run time.",
                     (filename, decorator.lineno, decorator.col_offset + 1, None))
             keywords = ", ".join(ast.unparse(trees.to_ast(k)) for k in decorator.keywords)
             kept.append(ast.parse(f"functools.partial(jax.jit, {keywords})", mode="eval").body)

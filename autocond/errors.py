@@ -27,3 +27,8 @@ class StagingError(ConversionError, TypeError):
 
 class NotConvertedError(ConversionError, NotImplementedError):
     """A statement autocond keeps as plain Python met a traced value it would need to branch on."""
+
+
+class UnrolledLoopWarning(UserWarning):
+    """A loop ran as Python for more trips than `autocond.jit(..., warn_unrolled=N)` allows:
+    its body was traced once per trip, so the program grows with the trip count."""

@@ -163,6 +163,15 @@ def _check_traced(f: Callable, args: list, inputs: list, wants: list, signature:
     for a, want in zip(args, wants):
         assert_same(want, jitted(*a), f"jit{a}")
 
+    # `explain` traces it again: each equation is counted once, at a line of the program or
+    # as autocond's own, each construct is at a line of the program, and it still computes.
+    explained = autocond.explain(jitted, *args[0])
+    counted = sum(n for s in explained.statements for n in s.equations.values())
+    assert counted + sum(explained.unattributed.values()) == explained.to_dict()["equations"]
+    file = f.__code__.co_filename
+    assert all(s.where.startswith(f"{file}:") for s in explained.statements if s.lowerings)
+    assert_same(wants[0], jitted(*args[0]), "jit after explain")
+
     # With `n` static, its loops and tests are Python again, around traced floats. Plain
     # Python with that int is the oracle: `n > 2` is a Python bool there, so `q + q` is 2.
     static_n = autocond.jit(f, static_argnames="n")

@@ -391,13 +391,15 @@ def test_calls_on_library_imports_stay_as_written():
     assert "    return jnp.sin(x) + math.floor(2.5) + cos(x) + ac__.call(helper)(x) + abs(x)\n" in out
 
 
-def test_max_trips_cannot_be_written_as_jax_jit(tmp_path, capsys):
+@pytest.mark.parametrize("keyword, loses", [("max_trips", "bound its loops"),
+                                             ("warn_unrolled", "warn of loops that unroll")])
+def test_autocond_keywords_cannot_be_written_as_jax_jit(tmp_path, capsys, keyword, loses):
     path = tmp_path / "bounded.py"
-    path.write_text("import autocond\n\n@autocond.jit(max_trips=8)\ndef f(x):\n    return x\n")
+    path.write_text(f"import autocond\n\n@autocond.jit({keyword}=8)\ndef f(x):\n    return x\n")
     assert main(["convert", str(path)]) == 123
     assert capsys.readouterr().err == (
-        f"{path}:3:2: `f` uses `max_trips`, which `jax.jit` does not take: a converted file cannot bound "
-        "its loops. Leave this file to `autocond.jit` at run time.\n1 file failed\n")
+        f"{path}:3:2: `f` uses `{keyword}`, which `jax.jit` does not take: a converted file cannot {loses}. "
+        "Leave this file to `autocond.jit` at run time.\n1 file failed\n")
 
 
 # --- modes -----------------------------------------------------------------------------------

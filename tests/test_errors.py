@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import re
 import sys
 import types
@@ -20,6 +21,18 @@ from tests.support import assert_matches_python, line_of
 def _at(fn, text: str) -> str:
     """`file:line` of the line of `fn` containing `text`, as a regex."""
     return re.escape(f"{__file__}:{line_of(fn, text)}")
+
+
+def _at_statement(fn, statement: str) -> str:
+    """`file:line` of `fn`'s first line that is `statement` (but for a comment), as a regex."""
+    lines, start = inspect.getsourcelines(fn)
+    line = start + next(k for k, text in enumerate(lines) if text.partition("#")[0].strip() == statement)
+    return re.escape(f"{__file__}:{line}")
+
+
+def _by(fn, statement: str) -> str:
+    """`` `statement` at file:line ``, how errors name a statement of `fn`, as a regex."""
+    return f"{re.escape(f'`{statement}`')} at {_at_statement(fn, statement)}"
 
 
 F = jnp.float32
@@ -60,8 +73,8 @@ def test_variable_undefined_after_a_traced_if():
         jax.block_until_ready(autocond.jit(_maybe_y)(jnp.array(-1.0)))
     message = _message(info)
     assert re.search(f"`y` has no value at {_at(_maybe_y, 'return y')}", message)  # the read
-    assert re.search(f"traced `if` at {_FILE}", message)
-    assert "not in the `else` branch, which ran" in message  # what differed
+    assert re.search(f"traced `if` at {_at(_maybe_y, 'if x > 0')} \\(by {_by(_maybe_y, 'y = x * 2')}\\) "
+                     "but not in the `else` branch, which ran", message)  # what differed, and where
     assert "Assign `y` before the `if` or in every branch" in message  # how to fix it
 
 
@@ -83,8 +96,29 @@ def test_variable_first_assigned_in_a_traced_loop_that_ran_zero_times():
         autocond.jit(last_index)(jnp.int32(0))
     message = _message(info)
     assert re.search(f"`last` has no value at {_at(last_index, 'return last')}: it is first "
-                     f"assigned inside the traced `for` loop at {_at(last_index, 'for i in')}, "
+                     f"assigned inside the traced `for` loop at {_at(last_index, 'for i in')} "
+                     f"\\(by {_by(last_index, 'last = i')}\\), "
                      r"which ran zero times\. Assign `last` before the loop\.", message)
+
+
+def _first_on_the_first_trip(x, n):
+    for i in range(n):
+        if i == 0:
+            a = x
+        else:
+            a = a + x
+    return a
+
+
+def test_variable_an_earlier_iteration_assigns_names_each_assignment():
+    assert autocond.jit(_first_on_the_first_trip)(F(2.0), jnp.int32(3)) == _first_on_the_first_trip(2.0, 3)
+    with pytest.raises(jax.errors.JaxRuntimeError) as info:
+        jax.block_until_ready(autocond.jit(_first_on_the_first_trip)(F(2.0), jnp.int32(0)))
+    fn = _first_on_the_first_trip
+    assert re.search(f"`a` has no value at {_at(fn, 'return a')}: it is first assigned inside the traced "
+                     f"`for` loop at {_at(fn, 'for i in')} \\(by {_by(fn, 'a = x')}, "
+                     f"{_by(fn, 'a = a + x')}\\), "
+                     "which ran zero times", _message(info))
 
 
 # --- loop-carried variables ------------------------------------------------------------------
@@ -101,10 +135,28 @@ def test_loop_carried_variable_changes_shape():
     with pytest.raises(errors.StagingError, match=r"`v` has a different shape in the traced `for`") as info:
         autocond.jit(_growing)(jnp.int32(3))
     message = _message(info)
-    assigned = re.escape("(`v = jnp.concatenate([v, v])`).")
     assert re.search(f"loop at {_FILE}: f32\\[2\\] before the loop, f32\\[4\\] after one iteration; it is "
-                     f"assigned at {_at(_growing, 'v = jnp.concatenate')} {assigned}", message)
+                     f"assigned by {_by(_growing, 'v = jnp.concatenate([v, v])')}\\.", message)
     assert "preallocate it with its final shape before the loop" in message
+
+
+def _grown_in_five_places(n):
+    v = jnp.zeros(1)
+    for _ in range(n):
+        v = jnp.concatenate([v, v])
+        v = v + 1
+        v = v * 2
+        v = v - 1
+        v = v / 2
+    return v
+
+
+def test_an_error_shows_three_assignments_and_counts_the_rest():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_grown_in_five_places)(jnp.int32(3))
+    fn = _grown_in_five_places
+    assert re.search(f"; it is assigned by {_by(fn, 'v = jnp.concatenate([v, v])')}, {_by(fn, 'v = v + 1')}, "
+                     f"{_by(fn, 'v = v * 2')} and 2 more\\. ", _message(info))
 
 
 def test_loop_carried_variable_changes_shape_in_a_while_loop():
@@ -134,8 +186,7 @@ def test_loop_carried_variable_changes_dtype():
         autocond.jit(_int_to_float)(jnp.int32(3))
     message = _message(info)
     assert re.search(f"loop at {_FILE}: i32\\[\\] before the loop, f32\\[\\] after one iteration; it is "
-                     f"assigned at {_at(_int_to_float, 'v = v + 0.5')} {re.escape('(`v = v + 0.5`).')}",
-                     message)
+                     f"assigned by {_by(_int_to_float, 'v = v + 0.5')}\\.", message)
     assert "convert it before the loop, e.g. `v = v.astype(jnp.float32)`" in message
 
 
@@ -219,29 +270,117 @@ def _returns_or_falls_off(x):
     x = x + 1
 
 
-@pytest.mark.parametrize("fn, args, first, second", [
-    (_returns_pair_or_one, (1.0,), (r"PyTreeDef((*, *))", "return x, x"),
-     ("PyTreeDef(*)", "return x\n")),
-    (_returns_in_loop_or_after, (1.0, 3), ("PyTreeDef(*)", "return x\n"),
+@pytest.mark.parametrize("fn, args, where, first, second", [
+    (_returns_pair_or_one, (1.0,), "`if` at", (r"PyTreeDef((*, *))", "return x, x"),
+     ("PyTreeDef(*)", "return x")),
+    # the guard of the rest of the function after the loop's `return`
+    (_returns_in_loop_or_after, (1.0, 3), "`return` at", ("PyTreeDef(*)", "return x"),
      ("PyTreeDef((*, *))", "return x, i")),
 ])
-def test_returns_of_different_structures_name_both_returns(fn, args, first, second):
+def test_returns_of_different_structures_name_both_returns(fn, args, where, first, second):
     with pytest.raises(errors.StagingError) as info:
         autocond.jit(fn)(*map(jnp.asarray, args))
     message = _message(info)
     assert re.search(
-        f"The function returns a different structure on the paths through the traced `if` at "
-        f"{_FILE}: {re.escape(first[0])} from the `return` at {_at(fn, first[1])}, "
-        f"{re.escape(second[0])} from the `return` at {_at(fn, second[1])}\\. Every `return` "
+        f"The function returns a different structure on the paths through the traced {where} "
+        f"{_FILE}: {re.escape(first[0])} from {_by(fn, first[1])}, "
+        f"{re.escape(second[0])} from {_by(fn, second[1])}\\. Every `return` "
         "must give the same structure", message), message
 
 
 def test_return_and_falling_off_the_end_name_both():
     with pytest.raises(errors.StagingError) as info:
         autocond.jit(_returns_or_falls_off)(jnp.asarray(1.0))
-    assert re.search(f"PyTreeDef\\(\\*\\) from the `return` at {_at(_returns_or_falls_off, 'return x')}, "
+    assert re.search(f"PyTreeDef\\(\\*\\) from {_by(_returns_or_falls_off, 'return x')}, "
                      "PyTreeDef\\(None\\) from falling off the end of the function \\(`None`\\)",
                      _message(info))
+
+
+def _returns_two_shapes(x):
+    if x > 0:
+        return jnp.zeros(2), x
+    return jnp.zeros(3), x
+
+
+def test_returns_of_different_shapes_name_both_returns():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_returns_two_shapes)(F(1.0))
+    fn = _returns_two_shapes
+    assert re.search(f"^The return value at `\\[0\\]` has a different shape in the branches of the traced "
+                     f"`if` at {_at(fn, 'if x > 0')}: f32\\[2\\] from {_by(fn, 'return jnp.zeros(2), x')}, "
+                     f"f32\\[3\\] from {_by(fn, 'return jnp.zeros(3), x')}\\. Every `return` a traced "
+                     "condition picks between must give the same shape", _message(info)), _message(info)
+
+
+def _shapes_across_a_break(x, n):
+    v = jnp.zeros(2)
+    for i in range(n):
+        if x > i:
+            if x > 2 * i:
+                break
+            v = v + 1
+        v = jnp.zeros(3)
+    return v
+
+
+def _shapes_across_a_continue(x, n):
+    v = jnp.zeros(2)
+    for i in range(n):
+        if x > i:
+            if x > 2 * i:
+                continue
+            v = v + 1
+        v = jnp.zeros(3)
+    return v
+
+
+def _shapes_across_a_return(x):
+    v = jnp.zeros(2)
+    if x > 1:
+        if x > 2:
+            return v
+        v = v + 1
+    w = jnp.zeros(3)
+    return w
+
+
+@pytest.mark.parametrize("fn, args, exit, variable, assigned, rest", [
+    (_shapes_across_a_break, (F(1.0), 5), "break", "`v`", "v = jnp.zeros(3)", "the loop body"),
+    (_shapes_across_a_continue, (F(1.0), 5), "continue", "`v`", "v = jnp.zeros(3)", "the loop body"),
+    (_shapes_across_a_return, (F(1.0),), "return v", "The return value", None, "the function"),
+])
+def test_the_guard_of_an_exit_is_named_for_the_exit(fn, args, exit, variable, assigned, rest):
+    """The code after a `break`, `continue` or `return` under a traced condition runs under a
+    guard autocond adds: an error names the exit, not an `if` the user did not write."""
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(fn)(*args)
+    message = _message(info)
+    kind = exit.split()[0]
+    assert re.search(f"^{variable} has a different shape in the branches of the traced `{kind}` at "
+                     f"{_at_statement(fn, exit)}: f32\\[3\\] (in|from) .*, f32\\[2\\] (in|from) ", message), \
+        message
+    if assigned:
+        assert re.search(f"f32\\[3\\] in the rest of {rest}, f32\\[2\\] in the path of the `{kind}`; it is "
+                         f"assigned by {_by(fn, assigned)}\\.", message), message
+    else:
+        assert re.search(f"f32\\[3\\] from {_by(fn, 'return w')}, f32\\[2\\] from {_by(fn, 'return v')}\\.",
+                         message), message
+
+
+def _picks_two_shapes(x):
+    y = jnp.zeros(2) if x > 0 else jnp.zeros(3)
+    return y
+
+
+def test_a_conditional_expression_is_named_by_its_target():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_picks_two_shapes)(F(1.0))
+    assert re.search(f"^`y` has a different shape in the branches of the traced conditional expression at "
+                     f"{_at(_picks_two_shapes, 'y = ')}: f32\\[2\\] in the value if true, f32\\[3\\] in the "
+                     "value if false\\.", _message(info)), _message(info)
+    with pytest.raises(errors.StagingError, match="^The value has a different shape in the branches of the "
+                       "traced conditional expression at "):
+        autocond.jit(lambda x: jnp.sum(jnp.zeros(2) if x > 0 else jnp.zeros(3)))(F(1.0))
 
 
 def test_branches_give_a_dict_entry_different_shapes():
@@ -339,11 +478,10 @@ def test_every_variable_branches_disagree_on_is_named():
     fn = _two_mismatches_in_branches
     assert re.search(f"^The traced `if` at {_FILE} cannot carry 2 of its variables:\n"
                      "- `y` has a different shape in the branches of the traced `if` at .*: f32\\[2\\] in "
-                     "the `if` branch, f32\\[3\\] in the `else` branch; it is assigned at "
-                     f"{_at(fn, 'y = jnp.zeros(2)')} \\(`y = jnp.zeros\\(2\\)`\\); "
-                     f"{_at(fn, 'y = jnp.zeros(3)')} \\(`y = jnp.zeros\\(3\\)`\\)\\. .*\n"
-                     "- `z` has a different structure in the branches of .*; it is assigned at "
-                     f"{_at(fn, 'z = (')} .*{_at(fn, 'z = [')} ", message), message
+                     f"the `if` branch, f32\\[3\\] in the `else` branch; it is assigned by "
+                     f"{_by(fn, 'y = jnp.zeros(2)')}, {_by(fn, 'y = jnp.zeros(3)')}\\. .*\n"
+                     "- `z` has a different structure in the branches of .*; it is assigned by "
+                     f"{_by(fn, 'z = (x, x)')}, {_by(fn, 'z = [x, x]')}\\. ", message), message
 
 
 def _three_mismatches_in_a_loop(n):
@@ -471,9 +609,9 @@ def test_append_in_one_traced_branch():
         autocond.jit(_append_in_one_branch)(jnp.array(1.0))
     assert re.search(f"`ys` has a different structure in the branches of the traced `if` at "
                      f"{_at(_append_in_one_branch, 'if x > 0')}: PyTreeDef\\(\\[\\*\\]\\) in the `if` "
-                     r"branch, PyTreeDef\(\[\]\) in the `else` branch; it is assigned at "
-                     f"{_at(_append_in_one_branch, 'ys.append')} \\(`ys.append\\(x\\)`\\)\\..*append to "
-                     "a list in every branch or in none", _message(info))
+                     r"branch, PyTreeDef\(\[\]\) in the `else` branch; it is assigned by "
+                     f"{_by(_append_in_one_branch, 'ys.append(x)')}\\..*append to a list in every branch "
+                     "or in none", _message(info))
 
 
 def _key_set_on_the_first_trip(x, n):

@@ -245,8 +245,8 @@ def test_returns_of_different_structures_name_both_returns():
     fn, file = _returns_a_pair_for_one, re.escape(__file__)
     assert re.search(
         f"The function returns a different structure on the paths through the traced `if`/`elif` "
-        f"chain or `match` at {file}:{line_of(fn, 'k == 0')}: PyTreeDef\\(\\*\\) from the `return` at "
-        f"{file}:{line_of(fn, 'return x')}, PyTreeDef\\(\\(\\*, \\*\\)\\) from the `return` at "
+        f"chain or `match` at {file}:{line_of(fn, 'k == 0')}: PyTreeDef\\(\\*\\) from `return x` at "
+        f"{file}:{line_of(fn, 'return x')}, PyTreeDef\\(\\(\\*, \\*\\)\\) from `return x, x` at "
         f"{file}:{line_of(fn, 'return x, x')}\\. Every `return` must give the same structure",
         str(info.value)), str(info.value)
 
@@ -268,8 +268,8 @@ def test_returns_of_different_structures_after_a_branch_that_does_not_return():
         autocond.jit(_returns_a_pair_after_a_branch_that_does_not_return)(I32(0), F(1.0))
     fn, file = _returns_a_pair_after_a_branch_that_does_not_return, re.escape(__file__)
     assert re.search(
-        f"PyTreeDef\\(\\*\\) from the `return` at {file}:{line_of(fn, 'return y')}, "
-        f"PyTreeDef\\(\\(\\*, \\*\\)\\) from the `return` at {file}:{line_of(fn, 'return x, x')}\\.",
+        f"PyTreeDef\\(\\*\\) from `return y` at {file}:{line_of(fn, 'return y')}, "
+        f"PyTreeDef\\(\\(\\*, \\*\\)\\) from `return x, x` at {file}:{line_of(fn, 'return x, x')}\\.",
         str(info.value)), str(info.value)
 
 
@@ -288,8 +288,9 @@ def test_a_variable_unbound_on_a_path_that_reads_it_is_named():
         jax.block_until_ready(autocond.jit(_unbound_in_the_default)(I32(2), F(1.0)))
     fn, file = _unbound_in_the_default, re.escape(__file__)
     assert re.search(f"`y` has no value at {file}:{line_of(fn, 'return y')}", str(info.value))
-    assert re.search(f"the traced `if`/`elif` chain or `match` at {file}:{line_of(fn, 'k == 0')} but "
-                     "not in the default branch", str(info.value)), str(info.value)
+    assert re.search(f"the traced `if`/`elif` chain or `match` at {file}:{line_of(fn, 'k == 0')} \\(by "
+                     f"`y = x` at {file}:{line_of(fn, 'y = x')}\\) but not in the default branch",
+                     str(info.value)), str(info.value)
 
 
 @pytest.mark.parametrize("fn", [matched, returning_match, returning_some])

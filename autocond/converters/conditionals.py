@@ -53,7 +53,7 @@ class _Transformer(functional.Transformer):
             f"{RUNTIME_NAME}.if_stmt(test, if_true, if_false, inputs, names)",
             test=node.test, if_true=branches[0][0], if_false=branches[1][0],
             inputs=functional.values(inputs), names=functional.name_strings(outputs, self.ctx.label))
-        call.keywords += returns + functional.int_operands(outputs, self.ctx)
+        call.keywords += returns + functional.int_operands(outputs, self.ctx) + self._guarded(node)
         generated = [fn for _, fn in branches if fn]
         generated.append(functional.call(outputs, call,
                                          set(inputs) - anno.getanno(node, anno.Static.DEFINED_IN)))
@@ -105,6 +105,15 @@ class _Transformer(functional.Transformer):
             keywords.append(gast.keyword(arg="return_lines",
                                          value=templates.literal({self.ctx.return_value: lines})))
         return keywords
+
+    def _guarded(self, node: gast.If) -> list[gast.keyword]:
+        """The `guarded=` argument of a guard's call, if `node` is one: the kind and line of
+        the exit whose flag it tests (`if_stmt`)."""
+        exit = anno.getanno(node, anno.Basic.GUARDED_EXIT)
+        if exit is None:
+            return []
+        kind = type(exit).__name__.lower()  # `break`, `continue`, `return`
+        return [gast.keyword(arg="guarded", value=templates.literal((kind, self.ctx.line(exit))))]
 
     def _return_lines(self, block: list[gast.stmt], node: gast.If) -> tuple[int, ...]:
         """The lines of the `return`s whose value the return value may hold at the end of

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import gast
 
 from autocond.analysis import activity
-from autocond.pyct import origin, templates, traversal
+from autocond.pyct import anno, origin, templates, traversal
 from autocond.pyct.loader import RUNTIME_NAME
 
 LOOPS = (gast.For, gast.While, gast.AsyncFor)
@@ -48,10 +48,13 @@ def exits(stmts: list[gast.stmt], exit: type, enter_loops: bool) -> list[gast.st
     return found
 
 
-def guard(flag: str, stmts: list[gast.stmt]) -> gast.If:
-    """`if ac__.not_(flag): stmts`, on the line of the first of `stmts`."""
+def guard(flag: str, stmts: list[gast.stmt], exit: gast.stmt | None = None) -> gast.If:
+    """`if ac__.not_(flag): stmts`, on the line of the first of `stmts`; `exit` is the
+    statement setting `flag` before it, if one, which errors name."""
     (node,) = templates.replace(f"if {RUNTIME_NAME}.not_(flag):\n    stmts", flag=flag, stmts=stmts)
     origin.mark([node], stmts[0])
+    if exit is not None:
+        anno.setanno(node, anno.Basic.GUARDED_EXIT, exit)
     return node
 
 
@@ -87,6 +90,7 @@ class Lowering:
         self.exit, self.flag, self.lower_exit, self.enter_loops = exit, flag, lower_exit, enter_loops
         self.on_guard, self.on_if = on_guard, on_if
         self.lowered = 0  # exits lowered so far
+        self.last: gast.stmt | None = None  # the exit lowered last
         self._holding: dict[int, tuple[gast.stmt, bool]] = {}  # id -> (statement, holds an exit)
 
     def block(self, stmts: list[gast.stmt]) -> tuple[list[gast.stmt], bool, bool]:
@@ -105,17 +109,17 @@ class Lowering:
             if always:
                 return out, True, True  # the rest is unreachable
             if may:
-                before = self.lowered
+                before, exit = self.lowered, self.last
                 rest, _, rest_always = self.block(stmts[k + 1:])
                 if rest:
-                    out.append(guard(self.flag, rest))
+                    out.append(guard(self.flag, rest, exit))
                     self.on_guard(out[-1], before)
                 return out, True, rest_always
         return out, False, False
 
     def stmt(self, stmt: gast.stmt) -> tuple[list[gast.stmt], bool, bool]:
         if isinstance(stmt, self.exit):
-            self.lowered += 1
+            self.lowered, self.last = self.lowered + 1, stmt
             lowered = self.lower_exit(stmt)
             origin.mark(lowered, stmt)
             return lowered, True, True

@@ -13,13 +13,13 @@ import numpy as np
 from jax import lax
 
 from autocond import errors
-from autocond.operators import checks, effects, primitives, staging
+from autocond.operators import checks, effects, lowerings, primitives, staging
 
 
 def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
             names: Sequence[str], returned: tuple[bool, bool] = (False, False),
             return_lines: Mapping[str, tuple[Sequence[int], Sequence[int]]] = {},
-            int_operands: Mapping[str, int] = {}) -> Any:
+            int_operands: Mapping[str, int] = {}, guarded: tuple[str, int] | None = None) -> Any:
     """Runs one branch, as Python does::
 
         def if_stmt(test, if_true, if_false, inputs, names):
@@ -38,6 +38,9 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     assigned in only one branch has no value after the `if` (reading it raises). A variable
     the function computes with as an int (`q + q`; `int_operands` gives the line doing it)
     must be a bool array in every branch or in none: a Python bool is an int there.
+    `guarded` marks the guards of lowered exits (`if not break_:` and the rest of the loop's
+    body): the kind and line of the exit, which errors name instead of an `if` the user did not
+    write.
 
     `returned` marks the branches after which the function has returned (a branch ending in
     a lowered `return`, or the `else` of the `if not do_return:` guards that follow one): no
@@ -47,11 +50,18 @@ def if_stmt(test: Any, if_true: Callable, if_false: Callable, inputs: tuple,
     """
     if_true, if_false = if_true or _unchanged, if_false or _unchanged
     if not staging.is_traced(test):
+        if lowerings.wanted() and not guarded:
+            lowerings.static(staging.site(), "`if`", test)
         return if_true(*inputs) if test else if_false(*inputs)
     here = staging.site()
-    return staged(test, (if_true, if_false), inputs, names, f"the traced `if` at {here}",
-                  ("the `if` branch", "the `else` branch"), returned, return_sources(return_lines, here),
-                  int_uses(int_operands, here))
+    where, labels = f"the traced `if` at {here}", ("the `if` branch", "the `else` branch")
+    if guarded:
+        kind, line = guarded
+        where = f"the traced `{kind}` at {here.rpartition(':')[0]}:{line}"
+        rest = "the rest of the function" if kind == "return" else "the rest of the loop body"
+        labels = (rest, f"the path of the `{kind}`")
+    return staged(test, (if_true, if_false), inputs, names, where, labels, returned,
+                  return_sources(return_lines, here), int_uses(int_operands, here))
 
 
 def _unchanged(*inputs: Any) -> Any:
@@ -60,12 +70,10 @@ def _unchanged(*inputs: Any) -> Any:
 
 
 def return_sources(return_lines: Mapping[str, Sequence[Sequence[int]]], here: str) -> dict[str, list[str]]:
-    """Where the return value may come from after each branch (`staged`'s `returns`), from
-    the lines of those `return`s (0: falling off the end of the function)."""
+    """The `return`s the return value may come from after each branch (`staged`'s `returns`),
+    from their lines (0: falling off the end of the function)."""
     file = here.rpartition(":")[0]
-    return {name: [" or ".join(f"the `return` at {file}:{line}" if line else
-                               "falling off the end of the function (`None`)" for line in branch)
-                   or "an earlier `return`" for branch in lines]
+    return {name: [staging.returned_by(file, branch) for branch in lines]
             for name, lines in return_lines.items()}
 
 
@@ -107,6 +115,9 @@ def staged(test: Any, branches: tuple[Callable, ...], inputs: tuple, names: Sequ
         jaxprs = [staging.closed(t, [s[r] for r in inside], [plan.types[r] for r in inside])
                   for t, s in zip(traced, sources)]
         computed = dict(zip(inside, primitives.switch(pred, jaxprs, state.operands)))
+    if lowerings.wanted():
+        lowerings.traced(where, test, lowerings.SELECT if not computed else lowerings.COND if len(traced) == 2
+                         else lowerings.SWITCH)
     # The others only pick values computed already (or constants): a `select_n`, not a `cond`.
     picked = [r for r in range(len(plan.types)) if r not in computed]
     values = [staging.evaluate(t, [s[r] for r in picked], [plan.types[r] for r in picked], state.operands)
@@ -156,6 +167,8 @@ def switch_stmt(subject: Any, cases: Sequence[Sequence[Any]], branches: Sequence
     branches = tuple(branch or _unchanged for branch in branches)
     k = None if staging.is_traced(subject) else _concrete_case(subject, cases)
     if k is not None:
+        if lowerings.wanted():
+            lowerings.static(staging.site(), "`if`/`elif` chain or `match`", subject)
         return branches[k](*inputs)
     here = staging.site()
     where = f"the traced `if`/`elif` chain or `match` at {here}"

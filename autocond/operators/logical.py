@@ -15,7 +15,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from autocond import errors
-from autocond.operators import conditionals, containers, staging
+from autocond.operators import conditionals, containers, lowerings, staging
 
 _COMPARISONS = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
@@ -34,15 +34,22 @@ def if_exp(test: Any, if_true: Callable[[], Any], if_false: Callable[[], Any]) -
     gradient would see the untaken side's NaNs); they must agree in structure and shape, and
     dtypes are promoted as `jnp` would.
     """
-    return pick(test, if_true, if_false, f"the traced conditional expression at {staging.site()}")
+    if not staging.is_traced(test):
+        if lowerings.wanted():
+            lowerings.static(staging.site(), "conditional expression", test)
+        return if_true() if test else if_false()
+    return pick(test, if_true, if_false, f"the traced conditional expression at {staging.site()}",
+                staging.stored_in())
 
 
-def pick(test: Any, if_true: Callable[[], Any], if_false: Callable[[], Any], where: str) -> Any:
+def pick(test: Any, if_true: Callable[[], Any], if_false: Callable[[], Any], where: str,
+         target: str = "") -> Any:
     """`if_true() if test else if_false()`; with `test` traced, both traced and picked by
-    `lax` at run time (`where` names the construct in errors)."""
+    `lax` at run time (`where` names the construct in errors, and `target` the variable its
+    value is assigned to, if one)."""
     if not staging.is_traced(test):
         return if_true() if test else if_false()
-    return conditionals.staged(test, (if_true, if_false), (), ("the value",), where,
+    return conditionals.staged(test, (if_true, if_false), (), (target or "the value",), where,
                                ("the value if true", "the value if false"))
 
 

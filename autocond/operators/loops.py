@@ -19,7 +19,7 @@ from jax import lax
 from jax.extend.core import ClosedJaxpr, Var
 
 from autocond import errors
-from autocond.operators import checks, conditionals, effects, index_arithmetic, primitives, staging
+from autocond.operators import checks, conditionals, effects, index_arithmetic, lowerings, primitives, staging
 from autocond.operators.variables import (
     MaybeUnbound,
     StackedList,
@@ -191,12 +191,14 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     """
     here = staging.site()
     where, int_uses = f"the traced `while` loop at {here}", conditionals.int_uses(int_operands, here)
-    state, going, asked = inputs, None, test_state
+    state, going, asked, trips = inputs, None, test_state, 0
     while True:
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):
             break
         if stopped:
+            _ran_as_python(here, "`while` loop", trips, "a `break` or `return` that is not traced ended it",
+                           state)
             return staging.from_tuple(state, names)
         going = test(*state) if test_state else _test_value(test, state)
         if test_state:
@@ -204,12 +206,17 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
         if going is _TRACED or staging.is_traced(going):
             break
         if not going:
+            _ran_as_python(here, "`while` loop", trips, "its condition is not traced on any trip", state)
             return staging.from_tuple(state, names)
         if not asked:  # once: may it roll from here, its Python numbers carried as arrays?
             asked, run = True, _rolled_while(test, body, state, names, stop, where, int_uses)
             if run:
+                _rolled_at(here, "`while` loop", lowerings.WHILE, trips, "its variables start as Python "
+                           "numbers that the body makes traced")
                 return run()
-        state = staging.as_tuple(body(*state), names)
+        state, trips = staging.as_tuple(body(*state), names), trips + 1
+    _rolled_at(here, "`while` loop", lowerings.WHILE, trips, "its condition is traced" if going is _TRACED
+               or staging.is_traced(going) else "a `break` or `return` in it is traced")
     if test_state:
         return _while_with_state(test, body, state, going, names, stop, where, int_uses)
 
@@ -226,7 +233,7 @@ def while_stmt(test: Callable, body: Callable, inputs: tuple, names: Sequence[st
     except errors.UndefinedVariableError:  # read before the iteration that first assigns it
         if stop or not any(type(v) is Undefined for v in state):
             raise
-        return _first_apart(runs(), body, traced_from, state, names, where)
+        return _first_apart(runs(), body, traced_from, state, names, where, (test, body))
 
 
 def _traced_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str],
@@ -257,6 +264,15 @@ def _rolled_while(test: Callable, body: Callable, state: tuple, names: Sequence[
     leaves = staging.flatten(state)[0]
     if not (any(map(staging.is_traced, leaves)) and any(map(staging.is_constant, leaves))):
         return None
+    with lowerings.trial() as kept:  # what the body's constructs became, if it rolls
+        run = _roll_while(test, body, state, names, stop, where, int_uses)
+        kept[0] = run is not None
+    return run
+
+
+def _roll_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], stop: Sequence[str],
+                where: str, int_uses: Mapping[str, str]) -> Callable[[], Any] | None:
+    """`_rolled_while`, keeping what it records of the constructs of the body it traces."""
     try:
         loop, run = _traced_while(test, body, state, names, stop, where, int_uses, at_least_once=True)
         with jax.ensure_compile_time_eval(), effects.recorded():  # computed now, its stores undone
@@ -266,7 +282,7 @@ def _rolled_while(test: Callable, body: Callable, state: tuple, names: Sequence[
             holds = not staging.is_traced(going) and bool(going)
     except Exception:
         return None  # run as Python, it raises where Python does
-    return run if holds and _verdict(loop, True) is _ROLL else None
+    return run if holds and _verdict(loop, True)[0] is _ROLL else None
 
 
 _TRACED = object()  # `_test_value` of a traced test
@@ -377,6 +393,7 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
             rest = TracedRange(r.start + r.step, r.stop, r.step)
             return _range_loop(rest, body, state, names, where, stop, carried, int_uses)[1]()
 
+        _rolled_at(here, "`for` loop", lowerings.WHILE, 0, "its trip count is traced")
         try:
             _, run = _range_loop(iterable, body, inputs, names, where, stop, carried, int_uses)
         except KeyError as error:  # maybe a key an earlier iteration sets first
@@ -384,39 +401,73 @@ def for_stmt(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
         except errors.UndefinedVariableError:  # read before the iteration that first assigns it
             if not any(type(v) is Undefined for v in inputs):
                 raise
-            return _first_apart(runs(), first, rolled_rest, inputs, names, where)
+            return _first_apart(runs(), first, rolled_rest, inputs, names, where, (body,))
         return run()
     items_traced = False
     if _parts(iterable) is not None:  # a loop over the indices of the items
         items = iterable if isinstance(iterable, Items) else Items(iterable, len(iterable))
         items_traced, iterable = items.traced(), range(items.length)
         body = _ItemBody(items, body)
-    if (isinstance(iterable, range) and (len(iterable) > _UNROLLED_TRIPS or _runs_loops(body))
-            and _rollable(inputs, names, stop)):
+    why, peeled = _unrolled_why(iterable, body, inputs, names, stop), 0
+    if why is None:
         for peeled in range(_MAX_PEELED + 1):  # the first iterations show the arrays numbers become
-            verdict, run = _rolled(iterable, body, inputs, names, where, stop, carried, int_uses,
-                                   items_traced)
+            verdict, run, why = _rolled(iterable, body, inputs, names, where, stop, carried, int_uses,
+                                        items_traced)
             if run:
+                _rolled_at(here, "`for` loop", lowerings.WHILE if stop else lowerings.SCAN, peeled,
+                           f"it carries values over a static range of {len(iterable)} trips"
+                           + (", and a `break` or `return` may end it" if stop else ""))
                 return run()
             if verdict is not _PEEL or stop or len(iterable) < 2 or peeled == _MAX_PEELED:
                 break
             inputs = staging.as_tuple(body(iterable[0], *inputs), names)
             iterable = iterable[1:]
-    state = inputs
+    state, trips = inputs, peeled
     items = iter(iterable)
     for k, item in enumerate(items):
         stopped = _stopped(state, names, stop)
         if staging.is_traced(stopped):  # the rest as one traced loop, or under `cond`s
             rest = iterable[k:] if isinstance(iterable, range) else None
             run = rest is not None and _rolled(rest, body, state, names, where, stop, carried, int_uses)[1]
+            _rolled_at(here, "`for` loop", lowerings.WHILE if run else lowerings.COND, trips,
+                       "a `break` or `return` in it is traced" + ("" if run else ": each trip after it "
+                                                                   "runs under a `lax.cond`"))
             if run:
                 return run()
             return _guarded(itertools.chain([item], items), body, state, names, stop, where, carried,
                             int_uses)
         if stopped:
             break
-        state = staging.as_tuple(body(item, *state), names)
+        state, trips = staging.as_tuple(body(item, *state), names), trips + 1
+    _ran_as_python(here, "`for` loop", trips, why, state)
     return staging.from_tuple(state, names)
+
+
+def _unrolled_why(iterable: Any, body: Callable, inputs: tuple, names: Sequence[str],
+                  stop: Sequence[str]) -> str | None:
+    """Why a `for` over `iterable` runs as Python without asking `_rolled`; None to ask."""
+    if not isinstance(iterable, range):
+        return f"Python iterates a {type(iterable).__name__}"
+    if len(iterable) <= _UNROLLED_TRIPS and not _runs_loops(body):
+        return f"a static range of at most {_UNROLLED_TRIPS} trips runs as Python (it compiles faster)"
+    if not _rollable(inputs, names, stop):
+        return "a variable it carries is not an array or a number"
+    return None
+
+
+def _ran_as_python(where: str, construct: str, trips: int, why: str, state: tuple) -> None:
+    """The loop at `where` ran `trips` trips as Python, because `why`: unrolled, if its
+    variables (`state`, after it) hold traced values."""
+    if lowerings.wanted():
+        unrolled = trips and any(map(staging.is_traced, staging.flatten(state)[0]))
+        lowerings.lowered(where, construct, lowerings.UNROLLED if unrolled else lowerings.PYTHON, why, trips)
+
+
+def _rolled_at(where: str, construct: str, became: str, trips: int, why: str) -> None:
+    """The loop at `where` became `became` after `trips` trips as Python, because `why`."""
+    if lowerings.wanted():
+        lowerings.lowered(where, construct, became, why + (f"; its first {trips} trips ran as Python" if trips
+                                                            else ""))
 
 
 def _key_first(error: KeyError, runs: Callable[[], Any], first: Callable, rest: Callable[[tuple], Any],
@@ -446,12 +497,13 @@ def _key_first(error: KeyError, runs: Callable[[], Any], first: Callable, rest: 
 
 
 def _first_apart(runs: Any, first: Callable, rest: Callable[[tuple], Any], inputs: tuple,
-                 names: Sequence[str], where: str) -> Any:
+                 names: Sequence[str], where: str, functions: tuple[Callable, ...]) -> Any:
     """A traced loop whose body reads a variable an earlier iteration assigns first (`if k ==
     0: a = x else: a = a + x`): its first iteration `first` runs apart, as a traced `if` on
     whether the loop runs (`runs`), then `rest` runs the others as one loop from the state
     it leaves. A variable the first iteration binds is bound for the rest, which runs only
-    after it; after the loop it is `MaybeUnbound`, unbound where the loop ran zero times."""
+    after it; after the loop it is `MaybeUnbound`, unbound where the loop ran zero times (the
+    error then names the user's statements in the loop's `functions` that assign it)."""
     state = staging.as_tuple(conditionals.staged(
         runs, (first, lambda *state: staging.from_tuple(state, names)), inputs, names, where,
         ("the first iteration", "no iteration")), names)
@@ -459,13 +511,16 @@ def _first_apart(runs: Any, first: Callable, rest: Callable[[tuple], Any], input
              if type(before) is Undefined and isinstance(v, MaybeUnbound)}
     state = staging.as_tuple(rest(tuple(v.value if k in bound else v for k, v in enumerate(state))), names)
     return staging.from_tuple(tuple(
-        MaybeUnbound(v, bound[k], names[k], _unbound_reasons(names[k], where)) if k in bound else v
+        MaybeUnbound(v, bound[k], names[k], _unbound_reasons(names[k], where, functions)) if k in bound else v
         for k, v in enumerate(state)), names)
 
 
-def _unbound_reasons(name: str, where: str) -> tuple[str]:
-    """Why `name`, first assigned in the loop `where`, may be unbound after it."""
-    return (f"it is first assigned inside {where}, which ran zero times. Assign `{name}` before the loop",)
+def _unbound_reasons(name: str, where: str, functions: tuple[Callable, ...]) -> tuple[str]:
+    """Why `name`, first assigned in the loop `where` (by the user's statements in its
+    `functions`), may be unbound after it."""
+    shown = staging.assigning(functions, name)
+    return (f"it is first assigned inside {where}{f' (by {shown})' if shown else ''}, which ran zero "
+            f"times. Assign `{name}` before the loop",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -481,39 +536,53 @@ class _ItemBody:
 
 
 def _rolled(r: range, body, inputs, names, where, stop, carried, int_uses,
-            items_traced: bool = False) -> tuple[str, Callable[[], Any] | None]:
+            items_traced: bool = False) -> tuple[str, Callable[[], Any] | None, str]:
     """The verdict on rolling the loop over a static range from here (`_verdict`), with the
     traced loop where it is `_ROLL`: where the body traces with a traced index, computes
     with it as Python's ints would, and rolled keeps Python's results. `_PEEL` where running
     an iteration as Python may change that (the body makes a Python number an array of
     another shape, a type the loop cannot carry from the start); `items_traced`: the items
-    iterated over are traced."""
+    iterated over are traced. Last, why it does not roll (for `autocond.explain`)."""
+    with lowerings.trial() as kept:  # what the body's constructs became, if it rolls
+        verdict, run, why = _roll(r, body, inputs, names, where, stop, carried, int_uses, items_traced)
+        kept[0] = run is not None
+    return verdict, run, why
+
+
+def _roll(r: range, body, inputs, names, where, stop, carried, int_uses,
+          items_traced: bool) -> tuple[str, Callable[[], Any] | None, str]:
+    """`_rolled`, keeping what it records of the constructs of the body it traces."""
     leaves = staging.flatten(inputs)[0]
     traced = items_traced or any(map(staging.is_traced, leaves))
     numbers = any(map(staging.is_constant, leaves))
     unbound = any(type(x) is Undefined for x in leaves)  # the body gives its type
-    if not len(r) or not (traced or numbers or unbound) or (numbers and _reads_types(body)):
-        return _UNROLL, None
+    if not len(r):
+        return _UNROLL, None, "it runs zero times"
+    if not (traced or numbers or unbound):
+        return _UNROLL, None, "nothing it carries is traced"
+    if numbers and _reads_types(body):
+        return _UNROLL, None, "its body asks for the type of a Python number it carries (`isinstance`)"
     try:
         loop, run = _range_loop(r, body, inputs, names, where, stop, carried, int_uses)
-    except errors.StagingError:  # a rule of carried values, which the first iterations may meet
-        return (_PEEL if any(map(staging.is_constant, leaves)) else _UNROLL), None
+    except errors.StagingError as error:  # a rule of carried values, which the first iterations may meet
+        return (_PEEL if any(map(staging.is_constant, leaves)) else _UNROLL), None, f"rolled, {error}"
     except errors.UndefinedVariableError:  # read before the iteration that first assigns it
-        return (_PEEL if any(type(v) is Undefined for v in inputs) else _UNROLL), None
-    except Exception:
-        return _UNROLL, None  # the body needs a concrete index, or assigns state the loop cannot carry
+        return ((_PEEL if any(type(v) is Undefined for v in inputs) else _UNROLL), None,
+                "its body reads a variable before an iteration assigns it")
+    except Exception as error:  # the body needs a concrete index, or assigns state the loop cannot carry
+        return _UNROLL, None, f"traced with a traced index, its body raised {type(error).__name__}: {error}"
     lower, upper, _ = _counter(r.start, r.stop, r.step)
-    verdict = _verdict(loop, traced)
+    verdict, why = _verdict(loop, traced)
     if verdict is _ROLL and not index_arithmetic.exact(loop.traced.jaxpr, {0: (lower, upper - 1)}):
-        verdict = _UNROLL
-    return verdict, run if verdict is _ROLL else None
+        verdict, why = _UNROLL, "its body computes with the index as only a Python int can (`2 ** -i`...)"
+    return verdict, run if verdict is _ROLL else None, why
 
 
 # `_verdict`s: the loop may roll from here; run an iteration as Python and ask again; unroll.
 _ROLL, _PEEL, _UNROLL = "roll", "peel", "unroll"
 
 
-def _verdict(loop: _Loop, traced: bool) -> str:
+def _verdict(loop: _Loop, traced: bool) -> tuple[str, str]:
     """Whether the traced `loop`, which carries Python numbers as arrays, keeps Python's
     results, where unrolled the body would compute with them as Python numbers until it
     mixes them with traced values. `_ROLL` if something is traced (`traced`: the loop's
@@ -522,10 +591,11 @@ def _verdict(loop: _Loop, traced: bool) -> str:
     values, on the index, or on a number that becomes traced); then rolled and unrolled the
     loop computes the same values. `_UNROLL` where the body keeps one a Python number that
     changes (`count += 1`: Python's result is a Python int); `_PEEL` where it gives one
-    another Python number (`started = True`: after an iteration it may be unchanged)."""
+    another Python number (`started = True`: after an iteration it may be unchanged). With
+    it, why not `_ROLL`."""
     closed = loop.traced.jaxpr
     if not (traced or any(map(staging.is_traced, closed.consts))):
-        return _UNROLL
+        return _UNROLL, "nothing it carries or reads is traced"
     jaxpr, initial = closed.jaxpr, loop.carried()
     python = [k for k, x in enumerate(initial) if staging.is_constant(x)]
     tainted = {*jaxpr.constvars, *(v for k, v in enumerate(jaxpr.invars) if k not in python)}
@@ -538,15 +608,16 @@ def _verdict(loop: _Loop, traced: bool) -> str:
         if not becomes:
             break
         tainted |= becomes
-    verdict = _ROLL
+    verdict, why = _ROLL, ""
     for k in python:
         out = loop.sources[k]
         if not isinstance(out, staging.Out):
             if not staging.same_static(initial[k], out):
-                verdict = _PEEL
+                verdict, why = _PEEL, f"`{loop.paths[k]}` becomes another Python value"
         elif jaxpr.outvars[out.index] is not jaxpr.invars[k] and not _in(jaxpr.outvars[out.index], tainted):
-            return _UNROLL
-    return verdict
+            return _UNROLL, (f"`{loop.paths[k]}` stays a Python number that the body changes (a Python "
+                             "counter): start it as an array (`jnp.int32(0)`) to roll the loop")
+    return verdict, why
 
 
 def _in(v: Any, variables: set) -> bool:
@@ -901,7 +972,7 @@ class _Loop:
             if isinstance(y, staging.Out) else y, after)
         if isinstance(before, UndefinedReturnValue) or self.at_least_once or isinstance(zeros, MaybeUnbound):
             return zeros
-        return MaybeUnbound(zeros, False, name, _unbound_reasons(name, self.where))
+        return MaybeUnbound(zeros, False, name, _unbound_reasons(name, self.where, self.functions))
 
     def _restart(self, k: int, value: Any) -> None:
         """Carry `value` as the initial value of the `k`th variable instead."""

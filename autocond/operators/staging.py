@@ -47,6 +47,21 @@ def site(depth: int = 2) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
+def stored_in(depth: int = 2) -> str:
+    """The variable the generated statement calling the operator that calls this assigns its
+    result to (`y` in `y = ac__.if_exp(...)`); "" if it assigns none."""
+    frame = sys._getframe(depth)
+    return _stored_in(frame.f_code, frame.f_lasti)
+
+
+@functools.lru_cache(maxsize=1024)
+def _stored_in(code: types.CodeType, offset: int) -> str:
+    # The call is the last instruction at or before `offset` (which may be in its cache): the
+    # next one stores its result, or not.
+    after = next((i for i in dis.get_instructions(code) if i.offset > offset), None)
+    return after.argval if after is not None and after.opname in _STORES else ""
+
+
 def is_traced(value: Any) -> bool:
     return isinstance(value, jax.core.Tracer)
 
@@ -238,12 +253,23 @@ def _is_bool_array(leaf: Any) -> bool:
 class Paths:
     """The paths through the construct `where` a variable's values come from, as errors name
     them (`labels`: "in the `if` branch", "before the loop"...); `loop` for a loop's. The
-    `functions` generated for its blocks hold the user's statements that assign them."""
+    `functions` generated for its blocks hold the user's statements that assign them. For
+    the return value (`returned`), `labels` name the `return`s instead."""
 
     where: str
     labels: tuple[str, ...]
     loop: bool = False
     functions: tuple[Callable, ...] = ()
+    returned: bool = False
+
+    @staticmethod
+    def subject(path: str) -> str:
+        """How errors name `path`, first in a sentence: `x[0]` for a variable's; for a value
+        that is none ("the return value"), its description ("The return value at `[0]`")."""
+        root, bracket, rest = path.partition("[")
+        if all(part.isidentifier() for part in root.split(".")):
+            return f"`{path}`"
+        return root[0].upper() + root[1:] + (f" at `[{rest}`" if bracket else "")
 
     def kinds(self, leaves: Sequence[Any], path: str) -> str:
         """The values of `path` on the paths, and where the construct assigns it."""
@@ -251,14 +277,10 @@ class Paths:
         return kinds + self.assigned(path)
 
     def assigned(self, path: str) -> str:
-        """`; it is assigned at f.py:9 (`x = ...`)`: the user's statements in the construct
+        """`; it is assigned by `x = ...` at f.py:9`: the user's statements in the construct
         that assign `path`, if any."""
-        statements = assignments(self.functions, path)
-        if not statements:
-            return ""
-        shown = "; ".join(f"{where} (`{text}`)" for where, text in statements[:_SHOWN])
-        more = f" and {len(statements) - _SHOWN} more" if len(statements) > _SHOWN else ""
-        return f"; it is assigned at {shown}{more}"
+        shown = assigning(self.functions, path)
+        return f"; it is assigned by {shown}" if shown else ""
 
     def different(self, what: str) -> str:
         return f"a different {what} {'in' if self.loop else 'in the branches of'} {self.where}"
@@ -268,6 +290,14 @@ _SHOWN = 3  # the statements an error shows that assign a variable
 _STORES = {"STORE_FAST", "STORE_DEREF", "STORE_NAME", "STORE_GLOBAL"}
 # The headers of the user's constructs: generated code assigns the variables they carry there.
 _HEADERS = re.compile(r"(if|elif|else|while|for|match|case|def|with|try)\b")
+
+
+def assigning(functions: Sequence[Callable], path: str) -> str:
+    """``x = ...` at f.py:9, `x = ...` at f.py:12`: the user's statements in `functions` that
+    assign `path` (`assignments`), the first `_SHOWN` of them; "" if none."""
+    statements = assignments(functions, path)
+    shown = ", ".join(f"`{text}` at {where}" for where, text in statements[:_SHOWN])
+    return shown + (f" and {len(statements) - _SHOWN} more" if len(statements) > _SHOWN else "")
 
 
 def assignments(functions: Sequence[Callable], path: str) -> list[tuple[str, str]]:
@@ -290,12 +320,27 @@ def assignments(functions: Sequence[Callable], path: str) -> list[tuple[str, str
     return [(f"{file}:{line}", text) for (file, line), text in sorted(found.items())]
 
 
+def returned_by(file: str, lines: Sequence[int]) -> str:
+    """"`return x` at f.py:9 or `return y` at f.py:12": the `return`s at `lines` of `file`
+    (0: falling off the end of the function)."""
+    return " or ".join(f"{_quoted(file, line) or 'the `return`'} at {file}:{line}" if line else
+                       "falling off the end of the function (`None`)"
+                       for line in lines) or "an earlier `return`"
+
+
+def _quoted(file: str, line: int) -> str:
+    """"`x = y + 1`": the statement at `line` of `file` as errors show it; "" if its source is
+    not known."""
+    text = _code_of(linecache.getline(file, line))
+    return f"`{text}`" if text else ""
+
+
 def _code_of(line: str) -> str:
-    """A line of source without its indentation and comment."""
+    """A line of source without its indentation and comment; "..." where the statement goes on."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(line.strip()).readline))
     except (tokenize.TokenError, SyntaxError):  # part of a statement of several lines
-        return line.strip()
+        return line.strip() + " ..."
     comment = next((t.start[1] for t in tokens if t.type == tokenize.COMMENT), None)
     return line.strip()[:comment].rstrip()
 
@@ -324,7 +369,7 @@ def static_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str | None
             isinstance(x, (Out, Zeros)) or is_constant(x) or isinstance(x, jax.Array) for x in leaves):
         return None
     construct, static = ("loop", "the trip count") if paths.loop else ("`if`", "the condition")
-    return (f"`{path}` is not a JAX value on every path through {paths.where}, and it differs: "
+    return (f"{paths.subject(path)} is not a JAX value on every path through {paths.where}, and it differs: "
             f"{paths.kinds(leaves, path)}. Only arrays and numbers can differ between the "
             f"{'iterations' if paths.loop else 'branches'} of a traced {construct}; compute this value "
             f"outside the {construct}, or make {static} static (e.g. `static_argnames`).")
@@ -336,9 +381,11 @@ def shape_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str | None:
         return None
     fix = ("A traced loop keeps the shape of each variable it carries; preallocate it with its "
            "final shape before the loop." if paths.loop else
-           "Every branch of a traced `if` must give it the same shape: pad or slice it to one "
+           "Every `return` a traced condition picks between must give the same shape: pad or slice "
+           "the values to one shape, or make the condition static (e.g. `static_argnames`)." if paths.returned
+           else "Every branch of a traced `if` must give it the same shape: pad or slice it to one "
            "shape in each branch, or make the condition static (e.g. `static_argnames`).")
-    return f"`{path}` has {paths.different('shape')}: {paths.kinds(leaves, path)}. {fix}"
+    return f"{paths.subject(path)} has {paths.different('shape')}: {paths.kinds(leaves, path)}. {fix}"
 
 
 def dtype_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str:
@@ -350,17 +397,16 @@ def dtype_problem(path: str, leaves: Sequence[Any], paths: Paths) -> str:
 
 
 def structure_problem(name: str, values: Sequence[Any], trees: Sequence[Any], paths: Paths,
-                      returns: Sequence[str] | None = None, first: int = 0) -> str | None:
+                      first: int = 0) -> str | None:
     """Every path must give a variable the structure it has on path `first`: for the return
-    value, naming where each value comes from (`returns`); for dicts, naming a key only one
-    path sets."""
+    value, naming the `return`s; for dicts, naming a key only one path sets."""
     other = next((k for k, tree in enumerate(trees) if tree != trees[first]), None)
     if other is None:
         return None
     (a, b), (tree_a, tree_b) = (values[first], values[other]), (trees[first], trees[other])
-    if returns is not None:
+    if paths.returned:
         return (f"The function returns a different structure on the paths through {paths.where}: "
-                f"{tree_a} from {returns[first]}, {tree_b} from {returns[other]}. Every `return` "
+                f"{tree_a} {paths.labels[first]}, {tree_b} {paths.labels[other]}. Every `return` "
                 "must give the same structure (containers, lengths, keys) where a traced "
                 "condition picks between them; make them agree, or make the condition static "
                 "(e.g. `static_argnames`).")
@@ -378,8 +424,8 @@ def structure_problem(name: str, values: Sequence[Any], trees: Sequence[Any], pa
            "lengths, keys)." if paths.loop else
            "Every branch of a traced `if` must give it the same structure (containers, lengths, keys)"
            + ("; append to a list in every branch or in none." if lists else "."))
-    return (f"`{name}` has {paths.different('structure')}: {tree_a} {paths.labels[first]}, {tree_b} "
-            f"{paths.labels[other]}{paths.assigned(name)}. {fix}")
+    return (f"{paths.subject(name)} has {paths.different('structure')}: {tree_a} {paths.labels[first]}, "
+            f"{tree_b} {paths.labels[other]}{paths.assigned(name)}. {fix}")
 
 
 def int_kind_problem(path: str, leaves: Sequence[Any], paths: Paths, target: Any,
@@ -441,13 +487,17 @@ class Merge:
     types: list  # for each result, its type
 
 
+_RETURN_VALUE = "the return value"  # as errors name it
+
+
 def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: Sequence[str],
           returned: Sequence[bool], returns: Mapping[str, Sequence[str]] = {},
           int_uses: Mapping[str, str] = {}, functions: tuple[Callable, ...] = ()) -> Merge:
     """Plan how the outputs of several traced branches become one set of values.
 
     `returned[b]` says branch `b` is a path on which the function has already returned.
-    `returns` maps the return value's variable to where each branch's value comes from.
+    `returns` maps the return value's variable to the `return`s each branch's value may come
+    from (`returned_by`).
     `int_uses` maps the variables the function computes with as ints to where it does
     (`int_kind_problem`). Each variable that breaks a rule is named in one error, with the
     user's statements in the branches' `functions` that assign it.
@@ -457,6 +507,10 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
     problems = Problems(where)
     read = [k for k, r in enumerate(returned) if not r]  # the paths that read the variables again
     for k, name in enumerate(names):
+        named, label = paths, name
+        if name in returns:  # the return value, from the `return`s
+            named = Paths(where, tuple(f"from {r}" for r in returns[name]), returned=True)
+            label = _RETURN_VALUE
         values = align_bound([branch[k] for branch in branches])
         unbound = [isinstance(v, Undefined) for v in values]
         if all(unbound):  # unbound whatever the branch: it stays so
@@ -469,21 +523,23 @@ def merge(branches: Sequence[tuple], names: Sequence[str], where: str, labels: S
             missing = [label for v, u, r, label in zip(values, unbound, returned, labels)
                        if u and not (isinstance(v, UndefinedReturnValue) or r)]
             if missing:  # read where it is unbound only if a branch leaving it so ran: checked then
-                reason = (f"it is assigned in some branches of {where} but not in {' or '.join(missing)}, "
-                          f"which ran. Assign `{name}` before the `if` or in every branch")
+                shown = assigning(functions, name)
+                reason = (f"it is assigned in some branches of {where}{f' (by {shown})' if shown else ''} "
+                          f"but not in {' or '.join(missing)}, which ran. Assign `{name}` before the `if` "
+                          "or in every branch")
                 filler = MaybeUnbound(filler.value if isinstance(filler, MaybeUnbound) else filler, False,
                                       name, (*getattr(filler, "reasons", ()), reason))
             values = align_bound([filler if u else v for v, u in zip(values, unbound)])
         flat = [flatten(v) for v in values]
         trees = [tree for _, tree in flat]
         # compared with a branch that binds it, not a filler
-        problem = structure_problem(name, values, trees, paths, returns.get(name), unbound.index(False))
+        problem = structure_problem(label, values, trees, named, unbound.index(False))
         if problem:
             problems.add(problem)
             continue
         merged = []
-        for path, leaves in zip(leaf_paths(name, values[0]), zip(*(leaves for leaves, _ in flat))):
-            merged.append(_merge_leaf(plan, path, leaves, paths, read, int_uses.get(name), problems))
+        for path, leaves in zip(leaf_paths(label, values[0]), zip(*(leaves for leaves, _ in flat))):
+            merged.append(_merge_leaf(plan, path, leaves, named, read, int_uses.get(name), problems))
         plan.outputs.append(trees[0].unflatten(merged))
     problems.check()
     return plan

@@ -54,6 +54,9 @@ class Basic(enum.Enum):
     RETURN_LINE = "return_line"
     # tuple of such lines on an `if`: the `return`s before it, whose value it may pass on.
     RETURNS_BEFORE = "returns_before"
+    # The `break`, `continue` or `return` statement on a guard `if` (`converters.guards`):
+    # the exit before it whose flag it tests, as errors name the guard.
+    GUARDED_EXIT = "guarded_exit"
     # str on an attribute store `c.n = ...` inside a branch or loop: the variable carrying it
     # (`converters.composites`); not a change in place.
     COMPOSITE = "composite"

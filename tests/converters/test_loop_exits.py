@@ -174,7 +174,7 @@ LOOP_EXITS = [
 
             def if_true_1(retval_):
                 return 0
-            return ac__.if_stmt(ac__.not_(do_return), if_true_1, None, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
+            return ac__.if_stmt(ac__.not_(do_return), if_true_1, None, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))}, guarded=('return', 4))
         """,
         id="return-in-while",
     ),

@@ -103,7 +103,7 @@ RETURNS = [
 
             def if_true_2(retval_):
                 return x
-            return ac__.if_stmt(ac__.not_(do_return), if_true_2, None, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))})
+            return ac__.if_stmt(ac__.not_(do_return), if_true_2, None, (retval_,), ('retval_',), returned=(False, True), return_lines={'retval_': ((6,), (4,))}, guarded=('return', 4))
         """,
         id="return-nested-two-levels",
     ),
