@@ -41,6 +41,8 @@ def main() -> int:
         print("\nplain jax.jit raises TracerBoolConversionError here; autocond.jit does not")
     print("\nautocond.to_source(conditional_double):\n")
     print(autocond.to_source(conditional_double))
+    print("\nautocond.explain(conditional_double, jnp.array(5.0), threshold=0.0): what each line became\n")
+    print(autocond.explain(conditional_double, jnp.array(5.0), threshold=0.0))
     return 1 if failures else 0
 
 

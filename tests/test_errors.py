@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import linecache
 import re
 import sys
 import types
@@ -542,6 +543,21 @@ def test_a_lambda_made_by_eval_has_no_source():
     square = eval("lambda x: x * x")
     with pytest.raises(errors.SourceError, match="cannot read the source of `<lambda>` \\(<string>:1\\)"):
         autocond.convert(square)
+
+
+@pytest.mark.parametrize("now", ["\n\n\n", "def other(x):\n    return x\n"])
+def test_a_function_whose_file_changed_since_import_is_a_source_error(tmp_path, now):
+    path = tmp_path / "edited.py"
+    path.write_text("def edited(x):\n    return x\n")
+    spec = importlib.util.spec_from_file_location("edited", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.write_text(now)  # its lines now hold other code, or none
+    linecache.checkcache(str(path))
+    with pytest.raises(errors.SourceError, match=re.escape(
+            f"autocond found no `def edited` for `edited` ({path}:1) in its source: was its file changed "
+            "after it was imported?")):
+        autocond.convert(module.edited)
 
 
 def test_generator_function_is_refused():

@@ -4,7 +4,9 @@ warning for loops that unroll (`warn_unrolled`)."""
 from __future__ import annotations
 
 import json
+import pathlib
 import re
+import sys
 import warnings
 
 import jax
@@ -19,7 +21,7 @@ F = jnp.float32
 
 
 def _at(fn, text: str) -> str:
-    return f"{__file__}:{line_of(fn, text)}"
+    return f"{fn.__code__.co_filename}:{line_of(fn, text)}"
 
 
 def _statement(explanation: autocond._explain.Explanation, fn, text: str):
@@ -145,6 +147,24 @@ def test_chains_become_switch_and_picks_select():
         "lax.switch"]
     assert _became(autocond.explain(_chosen, F(1.0), F(2.0)), _chosen, "if x > 0") == [
         ("lax.select_n", "its condition is traced (bool[]): its branches only pick values")]
+
+
+def test_the_examples():
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "examples"))
+    try:
+        import bisection
+        import integrate
+    finally:
+        sys.path.pop(0)
+    bisected = autocond.explain(bisection.bisect, F(1.0), F(-3.0), F(3.0), F(1e-5))
+    loop, = _statement(bisected, bisection.bisect, "while True").lowerings
+    assert (loop.became, loop.why) == ("lax.while_loop", "a `break` or `return` in it is traced; its first "
+                                                         "trip ran as Python")
+    assert [b for b, _ in _became(bisected, bisection.bisect, "if high - low")] == ["lax.select_n"]
+    stepped = autocond.explain(integrate.adaptive_euler, jnp.array([1.0, 0.0]), F(2.0), F(1.0), F(1e-3))
+    assert _became(stepped, integrate.adaptive_euler, "while t <") == [("lax.while_loop",
+                                                                      "its condition is traced")]
+    assert [b for b, _ in _became(stepped, integrate.adaptive_euler, "if error >")] == ["lax.cond"]
 
 
 def test_every_equation_is_counted_once_and_the_data_is_json():

@@ -699,17 +699,21 @@ def int_merged_with_a_bool_array(x):
     return q + (x > 6)
 
 
-@pytest.mark.parametrize("fn, kinds", [
-    (bool_merged_with_a_bool_array, "a bool array in the `if` branch, the Python bool True in the `else`"),
-    (bools_merged_with_each_other, "the Python bool True in the `if` branch, the Python bool False in the"),
-    (int_merged_with_a_bool_array, "a bool array in the `if` branch, the Python int 1 in the `else` branch"),
+@pytest.mark.parametrize("fn, kinds, assigned", [
+    (bool_merged_with_a_bool_array, "a bool array in the `if` branch, the Python bool True in the `else`",
+     "q = x > 7"),
+    (bools_merged_with_each_other, "the Python bool True in the `if` branch, the Python bool False in the",
+     "q = True"),
+    (int_merged_with_a_bool_array, "a bool array in the `if` branch, the Python int 1 in the `else` branch",
+     "q = x > 7"),
 ])
 @pytest.mark.parametrize("x", [3.0, 6.0, 8.0])
-def test_a_bool_of_two_kinds_computed_with_as_an_int_is_an_error(fn, kinds, x):
+def test_a_bool_of_two_kinds_computed_with_as_an_int_is_an_error(fn, kinds, assigned, x):
     # `True + True` is 2, the bool array's `q + q` a logical or: Python gives both (x=3, x=8).
     assert_matches_python(fn, F(x), jit=False)  # a concrete test runs one branch, as Python
     with pytest.raises(autocond.errors.StagingError, match=(
-            f"`q` is {kinds}.* \\(the traced `if` at .*test_python_state.py:{line_of(fn, 'if x > 5')}\\), "
+            f"`q` is {kinds}.* \\(the traced `if` at .*test_python_state.py:{line_of(fn, 'if x > 5')}\\); "
+            f"it is assigned by `{assigned}` at .*test_python_state.py:{line_of(fn, assigned)}, "
             f"and the function computes with it as an int at .*test_python_state.py:{line_of(fn, 'return')}: "
             "Python counts a bool as the int it is")):
         autocond.jit(fn)(F(x))
@@ -806,7 +810,8 @@ def bool_carried_by_a_while(x, n):
 def test_a_python_bool_a_traced_loop_carries_computed_with_as_an_int_is_an_error():
     with pytest.raises(autocond.errors.StagingError, match=(
             "`q` is the Python bool True before the loop, a bool array after one iteration \\(the traced "
-            f"`while` loop at .*:{line_of(bool_carried_by_a_while, 'while k')}\\), and the function computes "
+            f"`while` loop at .*:{line_of(bool_carried_by_a_while, 'while k')}\\); it is assigned by "
+            f"`q = x > k` at .*:{line_of(bool_carried_by_a_while, 'q = x > k')}, and the function computes "
             f"with it as an int at .*:{line_of(bool_carried_by_a_while, 'return')}")):
         autocond.jit(bool_carried_by_a_while)(F(1.0), I32(2))
 

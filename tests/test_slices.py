@@ -4,6 +4,8 @@ NumPy copy); lists, dicts and NumPy arrays keep Python's in-place meaning."""
 
 from __future__ import annotations
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 
 import autocond
 from autocond import errors
-from tests.support import assert_same, primitives
+from tests.support import assert_same, line_of, primitives
 
 F = jnp.float32
 I32 = jnp.int32
@@ -247,10 +249,12 @@ def keys_by_branch(x):
 
 
 def test_branches_setting_different_keys_name_the_key():
+    pos, neg = (re.escape(f'`d["{key}"] = x` at {__file__}:{line_of(keys_by_branch, key)}')
+                for key in ("pos", "neg"))
     with pytest.raises(errors.StagingError,
                        match=r"`d\['neg'\]` is set in the `else` branch of the traced `if` at "
-                             r".*test_slices.py:\d+ but not in the `if` branch\. Every branch of a "
-                             r"traced `if` must give `d` the same keys"):
+                             rf".*test_slices.py:\d+ but not in the `if` branch; it is assigned by {pos}, "
+                             rf"{neg}\. Every branch of a traced `if` must give `d` the same keys"):
         autocond.jit(keys_by_branch)(F(1.0))
 
 

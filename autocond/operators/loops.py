@@ -466,8 +466,9 @@ def _ran_as_python(where: str, construct: str, trips: int, why: str, state: tupl
 def _rolled_at(where: str, construct: str, became: str, trips: int, why: str) -> None:
     """The loop at `where` became `became` after `trips` trips as Python, because `why`."""
     if lowerings.wanted():
-        lowerings.lowered(where, construct, became, why + (f"; its first {trips} trips ran as Python" if trips
-                                                            else ""))
+        ran = "" if not trips else "; its first trip ran as Python" if trips == 1 else \
+            f"; its first {trips} trips ran as Python"
+        lowerings.lowered(where, construct, became, why + ran)
 
 
 def _key_first(error: KeyError, runs: Callable[[], Any], first: Callable, rest: Callable[[tuple], Any],

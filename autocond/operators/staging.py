@@ -413,10 +413,10 @@ def structure_problem(name: str, values: Sequence[Any], trees: Sequence[Any], pa
     if isinstance(a, dict) and isinstance(b, dict) and set(a) != set(b):
         key = min(set(a) ^ set(b), key=repr)
         has, lacks = (first, other) if key in a else (other, first)
-        where = paths.where if paths.loop else f"of {paths.where}"
         every, before = (("iteration of a traced loop", "loop") if paths.loop
                          else ("branch of a traced `if`", "`if` or in every branch"))
-        return (f"`{name}[{key!r}]` is set {paths.labels[has]} {where} but not {paths.labels[lacks]}. "
+        return (f"`{name}[{key!r}]` is set {paths.labels[has]} of {paths.where} but not {paths.labels[lacks]}"
+                f"{paths.assigned(name)}. "
                 f"Every {every} must give `{name}` the same keys: set `{name}[{key!r}]` before the "
                 f"{before}.")
     lists = isinstance(a, list) and isinstance(b, list) and not paths.loop
@@ -445,10 +445,10 @@ def int_kind_problem(path: str, leaves: Sequence[Any], paths: Paths, target: Any
 
     described = ", ".join(f"{kind(x)} {label}" for x, label in zip(leaves, paths.labels)
                           if not isinstance(x, Zeros))
-    return (f"`{path}` is {described} ({paths.where}), and the function computes with it as an int at "
-            f"{use}: Python counts a bool as the int it is (`True + True == 2`) but JAX adds bool "
-            "arrays as a logical or, so no one value keeps Python's results. Give it one kind on "
-            f"every path: bool arrays (`{path} = jnp.asarray(...)`) to compute as JAX does, or ints "
+    return (f"`{path}` is {described} ({paths.where}){paths.assigned(path)}, and the function computes "
+            f"with it as an int at {use}: Python counts a bool as the int it is (`True + True == 2`) but "
+            "JAX adds bool arrays as a logical or, so no one value keeps Python's results. Give it one "
+            f"kind on every path: bool arrays (`{path} = jnp.asarray(...)`) to compute as JAX does, or ints "
             f"(`{path} = jnp.int32(...)`) to count as Python does.")
 
 
@@ -552,8 +552,8 @@ def _merge_leaf(plan: Merge, path: str, leaves: tuple, paths: Paths, read: Seque
     problem = static_problem(path, leaves, paths) or shape_problem(path, leaves, paths)
     if problem is None:
         target = functools.reduce(join, [aval_of(x) for x in leaves])
-        problem = int_kind_problem(path, [leaves[k] for k in read], Paths(paths.where, tuple(
-            paths.labels[k] for k in read)), target, int_use)
+        problem = int_kind_problem(path, [leaves[k] for k in read], dataclasses.replace(
+            paths, labels=tuple(paths.labels[k] for k in read)), target, int_use)
     if problem:
         problems.add(problem)
         return leaves[0]

@@ -109,22 +109,31 @@ def parse_function(fn: types.FunctionType) -> tuple[gast.FunctionDef, Source]:
     a lambda's as a `def`."""
     if fn.__name__ == "<lambda>":
         return _lambda(fn)
-    module, source = None, _quick_source(fn)
+    source = _quick_source(fn)
     if source is not None:
         try:
-            module = trees.parse(source.text)
+            node = _definition(trees.parse(source.text), fn)
         except SyntaxError:
-            pass
-    if module is None:
-        source = function_source(fn)
-        try:
-            module = trees.parse(source.text)
-        except SyntaxError as e:
-            raise errors.SourceError(
-                f"autocond cannot parse the source of {_describe(fn)}: {e.msg} "
-                f"(line {e.lineno} of its definition)."
-            ) from None
-    node = module.body[0]
-    if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
-        raise errors.SourceError(f"autocond found no `def` for {_describe(fn)} in its source.")
+            node = None
+        if node is not None:
+            return node, source
+    source = function_source(fn)
+    try:
+        node = _definition(trees.parse(source.text), fn)
+    except SyntaxError as e:
+        raise errors.SourceError(
+            f"autocond cannot parse the source of {_describe(fn)}: {e.msg} "
+            f"(line {e.lineno} of its definition)."
+        ) from None
+    if node is None:  # the file changed since the function was defined, or other code is on its lines
+        raise errors.SourceError(f"autocond found no `def {fn.__code__.co_name}` for {_describe(fn)} in its "
+                                 "source: was its file changed after it was imported?")
     return node, source
+
+
+def _definition(module: gast.Module, fn: types.FunctionType) -> gast.FunctionDef | None:
+    """The definition of `fn` that `module` starts with; None if it starts with another."""
+    node = module.body[0] if module.body else None
+    if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)) and node.name == fn.__code__.co_name:
+        return node
+    return None
