@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import functools
 import types
 import weakref
@@ -54,13 +53,13 @@ def _runs_converted_code(fn: types.FunctionType) -> bool:
 
 
 def _function(fn: Any, api: str) -> types.FunctionType:
+    if isinstance(fn, types.FunctionType):  # first: `jax.stages.Wrapped` is a Protocol, slow to check
+        return fn
     if isinstance(fn, jax.stages.Wrapped):
         raise TypeError(
             f"autocond.{api} got {fn!r}, a function `jax.jit` has wrapped already: give autocond the "
             f"function itself (`autocond.{api}(f, ...)`, with the keywords of the `jax.jit`), or jit the "
             "converted one (`jax.jit(autocond.convert(f))`).")
-    if isinstance(fn, types.FunctionType):
-        return fn
     raise TypeError(f"autocond.{api} expects a Python function, got {fn!r} of type {type(fn).__name__}.")
 
 
@@ -84,7 +83,7 @@ def _converted_code_of(fn: types.FunctionType) -> types.CodeType:
     by_file = _converted_code.setdefault(fn.__code__, {})
     code = by_file.get(fn.__code__.co_filename)
     if code is None:
-        code = by_file[fn.__code__.co_filename] = _transpiler.convert_function(fn).code
+        code = by_file[fn.__code__.co_filename] = _transpiler.convert_function(fn)
     return code
 
 
@@ -158,7 +157,7 @@ def to_source(fn: Callable) -> str:
         fn = fn.__func__
     fn = _function(fn, "to_source")
     if not _runs_converted_code(fn):
-        return ast.unparse(_transpiler.convert_function(fn).tree)
+        return _transpiler.converted_source(fn)
     if loader.RUNTIME_NAME in fn.__code__.co_freevars:  # made by `convert`, from `__wrapped__`
         return to_source(fn.__dict__["__wrapped__"])
     return parsing.function_source(fn).text  # the command's output: it runs as written

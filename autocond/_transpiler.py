@@ -36,13 +36,6 @@ from autocond.converters import (
 from autocond.converters.context import Context
 from autocond.pyct import loader, origin, parsing, trees
 
-
-@dataclasses.dataclass(frozen=True)
-class Converted:
-    code: types.CodeType  # the converted function's code; free variables: the original's + ac__
-    tree: ast.FunctionDef  # for `to_source`
-
-
 # The analyses, in an order in which each follows those it reads. Each annotates the tree (or
 # sets fields of the context) for the passes that read it; a pass that changes the tree makes
 # them all stale, and they run again for the next pass that reads one.
@@ -96,7 +89,7 @@ PIPELINE = (
     Pass(unsupported.transform, keeps_analyses=True, needed=unsupported.needed),  # first: refuse generators
     Pass(methods.transform, needed=methods.needed),  # before code moves out of the method's frame
     Pass(slices.transform, needed=slices.needed),  # before the analyses: `x[i] = v` rebinds `x`
-    Pass(match_statements.transform),  # before the lowerings: they see `if`s
+    Pass(match_statements.transform, needed=match_statements.needed),  # before the lowerings: they see `if`s
     Pass(return_statements.transform, needed=return_statements.needed),  # adds variables the analyses see
     # After the `if`s guarding what follows a `return`, which may carry attributes too; no
     # later pass makes closures or changes objects.
@@ -195,10 +188,21 @@ def converting(qualname: str, where: str) -> Iterator[None]:
             gc.enable()
 
 
-def convert_function(fn: types.FunctionType) -> Converted:
+def convert_function(fn: types.FunctionType) -> types.CodeType:
+    """The code of `fn` converted (its free variables: the original's, then `ac__`). Its trees
+    are freed before garbage collection is on again, which would otherwise scan them all."""
     with converting(fn.__qualname__, f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}"):
-        node, source = parsing.parse_function(fn)
-        ctx = Context.of(node, fn.__qualname__, source.filename, source.first_line, namespace=fn.__globals__,
-                         in_class="__class__" in fn.__code__.co_freevars)
-        tree = convert_tree(node, ctx)
-        return Converted(loader.compile_function(tree, fn), tree)
+        return loader.compile_function(_converted_tree(fn), fn)
+
+
+def converted_source(fn: types.FunctionType) -> str:
+    """The source of the code `convert_function(fn)` gives, for reading."""
+    with converting(fn.__qualname__, f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}"):
+        return ast.unparse(_converted_tree(fn))
+
+
+def _converted_tree(fn: types.FunctionType) -> ast.FunctionDef:
+    node, source = parsing.parse_function(fn)
+    ctx = Context.of(node, fn.__qualname__, source.filename, source.first_line, namespace=fn.__globals__,
+                     in_class="__class__" in fn.__code__.co_freevars)
+    return convert_tree(node, ctx)

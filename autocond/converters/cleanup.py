@@ -54,7 +54,7 @@ def _clean_scope(scope: gast.FunctionDef, generated: set[str]) -> set[str]:
             if isinstance(n, gast.FunctionDef) and anno.getanno(n, anno.Basic.GENERATED):
                 reads = _clean_scope(n, generated)
             else:  # the user's: every name it mentions counts as read
-                reads = {m.id for m in gast.walk(n) if isinstance(m, gast.Name)}
+                reads = {m.id for m in traversal.walk(n) if isinstance(m, gast.Name)}
             loads.update(reads)
             nested_reads |= reads
         elif isinstance(n, gast.Name):
@@ -65,7 +65,7 @@ def _clean_scope(scope: gast.FunctionDef, generated: set[str]) -> set[str]:
         else:
             if isinstance(n, (gast.Global, gast.Nonlocal)):
                 declared |= set(n.names)
-            stack += gast.iter_child_nodes(n)
+            stack += traversal.children(n)
     generated_here = (binds & generated) - declared
     returned = _return_at_once(scope.body, generated_here - nested_reads)
     if returned:

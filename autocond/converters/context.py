@@ -38,12 +38,21 @@ class Context:
     # converters start from, whose user code later passes find where the converters moved
     # it): for the passes that ask whether they have work, and the analyses.
     nodes: list[gast.AST] = dataclasses.field(default_factory=list)
+    _classes: tuple[list, frozenset] = ([], frozenset())  # `nodes`, and the classes among them
 
     @classmethod
     def of(cls, fn: gast.FunctionDef, qualname: str, filename: str, first_line: int, **fields) -> Context:
         """The context of converting `fn`, as parsed."""
         nodes = traversal.walk(fn)
         return cls(naming.Namer(nodes), qualname, filename, first_line, nodes=nodes, **fields)
+
+    def has(self, *classes: type) -> bool:
+        """Whether some node of `nodes` is of one of `classes` (which are gast's own): for the
+        passes asking whether they have work, without a walk each."""
+        nodes, found = self._classes
+        if nodes is not self.nodes:
+            nodes, found = self._classes = self.nodes, frozenset(map(type, self.nodes))
+        return not found.isdisjoint(classes)
 
     def label(self, name: str) -> str:
         """How errors name a carried variable: `c.n` for the one carrying that attribute."""

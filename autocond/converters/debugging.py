@@ -52,8 +52,7 @@ class _Transformer(functional.ExpressionTransformer):
 
 
 def needed(node: gast.FunctionDef, ctx: Context) -> bool:
-    return any(isinstance(n, (gast.Assert, gast.Raise)) or isinstance(n, gast.Name) and n.id == "print"
-               for n in ctx.nodes)
+    return ctx.has(gast.Assert, gast.Raise) or ctx.namer.taken("print")
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

@@ -110,6 +110,10 @@ class _Transformer(functional.Transformer):
         return prologue + (chain or [gast.Pass()])
 
 
+def needed(node: gast.FunctionDef, ctx: Context) -> bool:
+    return ctx.has(gast.Match)
+
+
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     transformer = _Transformer(ctx)
     node.body = functional.visit_block(transformer, node.body)

@@ -20,7 +20,7 @@ _SUSPENSIONS = (gast.Yield, gast.YieldFrom, gast.Await)
 
 def needed(node: gast.FunctionDef, ctx: Context) -> bool:
     """Whether `node` is an `async def` or holds a `yield` or `await` (maybe a nested scope's)."""
-    return isinstance(node, gast.AsyncFunctionDef) or any(isinstance(n, _SUSPENSIONS) for n in ctx.nodes)
+    return isinstance(node, gast.AsyncFunctionDef) or ctx.has(*_SUSPENSIONS)
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

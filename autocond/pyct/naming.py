@@ -14,6 +14,10 @@ class Namer:
                        if isinstance(n, (gast.Name, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef))}
         self.generated: set[str] = set()  # the names handed out
 
+    def taken(self, name: str) -> bool:
+        """Whether the tree uses `name`, or it was handed out."""
+        return name in self._taken
+
     def new(self, base: str) -> str:
         name, k = base, 0
         while name in self._taken:

@@ -73,12 +73,29 @@ class _Walk:
         return new
 
 
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
 class _ToGast(_Walk, ast3.Ast3ToGAst):
     _into, _share_leaves = gast, False  # converters may set attributes of any gast node
+
+    def visit_Name(self, node):  # gast's rule, without `ast.copy_location`: a third of the nodes
+        new = gast.Name(node.id, self.visit(node.ctx), None, None)
+        new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = (
+            node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+        return new
 
 
 class _ToAst(_Walk, ast3.GAstToAst3):
     _into, _share_leaves = ast, True
+
+    def visit_Name(self, node):
+        new = ast.Name(node.id, self.visit(node.ctx))
+        for attribute in _LOCATION:  # those it has (generated names have none)
+            value = getattr(node, attribute, None)
+            if value is not None:
+                setattr(new, attribute, value)
+        return new
 
 
 def parse(text: str, filename: str = "<unknown>") -> gast.Module:
