@@ -34,7 +34,7 @@ from autocond.converters import (
     variables,
 )
 from autocond.converters.context import Context
-from autocond.pyct import loader, origin, parsing, trees
+from autocond.pyct import loader, parsing, trees
 
 # The analyses, in an order in which each follows those it reads. Each annotates the tree (or
 # sets fields of the context) for the passes that read it; a pass that changes the tree makes
@@ -145,7 +145,7 @@ def convert_tree(node: gast.FunctionDef, ctx: Context) -> ast.FunctionDef:
     if docstring is not None and any(stmt is docstring for stmt in node.body[1:]):
         # Before what the passes put first (placeholders, flags): else it is no docstring.
         node.body = [docstring, *(stmt for stmt in node.body if stmt is not docstring)]
-    return origin.place(trees.to_ast(node), ctx.first_line)
+    return trees.to_ast(node, ctx.first_line)
 
 
 # Recursion the walks of a conversion may need: a few frames per level of the deepest

@@ -89,6 +89,40 @@ class _ToGast(_Walk, ast3.Ast3ToGAst):
 class _ToAst(_Walk, ast3.GAstToAst3):
     _into, _share_leaves = ast, True
 
+    def __init__(self, first_line: int | None = None):
+        # With `first_line`, the tree is placed as it is translated: its lines counted from it
+        # (the file line of the tree's line 1), each generated node on its parent's location.
+        self._shift = None if first_line is None else first_line - 1
+        self._where = (1, 0, 1, 0)  # the location of the node translated, before the shift
+
+    def visit(self, node):
+        return self._placed(node, _Walk.visit)
+
+    def _make_arg(self, node):  # gast's rule for a parameter, which does not go through `visit`
+        return None if node is None else self._placed(node, ast3.GAstToAst3._make_arg)
+
+    def _placed(self, node, translate):
+        """`translate(self, node)`, placed."""
+        if self._shift is None or not node._attributes:
+            return translate(self, node)
+        outer, own = self._where, node.__dict__
+        line, col, end_line, end_col = outer
+        if (value := own.get("lineno")) is not None:
+            line = value
+        if (value := own.get("col_offset")) is not None:
+            col = value
+        if (value := own.get("end_lineno")) is not None:
+            end_line = value
+        if (value := own.get("end_col_offset")) is not None:
+            end_col = value
+        self._where = (line, col, end_line, end_col)
+        new = translate(self, node)  # an error ends the translation: `_where` is not needed again
+        self._where = outer
+        if new is not None and new._attributes:
+            new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = (
+                line + self._shift, col, end_line + self._shift, end_col)
+        return new
+
     def visit_Name(self, node):
         new = ast.Name(node.id, self.visit(node.ctx))
         for attribute in _LOCATION:  # those it has (generated names have none)
@@ -108,6 +142,8 @@ def to_gast(node: ast.AST) -> gast.AST:
     return _ToGast().visit(node)
 
 
-def to_ast(node: gast.AST) -> ast.AST:
-    """`gast.gast_to_ast`."""
-    return _ToAst().visit(node)
+def to_ast(node: gast.AST, first_line: int | None = None) -> ast.AST:
+    """`gast.gast_to_ast`; with `first_line`, the tree's lines counted from it (the file line
+    of its line 1), and each node without a location (generated code) on its parent's, as
+    `compile` needs."""
+    return _ToAst(first_line).visit(node)
