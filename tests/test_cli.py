@@ -648,7 +648,11 @@ def test_an_interrupted_write_leaves_the_file_intact(tmp_path, source_file, monk
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
 def test_ctrl_c_in_a_running_command_says_aborted(tmp_path):
     # A real process, interrupted while it waits for standard input: no traceback, status 130.
-    command = subprocess.Popen([sys.executable, "-m", "autocond", "convert", "-"], stdin=subprocess.PIPE,
+    # Ctrl-C as in a terminal: where this test runs in the background, its shell ignores SIGINT,
+    # and so would `python -m autocond`, which is run here with Python's own handler again.
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "sys.argv = ['autocond', 'convert', '-']; runpy.run_module('autocond', run_name='__main__')")
+    command = subprocess.Popen([sys.executable, "-c", start], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)  # started (in a tenth of a second, on an idle machine) and reading
     command.send_signal(signal.SIGINT)

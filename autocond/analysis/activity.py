@@ -22,6 +22,7 @@ from autocond.pyct.loader import RUNTIME_NAME
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda,
            gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
+_SCOPE_CLASSES = frozenset(_SCOPES)  # gast's classes have no subclasses: a set finds them faster
 _LOOPS = (gast.For, gast.AsyncFor, gast.While)
 # Scopes whose code may run later than where they are defined, reading the variables then.
 _LAZY_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda, gast.GeneratorExp)
@@ -61,7 +62,7 @@ def _own_nodes(node: gast.AST, statements: bool = True) -> list[gast.AST]:
     while stack:
         n = stack.pop()
         nodes.append(n)
-        if isinstance(n, _SCOPES):
+        if n.__class__ in _SCOPE_CLASSES:
             if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef)):
                 stack.extend(n.decorator_list + n.args.defaults
                              + [d for d in n.args.kw_defaults if d is not None])
@@ -72,8 +73,10 @@ def _own_nodes(node: gast.AST, statements: bool = True) -> list[gast.AST]:
             else:  # a comprehension's first iterable is evaluated in the enclosing scope
                 stack.append(n.generators[0].iter)
             continue
-        children = traversal.children(n)
-        stack += children if statements else [c for c in children if not isinstance(c, gast.stmt)]
+        if statements:
+            traversal.add_children(n, stack)
+        else:
+            stack += [c for c in traversal.children(n) if not isinstance(c, gast.stmt)]
     return nodes
 
 
@@ -93,44 +96,44 @@ def _reads(nodes: Iterable[gast.AST]) -> set[str]:
     return names
 
 
-def _binds(nodes: Iterable[gast.AST]) -> set[str]:
-    names = set()
+_STORES = (gast.Store, gast.Del)
+
+
+def _effects(nodes: Iterable[gast.AST]) -> tuple[set[str], dict[str, gast.AST]]:
+    """The names `nodes` (re)bind or delete, and the in-place changes among them (`x.a = v`,
+    `x[i] = v`, `del x[i]`, `x.append(v)` and the other mutating methods of builtin
+    containers): each name changed, with the first node changing it. In one pass, by each
+    node's class (gast's classes have no subclasses)."""
+    names, changed = set(), {}
     for n in nodes:
-        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
-            names.add(n.id)
-        elif isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+        kind, target = n.__class__, None
+        if kind is gast.Name:
+            if isinstance(n.ctx, _STORES):
+                names.add(n.id)
+        elif kind is gast.Attribute or kind is gast.Subscript:
+            if isinstance(n.ctx, _STORES) and not anno.hasanno(n, anno.Basic.COMPOSITE):  # else carried
+                target = n.value
+        elif kind is gast.Call:
+            if n.func.__class__ is gast.Attribute and n.func.attr in MUTATING_METHODS:
+                target = n.func.value
+        elif kind is gast.FunctionDef or kind is gast.AsyncFunctionDef or kind is gast.ClassDef:
             names.add(n.name)
-        elif isinstance(n, (gast.Import, gast.ImportFrom)):
+        elif kind is gast.Import or kind is gast.ImportFrom:
             names.update((a.asname or a.name).split(".")[0] for a in n.names)
-        elif isinstance(n, (gast.MatchAs, gast.MatchStar)) and n.name:
-            names.add(n.name)
-        elif isinstance(n, gast.MatchMapping) and n.rest:
+        elif kind is gast.MatchAs or kind is gast.MatchStar:
+            if n.name:
+                names.add(n.name)
+        elif kind is gast.MatchMapping and n.rest:
             names.add(n.rest)
-    return names
+        name = target is not None and base_name(target)
+        if name and name != RUNTIME_NAME:  # `ac__.append(xs, v)` is the converted form
+            changed.setdefault(name, n)
+    return names, changed
 
 
 def binds(node: gast.AST) -> set[str]:
     """Names `node` (re)binds or deletes in the current scope."""
-    return _binds(_own_nodes(node))
-
-
-def _mutations(nodes: Iterable[gast.AST]) -> dict[str, gast.AST]:
-    """In-place changes (`x.a = v`, `x[i] = v`, `del x[i]`, `x.append(v)` and the other
-    mutating methods of builtin containers): the name changed, with the node changing it."""
-    names = {}
-    for n in nodes:
-        target = None
-        if isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del)):
-            if anno.hasanno(n, anno.Basic.COMPOSITE):
-                continue  # carried as a variable
-            target = n.value
-        elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-              and n.func.attr in MUTATING_METHODS):
-            target = n.func.value
-        name = target is not None and base_name(target)
-        if name and name != RUNTIME_NAME:  # `ac__.append(xs, v)` is the converted form
-            names.setdefault(name, n)
-    return names
+    return _effects(_own_nodes(node))[0]
 
 
 def _blocks(stmt: gast.stmt) -> list[tuple[list[gast.stmt], bool]]:
@@ -149,8 +152,7 @@ def summary(stmt: gast.stmt) -> Summary:
     cached = anno.getanno(stmt, anno.Static.SUMMARY)
     if cached is not None:
         return cached
-    header = _own_nodes(stmt, statements=False)
-    bound, mutations = _binds(header), _mutations(header)
+    bound, mutations = _effects(_own_nodes(stmt, statements=False))
     exits = {type(stmt): stmt} if isinstance(stmt, EXITS) else {}
     for block, own_loop in _blocks(stmt):
         inner = summarize(block)

@@ -16,7 +16,7 @@ def walk(node: ast.AST) -> list[ast.AST]:
     twice as fast: the analyses walk whole functions many times)."""
     nodes = [node]
     for n in nodes:  # grows while it is read
-        _add_children(n, nodes)
+        add_children(n, nodes)
     return nodes
 
 
@@ -28,17 +28,18 @@ def same_scope(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, SCOPES):
-            _add_children(node, stack)
+            add_children(node, stack)
 
 
 def children(node: ast.AST) -> list[ast.AST]:
     """The direct children of `node`, in the order of `ast.iter_child_nodes`."""
     nodes = []
-    _add_children(node, nodes)
+    add_children(node, nodes)
     return nodes
 
 
-def _add_children(node: ast.AST, nodes: list[ast.AST]) -> None:
+def add_children(node: ast.AST, nodes: list[ast.AST]) -> None:
+    """Append the direct children of `node` to `nodes` (`children`, without a list of them)."""
     for field in node._fields:
         value = getattr(node, field, None)
         if value.__class__ is list:
