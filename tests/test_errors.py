@@ -160,6 +160,20 @@ def test_an_error_shows_three_assignments_and_counts_the_rest():
                      f"{_by(fn, 'v = v * 2')} and 2 more\\. ", _message(info))
 
 
+def _grown_match(n):
+    match = jnp.zeros(1)  # a name, not a `match` statement
+    for _ in range(n):
+        match = jnp.concatenate([match, match])
+    return match
+
+
+def test_a_variable_named_match_is_shown_where_assigned():
+    with pytest.raises(errors.StagingError) as info:
+        autocond.jit(_grown_match)(jnp.int32(3))
+    assigned = _by(_grown_match, "match = jnp.concatenate([match, match])")
+    assert re.search(f"; it is assigned by {assigned}\\. ", _message(info)), _message(info)
+
+
 def test_loop_carried_variable_changes_shape_in_a_while_loop():
     def doubling(x):
         s = jnp.ones(1)
@@ -324,9 +338,10 @@ def _shapes_across_a_break(x, n):
     return v
 
 
-def _shapes_across_a_continue(x, n):
-    v = jnp.zeros(2)
-    for i in range(n):
+def _shapes_across_a_continue(x, n):  # in a `while` loop
+    v, i = jnp.zeros(2), 0
+    while i < n:
+        i += 1
         if x > i:
             if x > 2 * i:
                 continue

@@ -289,7 +289,8 @@ class Paths:
 _SHOWN = 3  # the statements an error shows that assign a variable
 _STORES = {"STORE_FAST", "STORE_DEREF", "STORE_NAME", "STORE_GLOBAL"}
 # The headers of the user's constructs: generated code assigns the variables they carry there.
-_HEADERS = re.compile(r"(if|elif|else|while|for|match|case|def|with|try)\b")
+# `match` and `case` are names too (`match = re.match(...)`): headers only where a `:` ends them.
+_HEADERS = re.compile(r"(if|elif|else|while|for|def|with|try)\b|(match|case)\b.*:$")
 
 
 def assigning(functions: Sequence[Callable], path: str) -> str:
