@@ -132,7 +132,7 @@ def _user_line(eqn: Any) -> str | None:
     """`file:line` of the innermost frame of the user's code tracing `eqn`; None if none."""
     traceback = getattr(eqn.source_info, "traceback", None)
     for frame in traceback.frames if traceback is not None else ():
-        if not frame.file_name.startswith(_NOT_USERS) and not frame.file_name.startswith("<"):
+        if not frame.file_name.startswith(_NOT_USERS) and not frame.file_name.startswith("<frozen "):
             return f"{frame.file_name}:{frame.line_num}"
     return None
 

@@ -4,6 +4,7 @@ warning for loops that unroll (`warn_unrolled`)."""
 from __future__ import annotations
 
 import json
+import linecache
 import pathlib
 import re
 import sys
@@ -204,3 +205,15 @@ def test_warn_unrolled_warns_past_its_trips():
         autocond.jit(_accumulated, warn_unrolled=5)(F(2.0))  # one scan
         autocond.convert(_counted, warn_unrolled=5)(2.0)  # not traced: Python's loop
         jax.jit(autocond.convert(_counted))(F(2.0))  # not asked for
+
+
+def test_code_of_a_notebook_cell_is_explained_at_its_lines():
+    # A cell's code is compiled under a name no file holds, its text put in linecache.
+    cell, code = "<cell 7>", "def doubled(x):\n    if x > 0:\n        return x * 2\n    return x\n"
+    linecache.cache[cell] = (len(code), None, code.splitlines(keepends=True), cell)
+    namespace: dict = {}
+    exec(compile(code, cell, "exec"), namespace)
+    explained = autocond.explain(namespace["doubled"], F(1.0))
+    assert [(s.where, s.equations) for s in explained.statements] == [
+        (f"{cell}:2", {"gt": 1, "convert_element_type": 1, "cond": 1}), (f"{cell}:3", {"mul": 1}),
+        (f"{cell}:4", {})]
