@@ -3,6 +3,7 @@ called as it is. Plain Python, on concrete values, is the oracle."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import functools
 import linecache
@@ -262,3 +263,32 @@ def test_a_helper_without_source_runs_as_python_and_is_a_clear_error_if_it_needs
                        match=r"cannot read the source of `nowhere` \(<string>:4\).* It ran as plain "
                              r"Python, and its code at <string>:5 needed the value of a traced array"):
         autocond.jit(calls_nowhere)(F(2.0))
+
+
+def _returns_through_a_nested_function(x):
+    def first_above(y):  # its `return` in a loop with an `else` is its own, not the outer function's
+        k = 0
+        while k < 3:
+            if y > k:
+                return y
+            k = k + 1
+        else:
+            y = -y
+        return y
+
+    for i in range(3):
+        if x > i:
+            return first_above(x)
+    return x
+
+
+@pytest.mark.parametrize("x", [-1.0, 0.5, 2.5, 5.0])
+def test_a_nested_function_is_converted_when_called_not_with_the_outer_one(x):
+    # The outer function's lowering of `return` left the nested one's loop `else` under its
+    # flag: that made the nested function look converted, so it never was (a traced `if` in it
+    # raised TracerBoolConversionError). Found by the property tests.
+    assert_matches_python(_returns_through_a_nested_function, F(x))
+    tree = ast.parse(_transpiler.converted_source(_returns_through_a_nested_function))
+    nested = ast.unparse(next(n for n in ast.walk(tree)
+                              if isinstance(n, ast.FunctionDef) and n.name == "first_above"))
+    assert "ac__" not in nested and "do_return" not in nested, nested

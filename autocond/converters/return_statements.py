@@ -64,8 +64,9 @@ def needed(node: gast.FunctionDef, ctx: Context) -> bool:
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     implicit = gast.Return(value=None)  # falling off the end
     lowering, value, lowered_so_far = _lowering(ctx, implicit)
-    # A loop whose body may return stops on the flag, and its `else` runs only if it did not.
-    loops = [loop for loop in traversal.walk(node)
+    # A loop whose body may return stops on the flag, and its `else` runs only if it did not:
+    # the function's own loops (a nested function's `return`s are its own).
+    loops = [loop for loop in traversal.same_scope(node.body)
              if isinstance(loop, guards.LOOPS) and guards.exits(loop.body, gast.Return, enter_loops=True)]
     for loop in loops:
         anno.setanno(loop, anno.Basic.STOP, (lowering.flag,))
