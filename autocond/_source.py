@@ -75,6 +75,10 @@ def _functions(node: gast.AST, prefix: str = "") -> Iterator[tuple[str, gast.Fun
         yield from _functions(child, inner)
 
 
+def _holds_functions(fn: gast.FunctionDef) -> bool:
+    return any(isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef)) for n in traversal.walk(fn)[1:])
+
+
 def function_names(text: str, filename: str = "<string>") -> set[str]:
     """The names and qualified names of the functions `text` defines: what `transform_source`'s
     `functions` may choose from. Raises `SyntaxError` for text that is not Python."""
@@ -136,12 +140,12 @@ def _decorators(fn: gast.FunctionDef, kinds: list[str | None], qualname: str,
                     f"`{qualname}` uses `{ours}`, which `jax.jit` does not take: a converted file "
                     f"cannot {_OWN_KEYWORDS[ours]}. Leave this file to `autocond.jit` at run time.",
                     (filename, decorator.lineno, decorator.col_offset + 1, None))
-            keywords = ", ".join(ast.unparse(trees.to_ast(k)) for k in decorator.keywords)
+            keywords = ", ".join(ast.unparse(trees.to_ast(copy.deepcopy(k))) for k in decorator.keywords)
             kept.append(ast.parse(f"functools.partial(jax.jit, {keywords})", mode="eval").body)
         elif kind == "jit":
             kept.append(ast.parse("jax.jit", mode="eval").body)
         elif kind is None:
-            kept.append(trees.to_ast(decorator))
+            kept.append(trees.to_ast(copy.deepcopy(decorator)))  # `fn` is converted next
     return kept
 
 
@@ -184,8 +188,11 @@ def transform_source(text: str, filename: str = "<string>", *, functions: Collec
         indent = re.match(r"[ \t]*", lines[node.lineno - 1]).group()
         with _transpiler.converting(qualname, f"{filename}:{node.lineno}"):  # its unparsing too
             in_class = "." in qualname and not qualname.rpartition(".")[0].endswith("<locals>")
-            tree = _transpiler.convert_tree(node, Context.of(node, qualname, filename, 1, in_class=in_class,
-                                                             library_names=library_names))
+            # The tree is converted in place; its inner functions may be converted on their
+            # own, when it has nothing to convert.
+            given = copy.deepcopy(node) if _holds_functions(node) else node
+            tree = _transpiler.convert_tree(given, Context.of(given, qualname, filename, 1, in_class=in_class,
+                                                              library_names=library_names))
             tree.decorator_list = decorators
             if _uses_runtime(tree):
                 written = written or _Written.of(text, lines)
