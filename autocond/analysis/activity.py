@@ -24,6 +24,7 @@ _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda,
            gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
 _SCOPE_CLASSES = frozenset(_SCOPES)  # gast's classes have no subclasses: a set finds them faster
 _LOOPS = (gast.For, gast.AsyncFor, gast.While)
+_BLOCK_HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)
 # Scopes whose code may run later than where they are defined, reading the variables then.
 _LAZY_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef, gast.Lambda, gast.GeneratorExp)
 EXITS = (gast.Return, gast.Raise, gast.Break, gast.Continue)
@@ -73,7 +74,7 @@ def _own_nodes(node: gast.AST, statements: bool = True) -> list[gast.AST]:
             else:  # a comprehension's first iterable is evaluated in the enclosing scope
                 stack.append(n.generators[0].iter)
             continue
-        if statements:
+        if statements or not isinstance(n, _BLOCK_HOLDERS):  # an expression holds no statement
             traversal.add_children(n, stack)
         else:
             stack += [c for c in traversal.children(n) if not isinstance(c, gast.stmt)]
@@ -242,18 +243,19 @@ def shared(fn: gast.FunctionDef) -> Shared:
 
 def changes_objects(nodes: list[gast.AST]) -> bool:
     """Whether any of `nodes` changes an object in place or declares an outer name."""
-    return any(map(_changes, [n for n in nodes if isinstance(n, _CHANGING)]))
+    return any(map(_changes, [n for n in nodes if isinstance(n, CHANGING)]))
 
 
 def _changes(n: gast.AST) -> bool:
-    """Whether `n`, one of `_CHANGING`, changes an object or declares an outer name."""
+    """Whether `n`, one of `CHANGING`, changes an object or declares an outer name."""
     return (isinstance(n, (gast.Attribute, gast.Subscript)) and isinstance(n.ctx, (gast.Store, gast.Del))
             or isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
             and n.func.attr in MUTATING_METHODS
             or isinstance(n, (gast.Global, gast.Nonlocal)))
 
 
-_CHANGING = (gast.Attribute, gast.Subscript, gast.Call, gast.Global, gast.Nonlocal)
+# The nodes that may change an object or declare an outer name.
+CHANGING = (gast.Attribute, gast.Subscript, gast.Call, gast.Global, gast.Nonlocal)
 
 
 # Operators for which Python's bools (ints) and bool arrays differ: `True + True` is 2, but

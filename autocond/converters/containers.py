@@ -127,10 +127,10 @@ def _tables(fn: gast.FunctionDef, ctx: Context) -> frozenset[str]:
 
 def needed(node: gast.FunctionDef, ctx: Context) -> bool:
     """Whether the function has a comprehension, an `in`, or an item read that may be a table's."""
-    return any(isinstance(n, _COMPREHENSIONS)
-               or isinstance(n, gast.Compare) and isinstance(n.ops[0], (gast.In, gast.NotIn))
-               or isinstance(n, gast.Subscript) and _may_look_up(n)
-               for n in ctx.nodes)
+    return ctx.has(*_COMPREHENSIONS) or any(
+        isinstance(n, gast.Compare) and isinstance(n.ops[0], (gast.In, gast.NotIn))
+        or isinstance(n, gast.Subscript) and _may_look_up(n)
+        for n in ctx.of_class(gast.Compare, gast.Subscript))
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

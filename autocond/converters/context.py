@@ -38,7 +38,7 @@ class Context:
     # converters start from, whose user code later passes find where the converters moved
     # it): for the passes that ask whether they have work, and the analyses.
     nodes: list[gast.AST] = dataclasses.field(default_factory=list)
-    _classes: tuple[list, frozenset] = ([], frozenset())  # `nodes`, and the classes among them
+    _groups: tuple[list, dict] = ([], {})  # `nodes`, and they by class
 
     @classmethod
     def of(cls, fn: gast.FunctionDef, qualname: str, filename: str, first_line: int, **fields) -> Context:
@@ -46,13 +46,25 @@ class Context:
         nodes = traversal.walk(fn)
         return cls(naming.Namer(nodes), qualname, filename, first_line, nodes=nodes, **fields)
 
-    def has(self, *classes: type) -> bool:
-        """Whether some node of `nodes` is of one of `classes` (which are gast's own): for the
+    def of_class(self, *classes: type) -> list[gast.AST]:
+        """The nodes of `nodes` of `classes` (gast's own, which have no subclasses): for the
         passes asking whether they have work, without a walk each."""
-        nodes, found = self._classes
+        groups = self._by_class()
+        return [n for kind in classes for n in groups.get(kind, ())]
+
+    def has(self, *classes: type) -> bool:
+        """Whether some node of `nodes` is of one of `classes`."""
+        groups = self._by_class()
+        return any(kind in groups for kind in classes)
+
+    def _by_class(self) -> dict[type, list[gast.AST]]:
+        nodes, groups = self._groups
         if nodes is not self.nodes:
-            nodes, found = self._classes = self.nodes, frozenset(map(type, self.nodes))
-        return not found.isdisjoint(classes)
+            groups = {}
+            for n in self.nodes:
+                groups.setdefault(n.__class__, []).append(n)
+            self._groups = (self.nodes, groups)
+        return groups
 
     def label(self, name: str) -> str:
         """How errors name a carried variable: `c.n` for the one carrying that attribute."""

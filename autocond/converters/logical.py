@@ -90,11 +90,11 @@ class _Transformer(functional.ExpressionTransformer):
 
 
 def needed(node: gast.FunctionDef, ctx: Context) -> bool:
-    return any(isinstance(n, (gast.BoolOp, gast.IfExp))
-               or isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not)
-               or isinstance(n, gast.Compare) and len(n.ops) > 1
-               or isinstance(n, (gast.Call, gast.Compare)) and anno.hasanno(n, anno.Static.INT_USE)
-               for n in ctx.nodes)
+    return ctx.has(gast.BoolOp, gast.IfExp) or any(
+        isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not)
+        or isinstance(n, gast.Compare) and len(n.ops) > 1
+        or isinstance(n, (gast.Call, gast.Compare)) and anno.hasanno(n, anno.Static.INT_USE)
+        for n in ctx.of_class(gast.UnaryOp, gast.Compare, gast.Call))
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

@@ -70,7 +70,8 @@ class _Transformer(functional.Transformer):
 
 
 def needed(node: gast.FunctionDef, ctx: Context) -> bool:
-    return bool(guards.exits(node.body, (gast.Break, gast.Continue), enter_loops=True))
+    return ctx.has(gast.Break, gast.Continue) and bool(guards.exits(node.body, (gast.Break, gast.Continue),
+                                                                  enter_loops=True))
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

@@ -221,7 +221,8 @@ def _owned(fn: gast.FunctionDef) -> set[str]:
 
 
 def needed(node: gast.FunctionDef, ctx: Context) -> bool:
-    return activity.changes_objects(ctx.nodes)  # as parsed: else no item assignment, no `append`
+    # As parsed: else no item assignment, no `append`.
+    return activity.changes_objects(ctx.of_class(*activity.CHANGING))
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:

@@ -7,8 +7,11 @@ from typing import Any
 
 _FIELD = "___autocond_anno"
 
+# The keys are strings (`StrEnum`), hashed as fast as strings are, for the lookups the passes
+# make on most nodes; each key's string is its own, across both kinds.
 
-class Static(enum.Enum):
+
+class Static(enum.StrEnum):
     """Keys set by the analyses (see `autocond.analysis`)."""
 
     # activity.Summary of a statement: what it binds, mutates in place, and how it exits.
@@ -36,7 +39,7 @@ class Static(enum.Enum):
     CAUGHT = "caught"
 
 
-class Basic(enum.Enum):
+class Basic(enum.StrEnum):
     """Keys set by converters."""
 
     # frozenset of names a generated statement reads that may be unbound there.

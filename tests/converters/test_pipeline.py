@@ -6,6 +6,7 @@ import ast
 
 import pytest
 
+from autocond.pyct import anno
 from tests.converters.support import assert_converts, tree
 
 UNCHANGED = [
@@ -54,3 +55,9 @@ def test_the_docstring_stays_first():
         ''')
     assert ast.get_docstring(converted) == "Doubles x."
     assert "y = ac__.Undefined('y')" in ast.unparse(converted)
+
+
+def test_annotation_keys_are_distinct_strings():
+    # The keys are `StrEnum`s, looked up as their strings: two kinds sharing one would clash.
+    keys = [*anno.Static, *anno.Basic]
+    assert len({str(key) for key in keys}) == len(keys) > 10
