@@ -65,7 +65,7 @@ def _clean_scope(scope: gast.FunctionDef, generated: set[str]) -> set[str]:
         else:
             if isinstance(n, (gast.Global, gast.Nonlocal)):
                 declared |= set(n.names)
-            stack += traversal.children(n)
+            traversal.add_children(n, stack)
     generated_here = (binds & generated) - declared
     returned = _return_at_once(scope.body, generated_here - nested_reads)
     if returned:

@@ -135,7 +135,7 @@ class _Transformer(functional.Transformer):
                 continue
             if anno.hasanno(n, anno.Basic.RETURN_LINE):
                 lines.add(anno.getanno(n, anno.Basic.RETURN_LINE))
-            stack += traversal.children(n)
+            traversal.add_children(n, stack)
         self._return_lines_under[id(stmt)] = (stmt, frozenset(lines))  # `stmt` kept: its id stays its own
         return self._return_lines_under[id(stmt)][1]
 
