@@ -23,7 +23,7 @@ import gast
 
 from autocond.converters import functional, unsupported
 from autocond.converters.context import Context
-from autocond.pyct import anno, origin, templates, traversal
+from autocond.pyct import anno, origin, templates
 from autocond.pyct.loader import RUNTIME_NAME
 
 
@@ -135,9 +135,15 @@ class _Transformer(functional.Transformer):
                 continue
             if anno.hasanno(n, anno.Basic.RETURN_LINE):
                 lines.add(anno.getanno(n, anno.Basic.RETURN_LINE))
-            traversal.add_children(n, stack)
+            for field in _BLOCKS:  # the annotation is on statements: no expression holds one
+                stack += getattr(n, field, ())
         self._return_lines_under[id(stmt)] = (stmt, frozenset(lines))  # `stmt` kept: its id stays its own
         return self._return_lines_under[id(stmt)][1]
+
+
+# The fields of statements (and of `except` and `case` parts) holding statements, the
+# functions generated for branches and loop bodies included.
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _branch(name: str, inputs: list[str], block: list[gast.stmt],
