@@ -511,13 +511,31 @@ def _block(draw, scope: _Scope, signature: str, in_if: bool) -> list[str]:
 
 
 @st.composite
+def _returning_loop(draw, scope: _Scope, signature: str) -> list[str]:
+    """A loop with an `else`, whose body returns under a condition first: in a nested
+    function, the shape where lowering the outer function's `return`s once reached into the
+    nested one's loops (tests/test_calls.py)."""
+    i = scope.fresh("i")
+    inner = scope.enter(i, loop=True, index=True)
+    bounds = INT_PARAMS + INT_VARS
+    args = draw(st.sampled_from((*_STATIC_RANGES, *_TRACED_RANGES))).format(
+        n=draw(st.sampled_from(bounds)), m=draw(st.sampled_from(bounds)))
+    body = [f"if {draw(_comparison(inner))}:", *_indent(draw(_return(inner, signature))),
+            *draw(_block(inner, signature, in_if=False))]
+    return [f"for {i} in range({args}):", *_indent(body),
+            "else:", *_indent(draw(_block(scope.enter(), signature, in_if=True)))]
+
+
+@st.composite
 def _function(draw, name: str, signature: str, helpers: tuple[str, ...],
-              inner: list[str] | None = None) -> list[str]:
+              inner: list[str] | None = None, returning_loop: bool = False) -> list[str]:
     """`def name(x, y, n, v):` returning values of the kinds in `signature` (`f`loat, `i`nt,
-    `b`ool, `a`rray), as lines; its body starts with the lines `inner` (a nested function)."""
+    `b`ool, `a`rray), as lines; its body starts with the lines `inner` (a nested function),
+    and with `returning_loop` holds a `_returning_loop`."""
     lines = list(inner or [])
-    lines += [f"{v} = {draw(st.sampled_from(('x', 'y', '0.5', 'jnp.sin(x + y)', 'x * y', 'jnp.sum(v) / 3')))}"
-              for v in FLOAT_VARS]
+    starts = ("x", "y", "0.5", "jnp.sin(x + y)", "x * y", "jnp.sum(v) / 3", *(f"{h}({', '.join(PARAMS)})"
+                                                                        for h in helpers))
+    lines += [f"{v} = {draw(st.sampled_from(starts))}" for v in FLOAT_VARS]
     lines += [f"{v} = {draw(st.sampled_from(('n', '0', '2', f'(n + 1) % {INT_MODULUS}')))}"
               for v in INT_VARS]
     lines += [f"{v} = {draw(st.sampled_from(('x > 0.0', 'n > 2', 'False', 'True')))}" for v in BOOL_VARS]
@@ -536,6 +554,8 @@ def _function(draw, name: str, signature: str, helpers: tuple[str, ...],
                    closures=closures, writers=writers, has_object=has_object)
     for _ in range(draw(st.integers(1, 4))):
         lines += draw(_statement(scope, signature, in_if=False))
+    if returning_loop:
+        lines += draw(_returning_loop(scope, signature))
     lines += draw(_return(scope, signature))
     return [f"def {name}({', '.join(PARAMS)}):", *_indent(lines)]
 
@@ -547,15 +567,17 @@ def programs(draw) -> Program:
     in the module or first thing in `f`."""
     lines, inner = [], []
     helpers = ()
+    returning_loops = False  # in both: the shape `_returning_loop` is for
     if draw(st.booleans()):
-        helper = draw(_function(HELPER, "f", helpers=()))
+        returning_loops = draw(st.booleans())
+        helper = draw(_function(HELPER, "f", helpers=(), returning_loop=returning_loops))
         if draw(st.booleans()):
             lines += [*helper, "", ""]
         else:
             inner = helper
         helpers = (HELPER,)
     signature = "".join(draw(st.lists(st.sampled_from("fiba"), min_size=1, max_size=3)))
-    lines += draw(_function("f", signature, helpers, inner))
+    lines += draw(_function("f", signature, helpers, inner, returning_loop=returning_loops))
     return Program(_HEADER + "\n".join(lines) + "\n", signature)
 
 
