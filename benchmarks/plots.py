@@ -5,7 +5,7 @@
                                    # --out DIR: elsewhere)
 
 Each plot names the machine, the versions and the date it was made on. The measurements are
-`run.py`'s own (its functions, one process), drawn instead of printed.
+`run.py`'s own (its functions, one process), drawn, and printed as they are made.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def first_call(quick: bool, out: pathlib.Path) -> None:
         seconds = [statistics.median(sum(run._compile_seconds(jit, n, x, make)) for _ in range(reps))
                    for n in sizes]
         ax.plot(sizes, seconds, marker="o", label=label)
+        print(f"  {label}: " + ", ".join(f"N={n} {s:.3f} s" for n, s in zip(sizes, seconds)))
     ax.set(xscale="log", yscale="log", xlabel="N (trips of `for i in range(N)`)",
            ylabel="first call: trace + lower + compile (s)",
            title="First call of `for i in range(N): x = jnp.sin(x) + i`")
@@ -96,8 +97,9 @@ def conversion(quick: bool, out: pathlib.Path) -> None:
                 source = run.sized_function(n, returns, 1)
                 lines.append(source.count("\n") - 2)
                 seconds.append(run._first_conversion_seconds(convert, source, 3 if quick or n > 100 else 5))
-            ax.plot(lines, seconds, style, marker="o",
-                    label=f"{label}{', early returns' if returns else ''}")
+            label_ = f"{label}{', early returns' if returns else ''}"
+            ax.plot(lines, seconds, style, marker="o", label=label_)
+            print(f"  {label_}: " + ", ".join(f"{n} lines {1e3 * s:.1f} ms" for n, s in zip(lines, seconds)))
     ax.set(xscale="log", yscale="log", xlabel="lines of the function", ylabel="first conversion (s)",
            title="Conversion time against function size")
     ax.legend(fontsize=8)
@@ -116,6 +118,7 @@ def programs(quick: bool, out: pathlib.Path) -> None:
             names.append(what.split(" / ")[0])
             trace_ratios.append(ours / theirs)
             equation_ratios.append(run.equation_counts(converted, x)[1] / run.equation_counts(hand, x)[1])
+            print(f"  {names[-1]}: trace {trace_ratios[-1]:.2f}x, equations {equation_ratios[-1]:.2f}x")
     fig, ax = plt.subplots(figsize=(7.5, 5.0))
     rows = range(len(names))
     ax.barh([r - 0.2 for r in rows], trace_ratios, height=0.4, label="trace time")
