@@ -78,10 +78,10 @@ _BLOCK_PARTS = (gast.stmt, gast.excepthandler, gast.match_case)
 
 
 class Transformer:
-    """`ast.NodeTransformer`, faster: each node class's visit method is looked up once, nodes
-    without fields (`Load`, `Add`, ...) that no method visits are passed by, and a transformer
-    whose methods visit only statements descends only into blocks (no expression holds a
-    statement; a lambda holds none)."""
+    """`ast.NodeTransformer`, faster: each node class's visit method is looked up once, the
+    fields `walk` passes by are not visited (so no `visit_Load`), nor nodes without fields that
+    no method visits, and a transformer whose methods visit only statements descends only into
+    blocks (no expression holds a statement; a lambda holds none)."""
 
     _visitors: dict[type, Callable | None]
     _blocks_only: bool
@@ -107,7 +107,11 @@ class Transformer:
     def generic_visit(self, node: ast.AST) -> ast.AST:
         """`node`, its children visited: a visit may return a node, a list of them, or None."""
         blocks_only = self._blocks_only
-        for field in node._fields:
+        try:
+            fields = _walked_fields[node.__class__]
+        except KeyError:
+            fields = _fields_walked(node.__class__)
+        for field in fields:
             value = getattr(node, field, None)
             if value.__class__ is list:
                 if not value:
