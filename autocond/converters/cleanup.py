@@ -20,6 +20,7 @@ import collections
 import gast
 
 from autocond.analysis import activity
+from autocond.converters import functional
 from autocond.converters.context import Context
 from autocond.pyct import anno, traversal
 from autocond.pyct.loader import RUNTIME_NAME
@@ -35,9 +36,28 @@ def _placeholder(value: gast.expr) -> bool:
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    if ctx.namer.generated:
+    if ctx.namer.generated and _has_work(node, ctx.namer.generated):
         _clean_scope(node, ctx.namer.generated)
     return node
+
+
+def _has_work(fn: gast.FunctionDef, generated: set[str]) -> bool:
+    """Whether cleaning may change `fn`, asked of its statements (cleaning walks every node):
+    whether it or a function generated in it stores a constant or placeholder in a generated
+    name, returns one just stored, or is a generated branch giving back what it takes."""
+    scopes = [fn]
+    while scopes:
+        scope = scopes.pop()
+        if _stored_at_return(scope.body) in generated:
+            return True
+        for stmt in functional.statements(scope.body):
+            if isinstance(stmt, gast.FunctionDef) and anno.getanno(stmt, anno.Basic.GENERATED):
+                if _gives_back(stmt):
+                    return True
+                scopes.append(stmt)
+            elif _droppable(stmt, generated):
+                return True
+    return False
 
 
 def _clean_scope(scope: gast.FunctionDef, generated: set[str]) -> set[str]:
@@ -78,8 +98,7 @@ def _clean_scope(scope: gast.FunctionDef, generated: set[str]) -> set[str]:
 
 def _drop_unread(block: list[gast.stmt], unread: set[str]) -> None:
     """Drop the stores of a constant or placeholder to `unread` in `block` and the blocks in it."""
-    block[:] = [stmt for stmt in block if not (
-        _stored_name(stmt) in unread and (isinstance(stmt.value, gast.Constant) or _placeholder(stmt.value)))]
+    block[:] = [stmt for stmt in block if not _droppable(stmt, unread)]
     for stmt in block:
         if not isinstance(stmt, traversal.SCOPES):
             for field in ("body", "orelse", "finalbody"):
@@ -90,13 +109,26 @@ def _drop_unread(block: list[gast.stmt], unread: set[str]) -> None:
                         inner.append(gast.Pass())
 
 
+def _droppable(stmt: gast.stmt, names: set[str]) -> bool:
+    """Whether `stmt` stores a constant or placeholder in one of `names`."""
+    return _stored_name(stmt) in names and (isinstance(stmt.value, gast.Constant) or _placeholder(stmt.value))
+
+
 def _return_at_once(body: list[gast.stmt], names: set[str]) -> str | None:
     """`n = value; return n` at the end of `body` as `return value`, for `n` in `names` (no
     function made in the scope reads them, so none reads the value later): `n`, if so."""
+    name = _stored_at_return(body)
+    if name is None or name not in names:
+        return None
+    body[-2:] = [gast.copy_location(gast.Return(value=body[-2].value), body[-2])]
+    return name
+
+
+def _stored_at_return(body: list[gast.stmt]) -> str | None:
+    """`n` where `body` ends `n = value; return n`."""
     if len(body) >= 2 and isinstance(body[-1], gast.Return) and isinstance(body[-1].value, gast.Name):
         name = _stored_name(body[-2])
-        if name == body[-1].value.id and name in names:
-            body[-2:] = [gast.copy_location(gast.Return(value=body[-2].value), body[-2])]
+        if name == body[-1].value.id:
             return name
     return None
 

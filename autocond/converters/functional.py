@@ -116,15 +116,15 @@ def call(outputs: Sequence[str], expression: gast.expr, maybe_undefined: Iterabl
     return stmt
 
 
-def _statements(body: list[gast.stmt]):
+def statements(body: list[gast.stmt]):
     """The statements of a scope, nested blocks included, not those of nested functions."""
     for stmt in body:
         yield stmt
         if not isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
             for field in ("body", "orelse", "finalbody"):
-                yield from _statements(getattr(stmt, field, None) or [])
+                yield from statements(getattr(stmt, field, None) or [])
             for part in getattr(stmt, "handlers", []) + getattr(stmt, "cases", []):
-                yield from _statements(part.body)
+                yield from statements(part.body)
 
 
 def finish_scopes(fn: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
@@ -140,7 +140,7 @@ def finish_scopes(fn: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     while scopes:
         scope = scopes.pop(0)  # in order: the renamed parameters are numbered as they appear
         names = set()
-        for stmt in _statements(scope.body):
+        for stmt in statements(scope.body):
             names |= anno.getanno(stmt, anno.Basic.MAYBE_UNDEFINED, frozenset())
             if isinstance(stmt, gast.FunctionDef) and anno.getanno(stmt, anno.Basic.GENERATED):
                 scopes.append(stmt)

@@ -38,23 +38,34 @@ def children(node: ast.AST) -> list[ast.AST]:
     return nodes
 
 
-# Fields that never hold a node a walk looks for: names, flags, and the leaves without fields
-# (`Load`, `Add`, `Eq`), which the fields of their parents describe. A third of a function's
-# nodes are such leaves.
-_NOT_WALKED = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment", "simple", "level",
-                         "module", "is_async", "conversion", "kwd_attrs", "rest", "tag", "asname", "str"})
-# Fields that hold nodes only in some classes (gast's handler names a `Name`); else strings or
-# Python values.
-_WALKED_ONLY_IN = {"name": (gast.ExceptHandler, gast.TypeAlias), "names": (gast.Import, gast.ImportFrom)}
-_VALUES = (gast.Constant, gast.MatchSingleton)
+# Fields that hold no node: names, flags and Python values; `name` and `names` but in the
+# classes named (gast's handler names a `Name`), `value` in those named. Names of classes, so
+# that the rules hold for `ast`'s and gast's.
+_SCALARS = frozenset({"id", "attr", "arg", "kind", "type_comment", "simple", "level", "module", "is_async",
+                      "conversion", "kwd_attrs", "rest", "tag", "asname", "str"})
+_NODES_ONLY_IN = {"name": ("ExceptHandler", "TypeAlias"), "names": ("Import", "ImportFrom")}
+_SCALARS_ONLY_IN = {"value": ("Constant", "MatchSingleton")}
+# The leaves without fields (`Load`, `Add`, `Eq`) that only qualify their parent: a third of a
+# function's nodes, which no walk looks for.
+_LEAVES = ("ctx", "op", "ops")
+_node_fields: dict[type, tuple[str, ...]] = {}
 _walked_fields: dict[type, tuple[str, ...]] = {}
 
 
+def node_fields(kind: type) -> tuple[str, ...]:
+    """The fields of node class `kind` (`ast`'s or gast's) that may hold nodes."""
+    try:
+        return _node_fields[kind]
+    except KeyError:
+        name = kind.__name__
+        fields = _node_fields[kind] = tuple(
+            f for f in kind._fields if f not in _SCALARS and name in _NODES_ONLY_IN.get(f, (name,))
+            and name not in _SCALARS_ONLY_IN.get(f, ()))
+        return fields
+
+
 def _fields_walked(kind: type) -> tuple[str, ...]:
-    fields = tuple(f for f in kind._fields if f not in _NOT_WALKED
-                   and (f not in _WALKED_ONLY_IN or issubclass(kind, _WALKED_ONLY_IN[f]))
-                   and not (f == "value" and issubclass(kind, _VALUES)))
-    _walked_fields[kind] = fields
+    fields = _walked_fields[kind] = tuple(f for f in node_fields(kind) if f not in _LEAVES)
     return fields
 
 
